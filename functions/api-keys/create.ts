@@ -1,0 +1,9 @@
+import { http } from '../../shared/platform/http';
+import { mainTable } from '../../shared/platform/tables';
+import { createApiKeyContract } from '../../shared/tenancy/contracts';
+import { createApiKey } from '../../shared/tenancy/service';
+
+export const handler = http(createApiKeyContract, async ({ principal, body }) => ({
+  status: 201,
+  body: await createApiKey(mainTable(), principal.tenantId, body),
+}));

@@ -1,0 +1,182 @@
+/**
+ * The shape of Junction's one declaration of functions and resources.
+ *
+ * `resources.ts` and `functions.ts` hold the data; the CDK app (`infra/aws`) and the
+ * local runtime (`infra/local`) both read it. Nothing here imports CDK or the AWS SDK,
+ * so handlers and tests can import the declaration cheaply.
+ */
+import type { Contract } from '../shared/platform/contract';
+
+export interface TableDeclaration {
+  partitionKey: string;
+  sortKey: string;
+  /** Global secondary indexes, each with string keys. */
+  indexes: Record<string, { partitionKey: string; sortKey: string }>;
+  /** Attribute holding an epoch-seconds expiry, if items expire. */
+  ttlAttribute?: string;
+}
+
+export interface QueueDeclaration {
+  /** Seconds a received message stays hidden; at least 6x the consumer's timeout (AWS guidance). */
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the queue's dead-letter queue. */
+  maxReceiveCount: number;
+  /** How long messages are kept, in seconds (also used for the DLQ, at its 14-day maximum). */
+  retentionSeconds: number;
+}
+
+export interface Resources {
+  tables: Record<string, TableDeclaration>;
+  queues: Record<string, QueueDeclaration>;
+  bucket: { name: string; abortIncompleteUploadsAfterDays: number } | null;
+  key: { alias: string };
+}
+
+/** What a function may touch. The CDK grants exactly this; the local runtime checks names exist. */
+export interface Access {
+  tables?: Record<string, 'read' | 'write' | 'readwrite' | 'describe'>;
+  queues?: Record<string, 'send' | 'describe'>;
+  bucket?: 'read' | 'write' | 'readwrite' | 'describe';
+  key?: 'encrypt' | 'decrypt' | 'encrypt-decrypt' | 'describe';
+}
+
+interface FunctionBase {
+  /** Entry point, relative to the repo root, exporting `handler`. */
+  entry: string;
+  access: Access;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}
+
+export interface RouteDeclaration extends FunctionBase {
+  kind: 'route';
+  /** API Gateway route key: `GET /v1/api-keys/{id}`, or `$default`. */
+  route: string;
+  /** What the route takes and answers, and the scope it needs (`null`: no API key). */
+  contract: Contract;
+}
+
+export interface AuthorizerDeclaration extends FunctionBase {
+  kind: 'authorizer';
+  /** API Gateway caches results per identity source for this long (max 3600). */
+  resultsCacheTtlSeconds: number;
+  identitySource: string[];
+}
+
+export interface ConsumerDeclaration extends FunctionBase {
+  kind: 'consumer';
+  queue: string;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+}
+
+export interface ScheduleDeclaration extends FunctionBase {
+  kind: 'schedule';
+  /** EventBridge expression: `rate(5 minutes)` or `cron(0 3 * * ? *)`. */
+  expression: string;
+}
+
+export type FunctionDeclaration =
+  | RouteDeclaration
+  | AuthorizerDeclaration
+  | ConsumerDeclaration
+  | ScheduleDeclaration;
+
+export interface ApiDeclaration {
+  cors: {
+    allowOrigins: string[];
+    allowMethods: string[];
+    allowHeaders: string[];
+    exposeHeaders: string[];
+    maxAgeSeconds: number;
+  };
+  /** Largest request body a route accepts; larger answers 413. */
+  maxBodyBytes: number;
+}
+
+export interface Declaration {
+  resources: Resources;
+  api: ApiDeclaration;
+  functions: Record<string, FunctionDeclaration>;
+}
+
+export function routesOf(declaration: Declaration): Array<[string, RouteDeclaration]> {
+  return Object.entries(declaration.functions).filter(
+    (entry): entry is [string, RouteDeclaration] => entry[1].kind === 'route',
+  );
+}
+
+export function authorizerOf(declaration: Declaration): [string, AuthorizerDeclaration] {
+  const found = Object.entries(declaration.functions).find(([, f]) => f.kind === 'authorizer');
+  if (!found) throw new Error('the declaration has no authorizer');
+  return found as [string, AuthorizerDeclaration];
+}
+
+/** `GET /v1/api-keys/{id}` → `{ method: 'GET', path: '/v1/api-keys/{id}' }`. */
+export function splitRoute(route: string): { method: string; path: string } {
+  const [method, path] = route.split(' ');
+  if (!method || !path) throw new Error(`route "${route}" is not "METHOD /path"`);
+  return { method, path };
+}
+
+export interface RouteMatch {
+  name: string;
+  route: RouteDeclaration;
+  pathParameters: Record<string, string>;
+}
+
+/**
+ * Matches a request to a declared route the way API Gateway does: `{name}` takes one
+ * path segment, `{name+}` the rest; a path that matches only under other methods
+ * reports them as `allowed` (for 405), and `$default` catches the rest.
+ */
+export function matchRoute(
+  declaration: Declaration,
+  method: string,
+  path: string,
+): { match?: RouteMatch; allowed: string[] } {
+  const allowed: string[] = [];
+  for (const [name, route] of routesOf(declaration)) {
+    if (route.route === '$default') continue;
+    const template = splitRoute(route.route);
+    const pathParameters = matchPath(template.path, path);
+    if (!pathParameters) continue;
+    if (template.method === method || template.method === 'ANY') {
+      return { match: { name, route, pathParameters }, allowed };
+    }
+    allowed.push(template.method);
+  }
+  return { allowed };
+}
+
+const compiled = new Map<string, { regex: RegExp; names: string[] }>();
+
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  let entry = compiled.get(template);
+  if (!entry) {
+    const names: string[] = [];
+    const source = template
+      .split('/')
+      .map((segment) => {
+        const param = /^\{([A-Za-z0-9_]+)(\+?)\}$/.exec(segment);
+        if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(param[1]!);
+        return param[2] ? '(.+)' : '([^/]+)';
+      })
+      .join('/');
+    entry = { regex: new RegExp(`^${source}$`), names };
+    compiled.set(template, entry);
+  }
+  const found = entry.regex.exec(path);
+  if (!found) return undefined;
+  return Object.fromEntries(entry.names.map((name, i) => [name, safeDecode(found[i + 1]!)]));
+}
+
+/** API Gateway passes undecodable escapes through as they are; so do we. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,84 @@
+import type { Declaration, FunctionDeclaration } from './declaration';
+import { api, resources } from './resources';
+import * as apiKeys from '../shared/tenancy/contracts';
+import * as platform from '../shared/platform/contracts';
+
+/**
+ * Every Lambda function: its entry point, what triggers it, and what it may touch.
+ * Adding an endpoint is one handler file plus one entry here.
+ */
+const readMain = { tables: { main: 'read' } } as const;
+const writeMain = { tables: { main: 'readwrite' } } as const;
+
+export const functions: Record<string, FunctionDeclaration> = {
+  authorizer: {
+    kind: 'authorizer',
+    entry: 'functions/auth/authorize.ts',
+    access: readMain,
+    // A revoked key keeps working until its cached verdict expires: at most this long.
+    resultsCacheTtlSeconds: 60,
+    identitySource: ['$request.header.Authorization'],
+  },
+  health: {
+    kind: 'route',
+    route: 'GET /v1/health',
+    entry: 'functions/platform/health.ts',
+    contract: platform.healthContract,
+    access: {
+      tables: { main: 'describe' },
+      bucket: 'describe',
+      key: 'describe',
+    },
+  },
+  openapi: {
+    kind: 'route',
+    route: 'GET /openapi.json',
+    entry: 'functions/platform/openapi.ts',
+    contract: platform.openApiContract,
+    access: {},
+  },
+  docs: {
+    kind: 'route',
+    route: 'GET /docs',
+    entry: 'functions/platform/docs.ts',
+    contract: platform.docsContract,
+    access: {},
+  },
+  notFound: {
+    kind: 'route',
+    route: '$default',
+    entry: 'functions/platform/not-found.ts',
+    contract: platform.notFoundContract,
+    access: {},
+  },
+  createApiKey: {
+    kind: 'route',
+    route: 'POST /v1/api-keys',
+    entry: 'functions/api-keys/create.ts',
+    contract: apiKeys.createApiKeyContract,
+    access: writeMain,
+  },
+  listApiKeys: {
+    kind: 'route',
+    route: 'GET /v1/api-keys',
+    entry: 'functions/api-keys/list.ts',
+    contract: apiKeys.listApiKeysContract,
+    access: readMain,
+  },
+  getApiKey: {
+    kind: 'route',
+    route: 'GET /v1/api-keys/{id}',
+    entry: 'functions/api-keys/get.ts',
+    contract: apiKeys.getApiKeyContract,
+    access: readMain,
+  },
+  revokeApiKey: {
+    kind: 'route',
+    route: 'DELETE /v1/api-keys/{id}',
+    entry: 'functions/api-keys/revoke.ts',
+    contract: apiKeys.revokeApiKeyContract,
+    access: writeMain,
+  },
+};
+
+export const declaration: Declaration = { resources, api, functions };

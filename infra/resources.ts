@@ -1,0 +1,31 @@
+import type { ApiDeclaration, Resources } from './declaration';
+import { maxBodyBytes } from '../shared/platform/http';
+
+/**
+ * Every table, queue, bucket and key Junction owns. Names are logical: the CDK app
+ * and the local runtime derive the physical names.
+ */
+export const resources: Resources = {
+  tables: {
+    main: {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
+      ttlAttribute: 'expiresAt',
+    },
+  },
+  queues: {},
+  bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },
+  key: { alias: 'junction' },
+};
+
+export const api: ApiDeclaration = {
+  cors: {
+    allowOrigins: ['*'],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'],
+    exposeHeaders: ['etag', 'retry-after', 'x-request-id', 'x-correlation-id', 'location'],
+    maxAgeSeconds: 600,
+  },
+  maxBodyBytes,
+};

@@ -1,0 +1,216 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import type { Principal, AuthorizerContext } from './principal';
+import { principalFrom } from './principal';
+import type { Contract } from './contract';
+import {
+  DomainError,
+  Invalid,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  type FieldError,
+} from './errors';
+import { logger } from './logger';
+import { problemResponse, internalErrorResponse } from './problem';
+
+/** Largest request body any route accepts (API Gateway itself allows 10 MB). */
+export const maxBodyBytes = 1024 * 1024;
+
+export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface HttpInput<C extends Contract> {
+  body: Infer<C['body']>;
+  query: Infer<C['query']>;
+  path: Infer<C['path']>;
+  /** The caller; routes without a scope get an anonymous principal. */
+  principal: C['scope'] extends null ? null : Principal;
+  requestId: string;
+  headers: Record<string, string | undefined>;
+}
+
+export interface HttpOutput {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sent as-is instead of JSON (the docs page). */
+  raw?: string;
+}
+
+interface Internal extends Record<string, unknown> {
+  requestId: string;
+  correlationId: string;
+}
+
+const securityHeaders: Record<string, string> = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+const correlationPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Wraps a route's logic: correlation ids, authentication verdict and scope, body parsing
+ * and zod validation, problem+json for domain errors, a bare 500 for anything else.
+ */
+export function http<C extends Contract>(
+  contract: C,
+  handle: (input: HttpInput<C>) => Promise<HttpOutput>,
+) {
+  return wrap(async (event) => {
+    const input = {
+      principal: contract.scope === null ? null : principalFrom(event, contract.scope),
+      body: parseBody(event, contract),
+      query: validate('query', contract.query, queryOf(event)),
+      path: validate('path', contract.path, event.pathParameters ?? {}),
+      requestId: event.requestContext.requestId,
+      headers: event.headers ?? {},
+    } as HttpInput<C>;
+    return handle(input);
+  });
+}
+
+/** The plumbing without parsing, for a route that reads the raw event (`$default`). */
+export function wrap(handle: (event: HttpEvent) => Promise<HttpOutput>) {
+  return middy<HttpEvent, HttpResult, Error, Context, Internal>()
+    .use(correlate())
+    .handler(async (event) => toResult(await handle(event)));
+}
+
+function correlate(): MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal> {
+  return {
+    before: (request) => {
+      const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      const offered = request.event.headers?.['x-correlation-id'];
+      const correlationId = offered && correlationPattern.test(offered) ? offered : requestId;
+      request.internal.requestId = requestId;
+      request.internal.correlationId = correlationId;
+      logger.resetKeys();
+      logger.appendKeys({
+        requestId,
+        correlationId,
+        route: request.event.routeKey,
+      });
+    },
+    after: (request) => {
+      request.response = withStandardHeaders(request.response!, request.internal);
+    },
+    onError: (request) => {
+      const error = request.error;
+      const instance = request.event.rawPath;
+      let response: HttpResult;
+      if (error instanceof DomainError) {
+        logger.info('request refused', { status: error.status, problem: error.type });
+        response = problemResponse(error, request.internal.requestId, instance);
+      } else {
+        logger.error('unhandled error', error as Error);
+        response = internalErrorResponse(request.internal.requestId, instance);
+      }
+      request.response = withStandardHeaders(response, request.internal);
+    },
+  };
+}
+
+function withStandardHeaders(response: HttpResult, internal: Internal): HttpResult {
+  return {
+    ...response,
+    headers: {
+      ...securityHeaders,
+      ...response.headers,
+      'x-request-id': internal.requestId,
+      'x-correlation-id': internal.correlationId,
+    },
+  };
+}
+
+function toResult(output: HttpOutput): HttpResult {
+  if (output.raw !== undefined) {
+    return { statusCode: output.status, headers: output.headers, body: output.raw };
+  }
+  return {
+    statusCode: output.status,
+    headers: {
+      ...(output.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...output.headers,
+    },
+    body: output.body === undefined ? '' : JSON.stringify(output.body),
+  };
+}
+
+function parseBody(event: HttpEvent, contract: Contract): unknown {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > maxBodyBytes) {
+    throw new PayloadTooLarge(`the body is ${size} bytes; the limit is ${maxBodyBytes} bytes`);
+  }
+  if (!contract.body) {
+    if (size > 0) throw new Invalid('this route takes no request body');
+    return undefined;
+  }
+  const contentType = headerOf(event, 'content-type');
+  if (!contentType || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new UnsupportedMediaType(
+      `send the body as application/json (got ${contentType ? `"${contentType}"` : 'no content-type'})`,
+    );
+  }
+  if (size === 0) throw new Invalid('a JSON body is required');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Invalid(`the body is not valid JSON: ${(error as Error).message}`);
+  }
+  return validate('body', contract.body, json);
+}
+
+function queryOf(event: HttpEvent): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(event.queryStringParameters ?? {}).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+}
+
+function validate(where: 'body' | 'query' | 'path', schema: z.ZodType | undefined, value: unknown) {
+  if (!schema) {
+    const names = Object.keys(value as object);
+    if (where === 'query' && names.length > 0) {
+      throw new Invalid(`this route takes no query parameters (got ${names.join(', ')})`, [
+        ...names.map((name) => ({ field: `query.${name}`, message: 'unknown parameter' })),
+      ]);
+    }
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const errors: FieldError[] = parsed.error.issues.flatMap((issue) => {
+    const base = [where, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: `${base}.${key}`, message: 'unknown field' }));
+    }
+    return [{ field: base, message: issue.message }];
+  });
+  throw new Invalid(
+    `the ${where} has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors
+      .map((e) => `${e.field} (${e.message})`)
+      .join('; ')}`,
+    errors,
+  );
+}
+
+export function headerOf(event: HttpEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+}

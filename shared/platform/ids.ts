@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Time-ordered identifiers (`key_01JD5…`): 48 bits of milliseconds then 80 random bits,
+ * in Crockford base32, so ids sort by creation time and lists can page newest-first.
+ */
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function newId(prefix: string, now: number = Date.now()): string {
+  let time = '';
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = alphabet[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const random = randomBytes(10);
+  let bits = 0n;
+  for (const byte of random) bits = (bits << 8n) | BigInt(byte);
+  let tail = '';
+  for (let i = 0; i < 16; i++) {
+    tail = alphabet[Number(bits & 31n)] + tail;
+    bits >>= 5n;
+  }
+  return `${prefix}_${time}${tail}`;
+}
+
+export const idPattern = (prefix: string) => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);

@@ -1,0 +1,86 @@
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+} from 'zod-openapi';
+import type { Contract } from './contract';
+import { Problem, problemContentType } from './problem';
+
+export interface DocumentedRoute {
+  method: string;
+  path: string;
+  contract: Contract;
+}
+
+/** Errors any route can answer, besides those its contract names. */
+const commonProblems: Record<number, string> = {
+  400: 'The request is not valid (the problem lists each field)',
+  413: 'The body is larger than 1 MiB',
+  415: 'The body is not application/json',
+  429: 'Too many requests',
+  500: 'A bug on our side (quote the request id)',
+};
+const authProblems: Record<number, string> = {
+  401: 'Missing, unknown or revoked API key',
+  403: 'The key lacks the scope this route needs',
+};
+
+/** The OpenAPI 3.1 document, built from the same contracts that validate requests. */
+export function buildOpenApi(routes: DocumentedRoute[], info: { version: string }) {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const { method, path, contract } of routes) {
+    const operation: ZodOpenApiOperationObject = {
+      summary: contract.summary,
+      tags: [contract.tag],
+      ...(contract.scope === null
+        ? { security: [] }
+        : { security: [{ apiKey: [] }], 'x-junction-scope': contract.scope }),
+      requestParams: {
+        ...(contract.path ? { path: contract.path as never } : {}),
+        ...(contract.query ? { query: contract.query as never } : {}),
+      },
+      ...(contract.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
+        : {}),
+      responses: responsesOf(contract),
+    };
+    const item = (paths[path] ??= {});
+    (item as Record<string, unknown>)[method.toLowerCase()] = operation;
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Junction API',
+      version: info.version,
+      description:
+        'Connections, OAuth2, syncs, webhooks and uploads, deployed in your own AWS account. ' +
+        'Errors are RFC 9457 problem+json. Lists page with `limit` and `cursor`.',
+    },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'A Junction API key (jh_…)' },
+      },
+    },
+    security: [{ apiKey: [] }],
+    paths,
+  });
+}
+
+function responsesOf(contract: Contract) {
+  const responses: Record<string, ZodOpenApiResponseObject> = {};
+  for (const [status, response] of Object.entries(contract.responses)) {
+    const contentType = response.contentType ?? 'application/json';
+    responses[status] = {
+      description: response.description,
+      ...(response.schema || response.contentType
+        ? { content: { [contentType]: response.schema ? { schema: response.schema } : {} } }
+        : {}),
+    };
+  }
+  const extra = { ...(contract.scope === null ? {} : authProblems), ...commonProblems };
+  for (const [status, description] of Object.entries(extra)) {
+    responses[status] ??= { description, content: { [problemContentType]: { schema: Problem } } };
+  }
+  return responses;
+}
