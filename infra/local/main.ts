@@ -1,0 +1,53 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { readConfig } from '../../shared/platform/config';
+import { declaration } from '../functions';
+import { startLocal } from './runtime';
+
+/** `npm start`: Junction on this machine, on its embedded emulators. */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const config = readConfig(
+  'npm start',
+  z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    JUNCTION_DATA_DIR: z.string().default(resolve(root, '.local')),
+    LOCAL_API_KEY: z.string().optional(),
+  }),
+);
+
+const runtime = await startLocal({
+  declaration,
+  root,
+  port: config.PORT,
+  dataDir: config.JUNCTION_DATA_DIR,
+  localApiKey: config.LOCAL_API_KEY,
+});
+
+process.stdout.write(
+  [
+    `Junction is running at ${runtime.url}`,
+    `  dev API key (tenant "local", all scopes): ${runtime.apiKey}`,
+    `  docs:   ${runtime.url}/docs`,
+    `  health: ${runtime.url}/v1/health`,
+    `  data:   ${config.JUNCTION_DATA_DIR}`,
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: stopping\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}
