@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Declaration } from '../../infra/declaration';
+import { declaration as productDeclaration } from '../../infra/functions';
+import { startLocal, type LocalRuntime } from '../../infra/local/runtime';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface TestRuntime extends LocalRuntime {
+  /** fetch against the gateway, with the dev key unless `key: null` or another key. */
+  call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  /** Moves the gateway's clock (authorizer cache) forward. */
+  advance(ms: number): void;
+}
+
+/** The local runtime on the shared DynamoDB Local, with its own table prefix. */
+export async function startTestRuntime(
+  options: { declaration?: Declaration } = {},
+): Promise<TestRuntime> {
+  let offset = 0;
+  const runtime = await startLocal({
+    declaration: options.declaration ?? productDeclaration,
+    root,
+    port: 0,
+    dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    now: () => Date.now() + offset,
+    scheduleTimers: false,
+  });
+  return {
+    ...runtime,
+    advance: (ms) => {
+      offset += ms;
+    },
+    call(path, init = {}) {
+      const { key = runtime.apiKey, json, headers, ...rest } = init;
+      return fetch(`${runtime.url}${path}`, {
+        ...rest,
+        headers: {
+          ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(headers as Record<string, string>),
+        },
+        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+      });
+    },
+  };
+}
+
+/** Everything the process writes to stdout/stderr while `run` runs (log lines included). */
+export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const capture = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    const result = await run();
+    return { result, output: chunks.join('') };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
