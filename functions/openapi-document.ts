@@ -2,7 +2,7 @@ import { routesOf, splitRoute } from '../infra/declaration';
 import { declaration } from '../infra/functions';
 import { once } from '../shared/platform/config';
 import { buildOpenApi } from '../shared/platform/openapi';
-import { version } from '../package.json';
+import pkg from '../package.json' with { type: 'json' };
 
 /** The OpenAPI document of every declared route, built once per container. */
 export const openApiDocument = once(() =>
@@ -10,6 +10,6 @@ export const openApiDocument = once(() =>
     routesOf(declaration)
       .filter(([, r]) => r.route !== '$default')
       .map(([, r]) => ({ ...splitRoute(r.route), contract: r.contract })),
-    { version },
+    { version: pkg.version },
   ),
 );

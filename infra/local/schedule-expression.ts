@@ -53,7 +53,9 @@ function parseField(part: string, [min, max, names, offset]: (typeof fieldSpecs)
     return n;
   };
   for (const item of part.split(',')) {
-    if (/[LW#]/.test(item)) throw new Error(`${expression}: L, W and # are not supported locally`);
+    if (item.includes('#') || /^(\d*L|\d+W|LW)$/i.test(item)) {
+      throw new Error(`${expression}: L, W and # are not supported locally`);
+    }
     const [range, stepText] = item.split('/');
     const step = stepText === undefined ? 1 : Number(stepText);
     if (!Number.isInteger(step) || step < 1) throw new Error(`${expression}: bad step in "${item}"`);

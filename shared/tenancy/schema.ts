@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { scopes } from '../platform/contract';
 import { idPattern } from '../platform/ids';
+import { DisplayName } from '../platform/text';
 
 export const Scope = z.enum(scopes as ['read', 'write', 'admin']);
 
@@ -9,7 +10,7 @@ export const apiKeyIdPattern = idPattern('key');
 
 export const ApiKeyInput = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: DisplayName,
     scopes: z
       .array(Scope)
       .min(1)

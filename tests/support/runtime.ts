@@ -7,9 +7,12 @@ import { startLocal, type LocalRuntime } from '../../infra/local/runtime';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** Test code reads bodies loosely; the assertions say what shape they expect. */
+export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 export interface TestRuntime extends LocalRuntime {
   /** fetch against the gateway, with the dev key unless `key: null` or another key. */
-  call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<ApiResponse>;
   /** Moves the gateway's clock (authorizer cache) forward. */
   advance(ms: number): void;
 }
@@ -33,7 +36,7 @@ export async function startTestRuntime(
     advance: (ms) => {
       offset += ms;
     },
-    call(path, init = {}) {
+    async call(path, init = {}) {
       const { key = runtime.apiKey, json, headers, ...rest } = init;
       return fetch(`${runtime.url}${path}`, {
         ...rest,

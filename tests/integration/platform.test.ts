@@ -1,0 +1,136 @@
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { declaration } from '../../infra/functions';
+import { routesOf } from '../../infra/declaration';
+
+let runtime: TestRuntime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(() => runtime.stop());
+
+const expectProblem = async (response: Response, status: number) => {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const problem = await response.json();
+  expect(problem).toMatchObject({ status, type: expect.stringMatching(/^urn:junction:problem:/), requestId: expect.any(String) });
+  return problem as { detail: string; errors?: unknown[] };
+};
+
+describe('GET /v1/health', () => {
+  it('reports every dependency up with its latency, without an API key', async () => {
+    const response = await runtime.call('/v1/health', { key: null });
+    expect(response.status).toBe(200);
+    const health = await response.json();
+    expect(health.status).toBe('ok');
+    expect(Object.keys(health.dependencies).sort()).toEqual([
+      `bucket:${runtime.env.UPLOADS_BUCKET_NAME}`,
+      'key',
+      `table:${runtime.env.MAIN_TABLE_NAME}`,
+    ]);
+    for (const dependency of Object.values(health.dependencies) as Array<{ status: string; latencyMs: number }>) {
+      expect(dependency).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
+    }
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 and documents every declared route', async () => {
+    const doc = await (await runtime.call('/openapi.json', { key: null })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const [, route] of routesOf(declaration)) {
+      if (route.route === '$default') continue;
+      const [method, path] = route.route.split(' ') as [string, string];
+      expect([route.route, doc.paths[path]?.[method.toLowerCase()]?.summary]).toEqual([route.route, route.contract.summary]);
+    }
+  });
+
+  it('describes request bodies with the schemas that validate them', async () => {
+    const doc = await (await runtime.call('/openapi.json', { key: null })).json();
+    const body = doc.paths['/v1/api-keys'].post.requestBody.content['application/json'].schema;
+    const schema = body.$ref ? doc.components.schemas[body.$ref.split('/').pop()] : body;
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['name']);
+  });
+
+  it('is rendered as an HTML page at /docs', async () => {
+    const response = await runtime.call('/docs', { key: null });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await response.text();
+    expect(html).toContain('<code>/v1/api-keys/{id}</code>');
+    expect(html).not.toContain('<script');
+  });
+});
+
+describe('requests the API does not serve', () => {
+  it('answers an unknown path with 404 problem+json', async () => {
+    const problem = await expectProblem(await runtime.call('/v2/anything', { key: null }), 404);
+    expect(problem.detail).toBe('no route serves GET /v2/anything');
+  });
+
+  it('answers a wrong method with 405 and an Allow header', async () => {
+    const response = await runtime.call('/v1/api-keys', { method: 'PUT' });
+    expect(response.headers.get('allow')).toBe('POST, GET');
+    await expectProblem(response, 405);
+  });
+
+  it('answers an unknown path with 404 even when it carries a JSON body', async () => {
+    await expectProblem(await runtime.call('/v1/nothing-here', { method: 'POST', json: { a: 1 } }), 404);
+  });
+});
+
+describe('bad request bodies through the gateway', () => {
+  it('answers malformed JSON with 400', async () => {
+    const response = await runtime.call('/v1/api-keys', { method: 'POST', body: '{"name":', headers: { 'content-type': 'application/json' } });
+    await expectProblem(response, 400);
+  });
+
+  it('answers a form-encoded body with 415', async () => {
+    const response = await runtime.call('/v1/api-keys', { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    await expectProblem(response, 415);
+  });
+
+  it('answers a body over 1 MiB with 413', async () => {
+    const response = await runtime.call('/v1/api-keys', { method: 'POST', json: { name: 'x'.repeat(1024 * 1024) } });
+    await expectProblem(response, 413);
+  });
+
+  it.each([
+    ['only spaces', '     '],
+    ['a lone surrogate', 'key \ud800'],
+    ['a control character', 'key\u0007'],
+  ])('answers a name with %s with a field error, not a 500', async (_what, name) => {
+    const response = await runtime.call('/v1/api-keys', { method: 'POST', json: { name } });
+    const problem = await expectProblem(response, 400);
+    expect(problem.errors).toEqual([{ field: 'body.name', message: expect.any(String) }]);
+  });
+
+  it('accepts names in any script', async () => {
+    const response = await runtime.call('/v1/api-keys', { method: 'POST', json: { name: 'Clé ключ 鍵 🔑' } });
+    expect(response.status).toBe(201);
+    expect((await response.json()).name).toBe('Clé ключ 鍵 🔑');
+  });
+
+  it('answers a JSON array where an object belongs with 400', async () => {
+    await expectProblem(await runtime.call('/v1/api-keys', { method: 'POST', json: [1, 2] }), 400);
+  });
+});
+
+describe('cross-origin requests', () => {
+  it('answers a preflight with the declared CORS policy', async () => {
+    const response = await runtime.call('/v1/api-keys', {
+      method: 'OPTIONS',
+      key: null,
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('exposes the request id to browsers', async () => {
+    const response = await runtime.call('/v1/health', { key: null, headers: { origin: 'https://app.example' } });
+    expect(response.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+});
