@@ -40,6 +40,7 @@ export interface LocalOptions {
 
 export interface LocalRuntime {
   url: string;
+  dataDir: string;
   apiKey: string;
   env: Record<string, string>;
   dynamodbEndpoint: string;
@@ -151,7 +152,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     });
     cleanups.push(() => scheduler.stop());
 
-    return { url: gateway.url, apiKey, env, dynamodbEndpoint, functions, scheduler, stop };
+    // Lets `npm run admin` find this runtime's DynamoDB and tables while it runs.
+    const manifest = join(dataDir, 'runtime.json');
+    writeFileSync(manifest, JSON.stringify({ url: gateway.url, pid: process.pid, env }, null, 2), { mode: 0o600 });
+    cleanups.push(() => rmSync(manifest, { force: true }));
+
+    return { url: gateway.url, dataDir, apiKey, env, dynamodbEndpoint, functions, scheduler, stop };
   } catch (error) {
     await stop();
     throw error;
