@@ -98,6 +98,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       S3_FORCE_PATH_STYLE: 'true',
       POWERTOOLS_SERVICE_NAME: 'junction',
       POWERTOOLS_METRICS_NAMESPACE: 'Junction',
+      POWERTOOLS_METRICS_DISABLED: 'true',
       LOCAL_KEYRING_PATH: ensureKeyring(dataDir),
     };
     for (const name of Object.keys(options.declaration.resources.tables)) {

@@ -16,6 +16,7 @@ import {
   type FieldError,
 } from './errors';
 import { logger } from './logger';
+import { countProblem } from './metrics';
 import { problemResponse, internalErrorResponse } from './problem';
 
 /** Largest request body any route accepts (API Gateway itself allows 10 MB). */
@@ -117,6 +118,7 @@ function correlate(): MiddlewareObj<HttpEvent, HttpResult, Error, Context, Inter
         logger.error('unhandled error', error as Error);
         response = internalErrorResponse(request.internal.requestId, instance);
       }
+      countProblem(response.statusCode!);
       request.response = withStandardHeaders(response, request.internal);
     },
   };

@@ -119,7 +119,7 @@ describe('the HTTP wrapper', () => {
     expect(JSON.parse(result.body!).detail).toBe('already there');
   });
 
-  it('answers anything else with a bare 500 that leaks nothing, and logs it', async () => {
+  it('answers anything else with a bare 500 that leaks nothing, logs it and counts it', async () => {
     const failing = http({ ...contract, body: undefined }, async () => {
       throw new Error('db password is hunter2');
     });
@@ -128,6 +128,7 @@ describe('the HTTP wrapper', () => {
     expect(result.body).not.toContain('hunter2');
     expect(JSON.parse(result.body!).requestId).toBe('req-1');
     expect(output).toContain('unhandled error');
+    expect(output).toContain('"UnhandledErrors":1');
   });
 
   it('echoes a well-formed correlation id and ignores a malformed one', async () => {
