@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Reads the environment variables a module declares, once, at cold start.
  * A missing or malformed variable fails fast with a message that names it.
  */
-export function readConfig<S extends z.ZodObject>(
+export function readConfig<S extends z.ZodType<Record<string, unknown>>>(
   module: string,
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
@@ -13,6 +13,7 @@ export function readConfig<S extends z.ZodObject>(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
+      if (!name) return issue.message;
       return issue.code === 'invalid_type' && env[name] === undefined
         ? `${name} is not set`
         : `${name}: ${issue.message}`;
