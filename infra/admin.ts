@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { scopes as allScopes, type Scope } from '../shared/platform/contract';
+import { operatorAudit } from '../shared/platform/audit';
 import { createApiKey, createTenant, type TenancyDeps } from '../shared/tenancy/service';
 import { resourceEnv } from '../shared/platform/resource-env';
 import { startDynamoDb } from './local/dynamodb';
@@ -47,11 +48,11 @@ async function main() {
       if (!name) throw new Error(`create-tenant needs a name\n${usage}`);
       const { tenant, created } = await createTenant(deps, name, values.id);
       if (!created) throw new Error(`tenant ${tenant.id} already exists`);
-      const key = await createApiKey(deps, tenant.id, { name: 'first admin key', scopes: scopes ?? [...allScopes] });
+      const key = await createApiKey(deps, operatorAudit(tenant.id, 'admin-cli', 'api_key.create'), { name: 'first admin key', scopes: scopes ?? [...allScopes] });
       process.stdout.write(`tenant ${tenant.id} (${tenant.name})\nkey ${key.id}: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
     } else if (command === 'create-key') {
       if (!values.tenant) throw new Error(`create-key needs --tenant\n${usage}`);
-      const key = await createApiKey(deps, values.tenant, {
+      const key = await createApiKey(deps, operatorAudit(values.tenant, 'admin-cli', 'api_key.create'), {
         name: values.name ?? 'admin CLI key',
         scopes: scopes ?? ['read', 'write'],
       });

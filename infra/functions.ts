@@ -51,6 +51,13 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: platform.notFoundContract,
     access: {},
   },
+  auditLog: {
+    kind: 'route',
+    route: 'GET /v1/audit-log',
+    entry: 'functions/platform/audit-log.ts',
+    contract: platform.auditLogContract,
+    access: readMain,
+  },
   createApiKey: {
     kind: 'route',
     route: 'POST /v1/api-keys',

@@ -3,7 +3,7 @@ import { mainTable } from '../../shared/platform/tables';
 import { createApiKeyContract } from '../../shared/tenancy/contracts';
 import { createApiKey } from '../../shared/tenancy/service';
 
-export const handler = http(createApiKeyContract, async ({ principal, body }) => ({
+export const handler = http(createApiKeyContract, async ({ audit, body }) => ({
   status: 201,
-  body: await createApiKey(mainTable(), principal.tenantId, body),
+  body: await createApiKey(mainTable(), audit, body),
 }));

@@ -3,7 +3,7 @@ import { mainTable } from '../../shared/platform/tables';
 import { revokeApiKeyContract } from '../../shared/tenancy/contracts';
 import { revokeApiKey } from '../../shared/tenancy/service';
 
-export const handler = http(revokeApiKeyContract, async ({ principal, path }) => ({
+export const handler = http(revokeApiKeyContract, async ({ audit, path }) => ({
   status: 200,
-  body: await revokeApiKey(mainTable(), principal.tenantId, path.id),
+  body: await revokeApiKey(mainTable(), audit, path.id),
 }));

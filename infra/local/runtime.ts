@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Declaration } from '../declaration';
 import { resourceEnv } from '../../shared/platform/resource-env';
 import { scopes } from '../../shared/platform/contract';
+import { operatorAudit } from '../../shared/platform/audit';
 import { authenticate, createApiKey, createTenant } from '../../shared/tenancy/service';
 import { startDynamoDb, type RunningDynamoDb } from './dynamodb';
 import { createFunctionHost, type FunctionHost } from './functions';
@@ -183,7 +184,7 @@ async function provisionLocalKey(
   dataDir: string,
   wanted: string | undefined,
 ): Promise<string> {
-  await createTenant(store, 'Local development', localTenantId);
+  await createTenant(store, 'Local development', localTenantId, 'local-runtime');
   const saved = join(dataDir, 'dev-api-key');
   const candidate = wanted ?? (existsSync(saved) ? readFileSync(saved, 'utf8').trim() : undefined);
   if (candidate) {
@@ -193,13 +194,13 @@ async function provisionLocalKey(
     const verdict = await authenticate(store, `Bearer ${candidate}`);
     if (verdict.tenantId === localTenantId) return candidate;
     if (verdict.failure === 'unknown API key') {
-      await createApiKey(store, localTenantId, { name: 'local dev key', scopes: [...scopes] }, candidate);
+      await createApiKey(store, operatorAudit(localTenantId, 'local-runtime', 'api_key.create'), { name: 'local dev key', scopes: [...scopes] }, candidate);
       return candidate;
     }
     if (wanted) throw new Error(`LOCAL_API_KEY cannot be used: ${verdict.failure ?? 'it belongs to another tenant'}`);
     // The saved key was revoked: issue a new one below.
   }
-  const created = await createApiKey(store, localTenantId, { name: 'local dev key', scopes: [...scopes] });
+  const created = await createApiKey(store, operatorAudit(localTenantId, 'local-runtime', 'api_key.create'), { name: 'local dev key', scopes: [...scopes] });
   writeFileSync(saved, created.secret, { mode: 0o600 });
   return created.secret;
 }

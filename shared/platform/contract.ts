@@ -13,6 +13,8 @@ export interface Contract {
   tag: string;
   /** Scope the caller's API key must hold; `null`: the route takes no API key. */
   scope: Scope | null;
+  /** For a mutating route: the audit log's name for it (`api_key.create`). */
+  audit?: string;
   /** Strict object schemas (unknown fields are rejected). */
   body?: z.ZodType;
   query?: z.ZodType;

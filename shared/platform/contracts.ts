@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineContract } from './contract';
 import { Health } from './health-schema';
 import { Problem } from './problem';
+import { AuditEntry, AuditQuery } from './audit';
+import { page } from './pagination';
 
 const tag = 'Platform';
 
@@ -37,4 +39,12 @@ export const notFoundContract = defineContract({
     404: { description: 'No such route', schema: Problem },
     405: { description: 'The path exists, the method does not', schema: Problem },
   },
+});
+
+export const auditLogContract = defineContract({
+  summary: 'Every mutating call, newest first: who, what, when, outcome',
+  tag: 'Audit log',
+  scope: 'admin',
+  query: AuditQuery,
+  responses: { 200: { description: 'A page of audit entries', schema: page(AuditEntry) } },
 });

@@ -6,7 +6,9 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Principal, AuthorizerContext } from './principal';
-import { principalFrom } from './principal';
+import { authenticatedAs, principalFrom } from './principal';
+import { recordRefusal, type Audit } from './audit';
+import { mainTable } from './tables';
 import type { Contract } from './contract';
 import {
   DomainError,
@@ -33,6 +35,8 @@ export interface HttpInput<C extends Contract> {
   path: Infer<C['path']>;
   /** The caller; routes without a scope get an anonymous principal. */
   principal: C['scope'] extends null ? null : Principal;
+  /** Who is changing what, for the audit entry the change writes in its transaction. */
+  audit: C['audit'] extends string ? Audit : undefined;
   requestId: string;
   headers: Record<string, string | undefined>;
 }
@@ -69,27 +73,66 @@ export function http<C extends Contract>(
   contract: C,
   handle: (input: HttpInput<C>) => Promise<HttpOutput>,
 ) {
-  return wrap(async (event) => {
-    const input = {
-      principal: contract.scope === null ? null : principalFrom(event, contract.scope),
-      body: parseBody(event, contract),
-      query: validate('query', contract.query, queryOf(event)),
-      path: validate('path', contract.path, event.pathParameters ?? {}),
-      requestId: event.requestContext.requestId,
-      headers: event.headers ?? {},
-    } as HttpInput<C>;
-    return handle(input);
-  });
+  return wrap(
+    async (event) => {
+      const principal = contract.scope === null ? null : principalFrom(event, contract.scope);
+      const input = {
+        principal,
+        audit: principal && contract.audit ? auditOf(principal, event, contract.audit) : undefined,
+        body: parseBody(event, contract),
+        query: validate('query', contract.query, queryOf(event)),
+        path: validate('path', contract.path, event.pathParameters ?? {}),
+        requestId: event.requestContext.requestId,
+        headers: event.headers ?? {},
+      } as HttpInput<C>;
+      return handle(input);
+    },
+    contract.audit ? [auditRefusals(contract.audit)] : [],
+  );
 }
 
 /** The plumbing without parsing, for a route that reads the raw event (`$default`). */
-export function wrap(handle: (event: HttpEvent) => Promise<HttpOutput>) {
-  return middy<HttpEvent, HttpResult, Error, Context, Internal>()
-    .use(correlate())
-    .handler(async (event) => toResult(await handle(event)));
+export function wrap(handle: (event: HttpEvent) => Promise<HttpOutput>, layers: Middleware[] = []) {
+  const handler = middy<HttpEvent, HttpResult, Error, Context, Internal>().use(correlate());
+  for (const layer of layers) handler.use(layer);
+  return handler.handler(async (event) => toResult(await handle(event)));
 }
 
-function correlate(): MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal> {
+type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
+
+const auditOf = (principal: Principal, event: HttpEvent, action: string): Audit => ({
+  tenantId: principal.tenantId,
+  keyId: principal.keyId,
+  requestId: event.requestContext.requestId,
+  action,
+});
+
+/**
+ * A refused mutating call changed nothing, so no transaction recorded it: record it here.
+ * Calls without a valid key have no tenant to file them under and are only logged.
+ */
+function auditRefusals(action: string): Middleware {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (!(error instanceof DomainError) || error.status === 401) return;
+      let principal: Principal;
+      try {
+        principal = authenticatedAs(request.event);
+      } catch {
+        return;
+      }
+      const target = request.event.pathParameters?.id ?? null;
+      try {
+        await recordRefusal(mainTable(), auditOf(principal, request.event, action), target, error.status, error.type);
+      } catch (failure) {
+        logger.warn('could not record a refused call in the audit log', failure as Error);
+      }
+    },
+  };
+}
+
+function correlate(): Middleware {
   return {
     before: (request) => {
       const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;

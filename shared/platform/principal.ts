@@ -22,20 +22,27 @@ export interface Principal {
   scopes: Scope[];
 }
 
-export function principalFrom(
-  event: APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>,
-  scope: Scope,
-): Principal {
+type Event = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+
+/** The caller the authorizer vouched for; 401 when it vouched for no one. */
+export function authenticatedAs(event: Event): Principal {
   const verdict = event.requestContext.authorizer?.lambda;
   if (!verdict) throw new Unauthenticated('send an API key as "Authorization: Bearer <key>"');
   if (verdict.failure || !verdict.tenantId || !verdict.keyId) {
     throw new Unauthenticated(verdict.failure ?? 'the API key was not accepted');
   }
-  const granted = (verdict.scopes ?? '').split(' ').filter(Boolean) as Scope[];
+  const scopes = (verdict.scopes ?? '').split(' ').filter(Boolean) as Scope[];
+  return { tenantId: verdict.tenantId, keyId: verdict.keyId, scopes };
+}
+
+/** The caller, if it holds `scope`; 401 or 403 otherwise. */
+export function principalFrom(event: Event, scope: Scope): Principal {
+  const principal = authenticatedAs(event);
+  const granted = principal.scopes;
   if (!granted.includes(scope)) {
     throw new Forbidden(
       `this route needs the "${scope}" scope; the key has ${granted.length ? granted.map((s) => `"${s}"`).join(', ') : 'none'}`,
     );
   }
-  return { tenantId: verdict.tenantId, keyId: verdict.keyId, scopes: granted };
+  return principal;
 }

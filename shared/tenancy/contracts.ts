@@ -8,6 +8,7 @@ export const createApiKeyContract = defineContract({
   summary: 'Create an API key (the secret is shown once)',
   tag,
   scope: 'admin',
+  audit: 'api_key.create',
   body: ApiKeyInput,
   responses: { 201: { description: 'The key, with its secret', schema: ApiKeyCreated } },
 });
@@ -32,6 +33,7 @@ export const revokeApiKeyContract = defineContract({
   summary: 'Revoke an API key (stops working within 60 s)',
   tag,
   scope: 'admin',
+  audit: 'api_key.revoke',
   path: ApiKeyPath,
   responses: { 200: { description: 'The key, revoked', schema: ApiKey } },
 });

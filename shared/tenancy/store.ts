@@ -52,7 +52,7 @@ const tenantPk = (tenantId: string) => `TENANT#${tenantId}`;
 const keySk = (keyId: string) => `APIKEY#${keyId}`;
 const hashPk = (hash: string) => `KEYHASH#${hash}`;
 
-export async function putTenant(store: TenancyStore, tenant: TenantItem): Promise<boolean> {
+export async function putTenant(store: TenancyStore, tenant: TenantItem, also: TransactItem[] = []): Promise<boolean> {
   try {
     await store.db.send(
       new TransactWriteCommand({
@@ -64,6 +64,7 @@ export async function putTenant(store: TenancyStore, tenant: TenantItem): Promis
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
+          ...also,
         ],
       }),
     );
@@ -81,8 +82,13 @@ export async function getTenant(store: TenancyStore, tenantId: string) {
   return Item ? strip<TenantItem>(Item) : undefined;
 }
 
-/** Writes both key items; false when the tenant does not exist or the hash is taken. */
-export async function putApiKey(store: TenancyStore, key: ApiKeyItem): Promise<boolean> {
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/**
+ * Writes both key items, and `also` (the audit entry) in the same transaction;
+ * false when the tenant does not exist or the hash is taken.
+ */
+export async function putApiKey(store: TenancyStore, key: ApiKeyItem, also: TransactItem[] = []): Promise<boolean> {
   const lookup: KeyLookup = {
     tenantId: key.tenantId,
     keyId: key.id,
@@ -115,6 +121,7 @@ export async function putApiKey(store: TenancyStore, key: ApiKeyItem): Promise<b
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
+          ...also,
         ],
       }),
     );
@@ -168,12 +175,13 @@ export async function listApiKeys(
   };
 }
 
-/** Marks both key items revoked; returns the key as it now is, or undefined if unknown. */
+/** Marks both key items revoked (with `also` in the same transaction); undefined if unknown. */
 export async function revokeApiKey(
   store: TenancyStore,
   tenantId: string,
   keyId: string,
   at: string,
+  also: TransactItem[] = [],
 ) {
   const key = await getApiKey(store, tenantId, keyId);
   if (!key) return undefined;
@@ -199,6 +207,7 @@ export async function revokeApiKey(
             ExpressionAttributeValues: { ':at': at },
           },
         },
+        ...also,
       ],
     }),
   );

@@ -1,6 +1,7 @@
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
+import { operatorAudit } from '../../shared/platform/audit';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
@@ -145,7 +146,7 @@ describe('authentication and scopes', () => {
   it("never shows one tenant another tenant's keys", async () => {
     const store = { db, table };
     await createTenant(store, 'Other', 'other');
-    const otherAdmin = await createApiKey(store, 'other', { name: 'other admin', scopes: ['admin'] });
+    const otherAdmin = await createApiKey(store, operatorAudit('other', 'test', 'api_key.create'), { name: 'other admin', scopes: ['admin'] });
     const mine = await newKey();
 
     const response = await runtime.call(`/v1/api-keys/${mine.id}`, { key: otherAdmin.secret });

@@ -34,6 +34,14 @@ describe('the declaration', () => {
     }
   });
 
+  it('names an audit action for every mutating route that takes a key', () => {
+    for (const [, route] of routesOf(declaration)) {
+      if (route.route === '$default' || route.contract.scope === null) continue;
+      const mutating = splitRoute(route.route).method !== 'GET';
+      expect([route.route, Boolean(route.contract.audit)]).toEqual([route.route, mutating]);
+    }
+  });
+
   it('gives every path parameter a schema', () => {
     for (const [, route] of routesOf(declaration)) {
       if (route.route === '$default') continue;

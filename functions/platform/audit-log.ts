@@ -1,0 +1,9 @@
+import { http } from '../../shared/platform/http';
+import { auditLogContract } from '../../shared/platform/contracts';
+import { listAuditLog } from '../../shared/platform/audit';
+import { mainTable } from '../../shared/platform/tables';
+
+export const handler = http(auditLogContract, async ({ principal, query }) => ({
+  status: 200,
+  body: await listAuditLog(mainTable(), principal.tenantId, query),
+}));
