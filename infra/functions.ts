@@ -1,4 +1,4 @@
-import type { Declaration, FunctionDeclaration } from './declaration';
+import type { Access, Declaration, FunctionDeclaration } from './declaration';
 import { api, resources } from './resources';
 import * as apiKeys from '../shared/tenancy/contracts';
 import * as platform from '../shared/platform/contracts';
@@ -7,14 +7,16 @@ import * as platform from '../shared/platform/contracts';
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
  * Adding an endpoint is one handler file plus one entry here.
  */
-const readMain = { tables: { main: 'read' } } as const;
-const writeMain = { tables: { main: 'readwrite' } } as const;
+/** Routes that take an API key also spend the tenant's request budget (the limits table). */
+const keyed = (access: Access): Access => ({ ...access, tables: { ...access.tables, limits: 'write' } });
+const readMain = keyed({ tables: { main: 'read' } });
+const writeMain = keyed({ tables: { main: 'readwrite' } });
 
 export const functions: Record<string, FunctionDeclaration> = {
   authorizer: {
     kind: 'authorizer',
     entry: 'functions/auth/authorize.ts',
-    access: readMain,
+    access: { tables: { main: 'read' } },
     // A revoked key keeps working until its cached verdict expires: at most this long.
     resultsCacheTtlSeconds: 60,
     identitySource: ['$request.header.Authorization'],
@@ -25,7 +27,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     entry: 'functions/platform/health.ts',
     contract: platform.healthContract,
     access: {
-      tables: { main: 'describe' },
+      tables: { main: 'describe', limits: 'describe' },
       bucket: 'describe',
       key: 'describe',
     },

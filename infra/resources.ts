@@ -13,6 +13,13 @@ export const resources: Resources = {
       indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
       ttlAttribute: 'expiresAt',
     },
+    // Per-tenant request counters, one item per tenant and minute, gone after two minutes.
+    limits: {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: {},
+      ttlAttribute: 'expiresAt',
+    },
   },
   queues: {},
   bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },

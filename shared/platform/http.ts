@@ -9,6 +9,7 @@ import type { Principal, AuthorizerContext } from './principal';
 import { authenticatedAs, principalFrom } from './principal';
 import { recordRefusal, type Audit } from './audit';
 import { mainTable } from './tables';
+import { rateLimitHeaders, tenantRateLimiter, type Admission } from './rate-limit';
 import type { Contract } from './contract';
 import {
   DomainError,
@@ -52,6 +53,8 @@ export interface HttpOutput {
 interface Internal extends Record<string, unknown> {
   requestId: string;
   correlationId: string;
+  /** Headers a layer adds to whatever the response turns out to be. */
+  headers?: Record<string, string>;
 }
 
 const securityHeaders: Record<string, string> = {
@@ -69,9 +72,28 @@ const correlationPattern = /^[A-Za-z0-9._:-]{1,128}$/;
  * Wraps a route's logic: correlation ids, authentication verdict and scope, body parsing
  * and zod validation, problem+json for domain errors, a bare 500 for anything else.
  */
-export function http<C extends Contract>(
+/** What the wrapper itself talks to; unit tests pass stand-ins. */
+export interface HttpDependencies {
+  admit(tenantId: string): Promise<Admission>;
+  recordRefusal(audit: Audit, target: string | null, status: number, problem: string): Promise<void>;
+}
+
+const platformDependencies: HttpDependencies = {
+  admit: (tenantId) => tenantRateLimiter()(tenantId),
+  recordRefusal: (audit, target, status, problem) => recordRefusal(mainTable(), audit, target, status, problem),
+};
+
+export const http = createHttp(platformDependencies);
+
+export function createHttp(dependencies: HttpDependencies) {
+  return <C extends Contract>(contract: C, handle: (input: HttpInput<C>) => Promise<HttpOutput>) =>
+    route(contract, handle, dependencies);
+}
+
+function route<C extends Contract>(
   contract: C,
   handle: (input: HttpInput<C>) => Promise<HttpOutput>,
+  dependencies: HttpDependencies,
 ) {
   return wrap(
     async (event) => {
@@ -87,8 +109,26 @@ export function http<C extends Contract>(
       } as HttpInput<C>;
       return handle(input);
     },
-    contract.audit ? [auditRefusals(contract.audit)] : [],
+    [
+      ...(contract.scope === null ? [] : [rateLimit(dependencies)]),
+      ...(contract.audit ? [auditRefusals(contract.audit, dependencies)] : []),
+    ],
   );
+}
+
+/** Spends one request of the caller's tenant budget (429 past it); sets RateLimit-* headers. */
+function rateLimit(dependencies: HttpDependencies): Middleware {
+  return {
+    before: async (request) => {
+      let principal: Principal;
+      try {
+        principal = authenticatedAs(request.event);
+      } catch {
+        return; // the route answers 401 itself
+      }
+      request.internal.headers = rateLimitHeaders(await dependencies.admit(principal.tenantId));
+    },
+  };
 }
 
 /** The plumbing without parsing, for a route that reads the raw event (`$default`). */
@@ -111,7 +151,7 @@ const auditOf = (principal: Principal, event: HttpEvent, action: string): Audit 
  * A refused mutating call changed nothing, so no transaction recorded it: record it here.
  * Calls without a valid key have no tenant to file them under and are only logged.
  */
-function auditRefusals(action: string): Middleware {
+function auditRefusals(action: string, dependencies: HttpDependencies): Middleware {
   return {
     onError: async (request) => {
       const error = request.error;
@@ -124,7 +164,7 @@ function auditRefusals(action: string): Middleware {
       }
       const target = request.event.pathParameters?.id ?? null;
       try {
-        await recordRefusal(mainTable(), auditOf(principal, request.event, action), target, error.status, error.type);
+        await dependencies.recordRefusal(auditOf(principal, request.event, action), target, error.status, error.type);
       } catch (failure) {
         logger.warn('could not record a refused call in the audit log', failure as Error);
       }
@@ -172,6 +212,7 @@ function withStandardHeaders(response: HttpResult, internal: Internal): HttpResu
     ...response,
     headers: {
       ...securityHeaders,
+      ...internal.headers,
       ...response.headers,
       'x-request-id': internal.requestId,
       'x-correlation-id': internal.correlationId,

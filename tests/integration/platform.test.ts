@@ -25,6 +25,7 @@ describe('GET /v1/health', () => {
     expect(Object.keys(health.dependencies).sort()).toEqual([
       `bucket:${runtime.env.UPLOADS_BUCKET_NAME}`,
       'key',
+      `table:${runtime.env.LIMITS_TABLE_NAME}`,
       `table:${runtime.env.MAIN_TABLE_NAME}`,
     ]);
     for (const dependency of Object.values(health.dependencies) as Array<{ status: string; latencyMs: number }>) {

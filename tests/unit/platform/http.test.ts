@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import { defineContract } from '../../../shared/platform/contract';
 import { Conflict } from '../../../shared/platform/errors';
-import { http, maxBodyBytes, type HttpEvent } from '../../../shared/platform/http';
+import { createHttp, maxBodyBytes, type HttpEvent } from '../../../shared/platform/http';
+
+const refusals: unknown[][] = [];
+const http = createHttp({
+  admit: async () => ({ limit: 100, remaining: 99, resetSeconds: 30 }),
+  recordRefusal: async (...args) => {
+    refusals.push(args);
+  },
+});
 import { captureOutput } from '../../support/runtime';
 
 const contract = defineContract({
@@ -137,6 +145,18 @@ describe('the HTTP wrapper', () => {
     const bad = await invoke(event({ headers: { 'content-type': 'application/json', 'x-correlation-id': 'a b\n' } }));
     expect(bad.headers?.['x-correlation-id']).toBe('req-1');
     expect(bad.headers?.['x-request-id']).toBe('req-1');
+  });
+
+  it('sets RateLimit headers on authenticated responses', async () => {
+    const { headers } = await invoke(event());
+    expect(headers).toMatchObject({ 'ratelimit-limit': '100', 'ratelimit-remaining': '99', 'ratelimit-reset': '30' });
+  });
+
+  it('records a refused mutating call in the audit log, with the caller', async () => {
+    const audited = http({ ...contract, audit: 'thing.create' }, async () => ({ status: 201 }));
+    refusals.length = 0;
+    await audited(event({ body: '{' }), {} as Context);
+    expect(refusals).toEqual([[{ tenantId: 't1', keyId: 'key_1', requestId: 'req-1', action: 'thing.create' }, null, 400, 'urn:junction:problem:invalid-request']]);
   });
 
   it('sets security headers on success and on errors', async () => {

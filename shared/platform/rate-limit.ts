@@ -1,0 +1,128 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { dynamo } from './aws';
+import { once, readConfig } from './config';
+import { DomainError, problemType } from './errors';
+import { resourceEnv } from './resource-env';
+
+/**
+ * Each tenant's request budget: `RATE_LIMIT_PER_MINUTE` requests per fixed UTC minute,
+ * counted in the `limits` table so every Lambda container shares one count.
+ *
+ * A container does not write once per request: it claims tokens in small batches with one
+ * atomic ADD and spends them locally. The count in DynamoDB never lets more than the limit
+ * through (a batch is only granted up to what is left); the cost is that tokens a container
+ * claimed but did not spend before the minute ends are lost, so under heavy fan-out a
+ * tenant may see slightly fewer than the limit, never more.
+ */
+export interface RateLimitDeps {
+  db: DynamoDBDocumentClient;
+  table: string;
+  limitPerMinute: number;
+  now?: () => number;
+}
+
+export interface Admission {
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+interface Lease {
+  window: number;
+  /** Tokens this container claimed and has not spent. */
+  spare: number;
+  /** The shared count after this container's last claim. */
+  used: number;
+  /** The shared count said the budget is spent: refuse without asking again. */
+  spent: boolean;
+  /** A claim in flight; concurrent requests wait for it instead of claiming their own. */
+  claiming?: Promise<void>;
+}
+
+const windowMs = 60_000;
+
+export function createRateLimiter(deps: RateLimitDeps) {
+  const leases = new Map<string, Lease>();
+  const batch = Math.max(1, Math.min(10, Math.floor(deps.limitPerMinute / 20)));
+
+  async function claim(tenantId: string, lease: Lease) {
+    const { Attributes } = await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.table,
+        Key: { pk: `RATE#${tenantId}`, sk: String(lease.window) },
+        UpdateExpression: 'ADD used :batch SET expiresAt = if_not_exists(expiresAt, :expires)',
+        ExpressionAttributeValues: { ':batch': batch, ':expires': (lease.window + 2) * 60 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    lease.used = Number(Attributes?.used ?? batch);
+    // Only the part of the batch that fits under the limit is ours to spend.
+    lease.spare = Math.max(0, Math.min(batch, deps.limitPerMinute - (lease.used - batch)));
+    lease.spent = lease.spare === 0;
+  }
+
+  return async function admit(tenantId: string): Promise<Admission> {
+    const now = deps.now?.() ?? Date.now();
+    const window = Math.floor(now / windowMs);
+    const resetSeconds = Math.ceil(((window + 1) * windowMs - now) / 1000);
+    let lease = leases.get(tenantId);
+    if (!lease || lease.window !== window) {
+      lease = { window, spare: 0, used: 0, spent: false };
+      leases.set(tenantId, lease);
+    }
+    while (lease.spare === 0 && !lease.spent) {
+      if (!lease.claiming) {
+        const current = lease;
+        current.claiming = claim(tenantId, current).finally(() => (current.claiming = undefined));
+      }
+      await lease.claiming;
+    }
+    if (lease.spent && lease.spare === 0) {
+      throw new TooManyRequests(
+        `this tenant's budget of ${deps.limitPerMinute} requests per minute is spent; retry in ${resetSeconds} s`,
+        { limit: deps.limitPerMinute, remaining: 0, resetSeconds },
+      );
+    }
+    lease.spare -= 1;
+    return {
+      limit: deps.limitPerMinute,
+      remaining: Math.max(0, deps.limitPerMinute - lease.used + lease.spare),
+      resetSeconds,
+    };
+  };
+}
+
+export class TooManyRequests extends DomainError {
+  constructor(detail: string, admission: Admission) {
+    super(429, problemType('too-many-requests'), 'Too many requests', detail, undefined, {
+      'retry-after': String(admission.resetSeconds),
+      ...rateLimitHeaders(admission),
+    });
+  }
+}
+
+export function rateLimitHeaders(admission: Admission): Record<string, string> {
+  return {
+    'ratelimit-limit': String(admission.limit),
+    'ratelimit-remaining': String(admission.remaining),
+    'ratelimit-reset': String(admission.resetSeconds),
+  };
+}
+
+/** The limiter for this container, configured from the environment. */
+export const tenantRateLimiter = once(() => {
+  const tableVar = resourceEnv.table('limits');
+  const config = readConfig(
+    'rate limits',
+    z.object({
+      [tableVar]: z.string().min(1),
+      RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+    }),
+  );
+  return createRateLimiter({
+    db: dynamo(),
+    table: config[tableVar] as string,
+    limitPerMinute: config.RATE_LIMIT_PER_MINUTE as number,
+  });
+});
