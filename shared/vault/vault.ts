@@ -29,6 +29,8 @@ export interface Sealed {
   ciphertext: string;
   /** The key that wrapped it (KMS ARN or local key id). */
   keyId: string;
+  /** What it is bound to; kept beside it so key rotation can re-seal it without knowing its kind. */
+  context: VaultContext;
 }
 
 export interface Vault {
@@ -56,7 +58,7 @@ export function createVault(keyring: Keyring, options: { maxAgeMs?: number; cach
         // write credentials anyway, and verifying a P-384 signature costs ~1 ms per read.
         suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
       });
-      return { ciphertext: Buffer.from(result).toString('base64'), keyId: keyring.currentKeyId };
+      return { ciphertext: Buffer.from(result).toString('base64'), keyId: keyring.currentKeyId, context };
     },
     async open<T>(sealed: Sealed, context: VaultContext) {
       const expected = toEncryptionContext(context);

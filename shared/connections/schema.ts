@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { idPattern } from '../platform/ids';
+import { DisplayName } from '../platform/text';
+
+export const connectionIdPattern = idPattern('conn');
+const integrationKey = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an integration key (kebab-case)').max(64);
+const status = z.enum(['active', 'auth_failed', 'error']);
+
+/**
+ * Credentials and params are free-form maps here; the integration's definition says which
+ * fields they need, and the service checks them against it (naming each wrong field).
+ * Values are bounded so an oversized one is a 400, not a DynamoDB error.
+ */
+const credentialMap = z.record(z.string().max(64), z.string().max(8192)).refine((m) => Object.keys(m).length <= 20, 'at most 20 fields');
+const paramMap = z.record(z.string().max(64), z.string().max(2048)).refine((m) => Object.keys(m).length <= 20, 'at most 20 params');
+
+export const ConnectionInput = z
+  .strictObject({
+    integration: integrationKey,
+    name: DisplayName,
+    /** Needed only when the integration accepts more than one non-OAuth auth type. */
+    authType: z.enum(['api_key', 'basic', 'bearer', 'none']).optional(),
+    credentials: credentialMap.default({}),
+    params: paramMap.default({}),
+  })
+  .meta({ id: 'ConnectionInput' });
+export type ConnectionInput = z.infer<typeof ConnectionInput>;
+
+export const ConnectionPatch = z
+  .strictObject({
+    name: DisplayName.optional(),
+    /** Replaces the stored credentials as a whole (they are never readable). */
+    credentials: credentialMap.optional(),
+    params: paramMap.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one of name, credentials, params')
+  .meta({ id: 'ConnectionPatch' });
+export type ConnectionPatch = z.infer<typeof ConnectionPatch>;
+
+export const TestOutcome = z.object({
+  at: z.iso.datetime(),
+  ok: z.boolean(),
+  /** The provider's HTTP status, or null when it did not answer. */
+  status: z.number().int().nullable(),
+  latencyMs: z.number(),
+  detail: z.string(),
+});
+
+export const Connection = z
+  .object({
+    id: z.string(),
+    integration: z.string(),
+    name: z.string(),
+    authType: z.string(),
+    params: z.record(z.string(), z.string()),
+    credentialFields: z.array(z.string()),
+    status,
+    version: z.number().int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    lastTest: TestOutcome.nullable(),
+  })
+  .meta({ id: 'Connection' });
+export type Connection = z.infer<typeof Connection>;
+
+export const ConnectionPath = z.strictObject({
+  id: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)'),
+});
+
+export const ConnectionListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(1024).optional(),
+  integration: integrationKey.optional(),
+  status: status.optional(),
+});
