@@ -9,7 +9,11 @@ import { scopes as allScopes, type Scope } from '../shared/platform/contract';
 import { operatorAudit } from '../shared/platform/audit';
 import { createApiKey, createTenant, type TenancyDeps } from '../shared/tenancy/service';
 import { resourceEnv } from '../shared/platform/resource-env';
+import { keyringFromEnv, localKeyring } from '../shared/vault/keyring';
+import { pendingRotation, rotateSealedItems } from '../shared/vault/rotation';
+import { createVault } from '../shared/vault/vault';
 import { startDynamoDb } from './local/dynamodb';
+import { keyringEnv, replaceKeyring } from './local/keyring-files';
 import { localNames } from './local/provision';
 
 /**
@@ -18,11 +22,15 @@ import { localNames } from './local/provision';
  *
  *   create-tenant <name> [--id <tenant id>] [--scopes read,write,admin]
  *   create-key --tenant <id> [--name <key name>] [--scopes read,write]
+ *   rotate-credentials-key [--stack <name> --from-key <old key ARN>]
  */
 const usage = `usage:
   npm run admin -- create-tenant <name> [--id <tenant id>] [--stack <name>]
   npm run admin -- create-key --tenant <id> [--name <key name>] [--scopes read,write] [--stack <name>]
-Without --stack it works on local mode's data (JUNCTION_DATA_DIR, default .local/).`;
+  npm run admin -- rotate-credentials-key                       (local: new key, re-seal everything)
+  npm run admin -- rotate-credentials-key --stack <name> --from-key <old KMS key ARN>
+Without --stack it works on local mode's data (JUNCTION_DATA_DIR, default .local/).
+An interrupted rotate-credentials-key resumes where it stopped when run again.`;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,6 +43,7 @@ async function main() {
       name: { type: 'string' },
       scopes: { type: 'string' },
       stack: { type: 'string' },
+      'from-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,6 +66,8 @@ async function main() {
         scopes: scopes ?? ['read', 'write'],
       });
       process.stdout.write(`key ${key.id} [${key.scopes.join(' ')}]: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
+    } else if (command === 'rotate-credentials-key') {
+      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key'] } : { dataDir: localDataDir() });
     } else {
       throw new Error(`unknown command "${command}"\n${usage}`);
     }
@@ -73,12 +84,17 @@ function parseScopes(text: string | undefined): Scope[] | undefined {
   return list as Scope[];
 }
 
-/** The deployed stack's table, found through its CloudFormation outputs. */
-async function awsStore(stack: string) {
+async function stackOutput(stack: string, name: string): Promise<string> {
   const cloudformation = new CloudFormationClient({});
   const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
-  const table = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'MainTableName')?.OutputValue;
-  if (!table) throw new Error(`stack ${stack} has no MainTableName output`);
+  const value = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === name)?.OutputValue;
+  if (!value) throw new Error(`stack ${stack} has no ${name} output`);
+  return value;
+}
+
+/** The deployed stack's table, found through its CloudFormation outputs. */
+async function awsStore(stack: string) {
+  const table = await stackOutput(stack, 'MainTableName');
   const client = new DynamoDBClient({});
   return { deps: { db: DynamoDBDocumentClient.from(client), table } as TenancyDeps, close: async () => client.destroy() };
 }
@@ -88,7 +104,7 @@ async function awsStore(stack: string) {
  * DynamoDB Local on the same data for the length of the command.
  */
 async function localStore() {
-  const dataDir = process.env.JUNCTION_DATA_DIR ?? join(root, '.local');
+  const dataDir = localDataDir();
   const manifest = join(dataDir, 'runtime.json');
   let endpoint: string;
   let table = localNames('junction').table('main');
@@ -111,6 +127,35 @@ async function localStore() {
       await stop();
     },
   };
+}
+
+const localDataDir = () => process.env.JUNCTION_DATA_DIR ?? join(root, '.local');
+
+/**
+ * Re-seals every stored secret under a new key. Locally: retire the current key file,
+ * make a new one, move everything over (or resume a rotation that was interrupted).
+ * In AWS: move everything sealed under `--from-key` onto the stack's key.
+ */
+async function rotate(store: TenancyDeps, target: { dataDir: string } | { stack: string; fromKey?: string }) {
+  let env: NodeJS.ProcessEnv;
+  if ('dataDir' in target) {
+    const pending = await pendingRotation(store);
+    if (!pending) replaceKeyring(target.dataDir);
+    env = keyringEnv(target.dataDir);
+    if (pending && pending !== localKeyring(env.LOCAL_KEYRING_PATH!).id) {
+      throw new Error(`an unfinished rotation targets key ${pending}, which is not the current key file`);
+    }
+    process.stdout.write(pending ? `resuming the rotation to ${pending}\n` : 'new key created; re-sealing\n');
+  } else {
+    if (!target.fromKey) throw new Error('--stack needs --from-key <the KMS key ARN to move away from>');
+    env = { KEY_ARN: await stackOutput(target.stack, 'KeyArn'), PREVIOUS_KEY_ARNS: target.fromKey };
+  }
+  const vault = createVault(keyringFromEnv({ env }));
+  const result = await rotateSealedItems(store, vault, {
+    onProgress: (p) => process.stdout.write(`  re-sealed ${p.moved}, skipped ${p.skipped} (changed meanwhile), scanned ${p.scanned}\n`),
+  });
+  process.stdout.write(`done: ${result.moved} secrets now under ${vault.currentKeyId}\n`);
+  if ('dataDir' in target) process.stdout.write('restart a running "npm start" so it seals with the new key\n');
 }
 
 main().catch((error: unknown) => {

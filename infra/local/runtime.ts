@@ -2,7 +2,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { startPollers } from './pollers';
 import { freePort } from './ports';
 import { localNames, provisionQueuesAndBucket, provisionTables } from './provision';
 import { startScheduler, type RunningScheduler } from './scheduler';
+import { keyringEnv } from './keyring-files';
 
 export interface LocalOptions {
   declaration: Declaration;
@@ -100,7 +100,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       POWERTOOLS_SERVICE_NAME: 'junction',
       POWERTOOLS_METRICS_NAMESPACE: 'Junction',
       POWERTOOLS_METRICS_DISABLED: 'true',
-      LOCAL_KEYRING_PATH: ensureKeyring(dataDir),
+      ...keyringEnv(dataDir),
     };
     for (const name of Object.keys(options.declaration.resources.tables)) {
       env[resourceEnv.table(name)] = names.table(name);
@@ -167,13 +167,6 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-/** The local stand-in for the KMS key: 256 random bits, readable by the owner only. */
-function ensureKeyring(dataDir: string): string {
-  const path = join(dataDir, 'keyring.key');
-  if (!existsSync(path)) writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
-  return path;
-}
 
 /**
  * Tenant `local` and a key with every scope: the one in LOCAL_API_KEY if given, else the

@@ -1,4 +1,12 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Sealed, Vault } from './vault';
 
@@ -42,6 +50,8 @@ export async function rotateSealedItems(
   };
   let position = saved?.position as Record<string, unknown> | undefined;
   let pages = 0;
+  // Marks the rotation as under way from the start, so an interrupted run is resumed, not restarted.
+  if (!saved) await store.db.send(new PutCommand({ TableName: store.table, Item: { ...key, ...counts(progress) } }));
   do {
     const page = await store.db.send(
       new ScanCommand({
@@ -88,3 +98,17 @@ export async function rotateSealedItems(
 }
 
 const counts = ({ scanned, moved, skipped }: RotationProgress) => ({ scanned, moved, skipped });
+
+/** The key of a rotation that was started and has not finished, if any. */
+export async function pendingRotation(store: Store): Promise<string | undefined> {
+  const { Items = [] } = await store.db.send(
+    new QueryCommand({
+      TableName: store.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'ROTATION' },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  return Items[0]?.sk as string | undefined;
+}

@@ -1,5 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keyringEnv, retiredKeyrings } from '../../infra/local/keyring-files';
+import { keyringFromEnv } from '../../shared/vault/keyring';
+import { createVault } from '../../shared/vault/vault';
 import { root, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 const run = promisify(execFile);
@@ -29,6 +34,28 @@ describe('npm run admin against a running local runtime', () => {
     const { stdout } = await admin('create-key', '--tenant', 'local', '--scopes', 'read');
     const key = /: (jh_\S+)/.exec(stdout)![1]!;
     expect((await runtime.call('/v1/api-keys', { key })).status).toBe(403);
+  });
+
+  it('rotates the local key: re-seals stored secrets under a new key file and keeps the old one to open stragglers', async () => {
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+    );
+    const table = runtime.env.MAIN_TABLE_NAME!;
+    const context = { tenantId: 'local', connectionId: 'conn_admin', purpose: 'credentials' };
+    const before = createVault(keyringFromEnv({ env: keyringEnv(runtime.dataDir) }));
+    const sealed = await before.seal({ token: 'rotate-me' }, context);
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'TENANT#local', sk: 'CONN#conn_admin#CREDENTIALS', ...sealed } }));
+
+    const { stdout } = await admin('rotate-credentials-key');
+    expect(stdout).toContain('new key created');
+    expect(stdout).toMatch(/done: 1 secrets now under local-/);
+
+    const after = createVault(keyringFromEnv({ env: { LOCAL_KEYRING_PATH: keyringEnv(runtime.dataDir).LOCAL_KEYRING_PATH } }));
+    expect(after.currentKeyId).not.toBe(before.currentKeyId);
+    const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: 'CONN#conn_admin#CREDENTIALS' } }));
+    expect(Item!.keyId).toBe(after.currentKeyId);
+    await expect(after.open(Item as never, context)).resolves.toEqual({ token: 'rotate-me' });
+    expect(retiredKeyrings(runtime.dataDir)).toHaveLength(1);
   });
 
   it('fails with a message for an unknown tenant', async () => {
