@@ -1,0 +1,171 @@
+import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import type { Access } from '../declaration';
+import { resourceEnv } from '../../shared/platform/resource-env';
+import type { DeployedResources } from './resources';
+
+type Grants<Mode extends string, R> = Record<Mode, (resource: R, fn: lambda.Function) => void>;
+type TableMode = NonNullable<Access['tables']>[string];
+type QueueMode = NonNullable<Access['queues']>[string];
+
+/**
+ * Gives a function exactly what its declared access names: for each resource, the variable
+ * that locates it and the permissions of the declared mode, in one call (as Powertools'
+ * `bindTable` does), so configuration and permissions cannot drift apart. The grants on
+ * encrypted resources include the key actions they imply, on that key only.
+ */
+export function bindAccess(fn: lambda.Function, access: Access, deployed: DeployedResources): void {
+  for (const [name, mode] of Object.entries(access.tables ?? {})) {
+    const table = find(deployed.tables, name, 'table');
+    fn.addEnvironment(resourceEnv.table(name), table.tableName);
+    tableGrants[mode](table, fn);
+  }
+  for (const [name, mode] of Object.entries(access.queues ?? {})) {
+    const queue = find(deployed.queues, name, 'queue');
+    fn.addEnvironment(resourceEnv.queue(name), queue.queueUrl);
+    queueGrants[mode](queue, fn);
+  }
+  if (access.bucket) {
+    if (!deployed.bucket) throw new Error(`${fn.node.id} declares bucket access, but no bucket is declared`);
+    fn.addEnvironment(resourceEnv.bucket, deployed.bucket.bucketName);
+    bucketGrants[access.bucket](deployed.bucket, fn);
+  }
+  if (access.key) {
+    fn.addEnvironment(resourceEnv.key, deployed.key.keyArn);
+    keyGrants[access.key](deployed.key, fn);
+  }
+}
+
+const tableGrants: Grants<TableMode, dynamodb.Table> = {
+  read: (table, fn) => {
+    table.grantReadData(fn);
+    acknowledgeIndexes(table, fn);
+  },
+  write: (table, fn) => {
+    table.grantWriteData(fn);
+    acknowledgeIndexes(table, fn);
+    acknowledgeKeyWrites(fn);
+  },
+  readwrite: (table, fn) => {
+    table.grantReadWriteData(fn);
+    acknowledgeIndexes(table, fn);
+    acknowledgeKeyWrites(fn);
+  },
+  describe: (table, fn) => allow(fn, ['dynamodb:DescribeTable'], [table.tableArn]),
+};
+
+const queueGrants: Grants<QueueMode, sqs.Queue> = {
+  send: (queue, fn) => {
+    queue.grantSendMessages(fn);
+    acknowledgeKeyWrites(fn);
+  },
+  describe: (queue, fn) => allow(fn, ['sqs:GetQueueAttributes'], [queue.queueArn]),
+};
+
+const bucketGrants: Grants<NonNullable<Access['bucket']>, s3.Bucket> = {
+  read: (bucket, fn) => {
+    bucket.grantRead(fn);
+    acknowledgeObjects(bucket, fn);
+    acknowledgeObjectReads(fn);
+  },
+  write: (bucket, fn) => {
+    // grantPut covers CreateMultipartUpload, UploadPart, CompleteMultipartUpload (s3:PutObject),
+    // AbortMultipartUpload, and the kms:Decrypt that completing an SSE-KMS upload needs;
+    // ListParts is what resuming an upload needs on top.
+    bucket.grantPut(fn);
+    bucket.grantDelete(fn);
+    allow(fn, ['s3:ListMultipartUploadParts'], [bucket.arnForObjects('*')]);
+    acknowledgeObjects(bucket, fn);
+    acknowledgeObjectWrites(fn);
+    acknowledgeKeyWrites(fn);
+  },
+  readwrite: (bucket, fn) => {
+    bucket.grantReadWrite(fn);
+    acknowledgeObjects(bucket, fn);
+    acknowledgeObjectReads(fn);
+    acknowledgeObjectWrites(fn);
+    acknowledgeKeyWrites(fn);
+  },
+  // HeadBucket is authorised by s3:ListBucket.
+  describe: (bucket, fn) => allow(fn, ['s3:ListBucket'], [bucket.bucketArn]),
+};
+
+const keyGrants: Grants<NonNullable<Access['key']>, kms.Key> = {
+  encrypt: (key, fn) => {
+    key.grantEncrypt(fn);
+    acknowledgeKeyWrites(fn);
+  },
+  decrypt: (key, fn) => key.grantDecrypt(fn),
+  'encrypt-decrypt': (key, fn) => {
+    key.grantEncryptDecrypt(fn);
+    acknowledgeKeyWrites(fn);
+  },
+  describe: (key, fn) => allow(fn, ['kms:DescribeKey'], [key.keyArn]),
+};
+
+/*
+ * cdk-nag flags every `*` in a policy (AwsSolutions-IAM5). The ones CDK's grants above
+ * produce are acknowledged here, next to the grant that makes them, each scoped to one
+ * resource of this stack.
+ */
+
+function acknowledgeIndexes(table: dynamodb.Table, fn: lambda.Function): void {
+  acknowledge(
+    fn,
+    `Resource::${arnOf(table)}/index/*`,
+    'The data grants cover the table\'s global secondary indexes, <table ARN>/index/*, so queries on them work; the wildcard stays inside this one table.',
+  );
+}
+
+function acknowledgeKeyWrites(fn: lambda.Function): void {
+  const reason =
+    'Writing data encrypted under Junction\'s key needs kms:GenerateDataKey* and kms:ReEncrypt*, granted on that one key ARN only.';
+  acknowledge(fn, 'Action::kms:GenerateDataKey*', reason);
+  acknowledge(fn, 'Action::kms:ReEncrypt*', reason);
+}
+
+function acknowledgeObjects(bucket: s3.Bucket, fn: lambda.Function): void {
+  acknowledge(
+    fn,
+    `Resource::${arnOf(bucket)}/*`,
+    'Uploads are objects under keys chosen at run time, so object actions apply to <bucket ARN>/*, inside this one bucket.',
+  );
+}
+
+function acknowledgeObjectReads(fn: lambda.Function): void {
+  const reason =
+    'CDK\'s grantRead: s3:GetObject*, s3:GetBucket* and s3:List* (objects, their versions and attributes, part listings) on this one bucket only.';
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) acknowledge(fn, `Action::${action}`, reason);
+}
+
+function acknowledgeObjectWrites(fn: lambda.Function): void {
+  const reason =
+    'CDK\'s grantPut and grantDelete: s3:Abort* (AbortMultipartUpload) and s3:DeleteObject* (an object and its versions) on this bucket\'s objects only.';
+  for (const action of ['s3:Abort*', 's3:DeleteObject*']) acknowledge(fn, `Action::${action}`, reason);
+}
+
+function acknowledge(fn: lambda.Function, finding: string, reason: string): void {
+  Validations.of(fn.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+}
+
+/** How cdk-nag writes a resource's ARN in a finding: `<LogicalId.Arn>`. */
+function arnOf(resource: IConstruct): string {
+  const cfn = resource.node.defaultChild as CfnResource;
+  return `<${Stack.of(cfn).getLogicalId(cfn)}.Arn>`;
+}
+
+function allow(fn: lambda.Function, actions: string[], resources: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+}
+
+function find<T>(deployed: Record<string, T>, name: string, kind: string): T {
+  const found = deployed[name];
+  if (!found) throw new Error(`access names the ${kind} "${name}", which is not declared`);
+  return found;
+}

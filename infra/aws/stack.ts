@@ -1,0 +1,90 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConsumerDeclaration, Declaration } from '../declaration';
+import { createHttpApi } from './api';
+import { createFunction, defaultTimeoutSeconds } from './functions';
+import { bindAccess } from './grants';
+import { pascalCase } from './names';
+import { createResources, type DeployedResources } from './resources';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface JunctionStackProps extends StackProps {
+  declaration: Declaration;
+}
+
+/** Everything Junction deploys, read from one declaration of functions and resources. */
+export class JunctionStack extends Stack {
+  readonly resources: DeployedResources;
+  readonly functions: Record<string, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: JunctionStackProps) {
+    super(scope, id, props);
+    const { declaration } = props;
+    const deployed = createResources(this, declaration.resources, declaration.api);
+    this.resources = deployed;
+
+    this.functions = {};
+    for (const [name, declared] of Object.entries(declaration.functions)) {
+      const fn = createFunction(this, name, declared, repoRoot);
+      bindAccess(fn, declared.access, deployed);
+      if (declared.kind === 'consumer') {
+        fn.addEventSource(consumerSource(name, declared, declaration, deployed));
+      }
+      if (declared.kind === 'schedule') {
+        new events.Rule(this, `${pascalCase(name)}Schedule`, {
+          schedule: events.Schedule.expression(declared.expression),
+          targets: [new targets.LambdaFunction(fn)],
+        });
+      }
+      this.functions[name] = fn;
+    }
+
+    const stage = createHttpApi(this, declaration, this.functions);
+
+    // The admin CLI and scripts find the deployed resources by these names.
+    new CfnOutput(this, 'ApiUrl', { value: stage.url });
+    for (const [name, table] of Object.entries(deployed.tables)) {
+      new CfnOutput(this, `${pascalCase(name)}TableName`, { value: table.tableName });
+    }
+    if (declaration.resources.bucket && deployed.bucket) {
+      new CfnOutput(this, `${pascalCase(declaration.resources.bucket.name)}BucketName`, {
+        value: deployed.bucket.bucketName,
+      });
+    }
+    new CfnOutput(this, 'KeyArn', { value: deployed.key.keyArn });
+  }
+}
+
+/**
+ * A message must stay hidden while a consumer may still be working on it, retries
+ * included: AWS asks for a visibility timeout of at least 6x the function timeout
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-lambda-function-trigger.html).
+ */
+function consumerSource(
+  name: string,
+  declared: ConsumerDeclaration,
+  declaration: Declaration,
+  deployed: DeployedResources,
+): SqsEventSource {
+  const queue = deployed.queues[declared.queue];
+  const queueDeclaration = declaration.resources.queues[declared.queue];
+  if (!queue || !queueDeclaration) throw new Error(`${name} consumes the queue "${declared.queue}", which is not declared`);
+  const timeoutSeconds = declared.timeoutSeconds ?? defaultTimeoutSeconds;
+  if (queueDeclaration.visibilityTimeoutSeconds < 6 * timeoutSeconds) {
+    throw new Error(
+      `the ${declared.queue} queue's visibility timeout (${queueDeclaration.visibilityTimeoutSeconds} s) must be at least 6x its consumer ${name}'s timeout (${timeoutSeconds} s)`,
+    );
+  }
+  return new SqsEventSource(queue, {
+    batchSize: declared.batchSize,
+    maxBatchingWindow: Duration.seconds(declared.maxBatchingWindowSeconds),
+    reportBatchItemFailures: true,
+  });
+}

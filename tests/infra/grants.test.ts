@@ -1,0 +1,127 @@
+import type { Access, Declaration, FunctionDeclaration } from '../../infra/declaration';
+import { declaration as product } from '../../infra/functions';
+import { actionsOn, environmentOf, logicalId, statementsOf, synthesize, type Synthesized } from './synth';
+
+/** One function per access mode, beside the product's own, so every mode is synthesized and nagged. */
+const probe = (access: Access): FunctionDeclaration => ({
+  kind: 'schedule',
+  entry: 'tests/fixtures/functions/tick.ts',
+  expression: 'rate(1 day)',
+  access,
+});
+const probes = {
+  tableRead: probe({ tables: { main: 'read' } }),
+  tableWrite: probe({ tables: { main: 'write' } }),
+  tableReadwrite: probe({ tables: { main: 'readwrite' } }),
+  tableDescribe: probe({ tables: { main: 'describe' } }),
+  queueSend: probe({ queues: { work: 'send' } }),
+  queueDescribe: probe({ queues: { work: 'describe' } }),
+  bucketRead: probe({ bucket: 'read' }),
+  bucketWrite: probe({ bucket: 'write' }),
+  bucketReadwrite: probe({ bucket: 'readwrite' }),
+  bucketDescribe: probe({ bucket: 'describe' }),
+  keyEncrypt: probe({ key: 'encrypt' }),
+  keyDecrypt: probe({ key: 'decrypt' }),
+  keyEncryptDecrypt: probe({ key: 'encrypt-decrypt' }),
+  keyDescribe: probe({ key: 'describe' }),
+};
+const declaration: Declaration = {
+  ...product,
+  resources: {
+    ...product.resources,
+    queues: { work: { visibilityTimeoutSeconds: 60, maxReceiveCount: 3, retentionSeconds: 3600 } },
+  },
+  functions: { ...product.functions, ...probes },
+};
+
+let synthesized: Synthesized;
+beforeAll(() => {
+  synthesized = synthesize(declaration);
+});
+
+const ids = () => {
+  const { tables, queues, bucket, key } = synthesized.stack.resources;
+  return { table: logicalId(tables.main!), queue: logicalId(queues.work!), bucket: logicalId(bucket!), key: logicalId(key) };
+};
+
+const tableReads = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem'];
+const tableWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const objectReads = ['s3:GetObject*'];
+const objectWrites = ['s3:PutObject', 's3:DeleteObject*', 's3:Abort*'];
+const keyWrites = ['kms:Encrypt', 'kms:GenerateDataKey*'];
+
+describe.each([
+  ['tableRead', 'table', [...tableReads], [...tableWrites]],
+  ['tableWrite', 'table', [...tableWrites], [...tableReads]],
+  ['tableReadwrite', 'table', [...tableReads, ...tableWrites], ['dynamodb:DeleteTable']],
+  ['queueSend', 'queue', ['sqs:SendMessage'], ['sqs:ReceiveMessage', 'sqs:DeleteMessage']],
+  ['bucketRead', 'bucket', [...objectReads], [...objectWrites]],
+  ['bucketWrite', 'bucket', [...objectWrites, 's3:ListMultipartUploadParts'], [...objectReads]],
+  ['bucketReadwrite', 'bucket', [...objectReads, ...objectWrites], ['s3:PutBucketPolicy']],
+  ['keyEncrypt', 'key', [...keyWrites], ['kms:Decrypt']],
+  ['keyDecrypt', 'key', ['kms:Decrypt'], ['kms:Encrypt']],
+  ['keyEncryptDecrypt', 'key', [...keyWrites, 'kms:Decrypt'], ['kms:ScheduleKeyDeletion']],
+] as const)('access %s', (name, resource, allowed, refused) => {
+  it(`allows ${allowed.join(', ')} on the ${resource}`, () => {
+    expect(actionsOn(synthesized, name, ids()[resource])).toEqual(expect.arrayContaining([...allowed]));
+  });
+
+  it(`refuses ${refused.join(', ')} on the ${resource}`, () => {
+    const actions = actionsOn(synthesized, name, ids()[resource]);
+    expect(refused.filter((action) => actions.includes(action))).toEqual([]);
+  });
+});
+
+describe('describe access', () => {
+  it.each([
+    ['tableDescribe', 'table', 'dynamodb:DescribeTable'],
+    ['queueDescribe', 'queue', 'sqs:GetQueueAttributes'],
+    ['bucketDescribe', 'bucket', 's3:ListBucket'],
+    ['keyDescribe', 'key', 'kms:DescribeKey'],
+  ] as const)('lets %s do nothing but %s the %s itself', (name, resource, action) => {
+    const touching = statementsOf(synthesized, name).filter((s) => !/^(xray|logs):/.test(`${s.Action}`));
+    expect(touching).toEqual([
+      expect.objectContaining({ Action: action, Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids()[resource], 'Arn'] } }),
+    ]);
+  });
+});
+
+describe('implied key grants', () => {
+  it('lets a function that writes an encrypted table or queue, or puts objects, encrypt with the key', () => {
+    for (const name of ['tableWrite', 'queueSend', 'bucketWrite']) {
+      expect([name, actionsOn(synthesized, name, ids().key)]).toEqual([name, expect.arrayContaining(keyWrites)]);
+    }
+  });
+
+  it('lets a function that completes SSE-KMS multipart uploads decrypt with the key', () => {
+    expect(actionsOn(synthesized, 'bucketWrite', ids().key)).toContain('kms:Decrypt');
+  });
+
+  it('grants no key action for describe access', () => {
+    for (const name of ['tableDescribe', 'queueDescribe', 'bucketDescribe']) {
+      expect([name, actionsOn(synthesized, name, ids().key)]).toEqual([name, []]);
+    }
+  });
+});
+
+describe('environment', () => {
+  it.each([
+    ['tableDescribe', 'MAIN_TABLE_NAME', 'table', 'Ref'],
+    ['queueDescribe', 'WORK_QUEUE_URL', 'queue', 'Ref'],
+    ['bucketDescribe', 'UPLOADS_BUCKET_NAME', 'bucket', 'Ref'],
+    ['keyDescribe', 'KEY_ARN', 'key', 'Arn'],
+  ] as const)('gives %s exactly %s for its %s', (name, variable, resource, attribute) => {
+    const { POWERTOOLS_SERVICE_NAME, NODE_OPTIONS, ...declared } = environmentOf(synthesized, name);
+    const value = attribute === 'Ref' ? { Ref: ids()[resource] } : { 'Fn::GetAtt': [ids()[resource], 'Arn'] };
+    expect(declared).toEqual({ [variable]: value });
+  });
+});
+
+it('leaves no cdk-nag AwsSolutions finding unacknowledged for any access mode', () => {
+  expect(synthesized.nagFindings).toEqual([]);
+});
+
+it('refuses access to a table the declaration does not have', () => {
+  const typo: Declaration = { ...product, functions: { ...product.functions, typo: probe({ tables: { mian: 'read' } }) } };
+  expect(() => synthesize(typo)).toThrow(/the table "mian", which is not declared/);
+});
