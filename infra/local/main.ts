@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readConfig } from '../../shared/platform/config';
 import { declaration } from '../functions';
 import { startLocal } from './runtime';

@@ -49,7 +49,7 @@ export interface CredentialsItem extends Sealed {
   updatedAt: string;
 }
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const connectionSk = (id: string) => `CONN#${id}`;

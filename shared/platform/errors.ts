@@ -70,6 +70,12 @@ export class PreconditionFailed extends DomainError {
   }
 }
 
+export class PreconditionRequired extends DomainError {
+  constructor(detail: string) {
+    super(428, problemType('precondition-required'), 'Precondition required', detail);
+  }
+}
+
 export class PayloadTooLarge extends DomainError {
   constructor(detail: string) {
     super(413, problemType('payload-too-large'), 'Payload too large', detail);

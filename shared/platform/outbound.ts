@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { once, readConfig } from './config';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from './aws';
 import { once, readConfig } from './config';
 import { resourceEnv } from './resource-env';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A human-readable name: trimmed, 1–100 characters, well-formed Unicode (no lone

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { scopes } from '../platform/contract';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';

@@ -8,7 +8,7 @@ import {
 import { KMS } from '@aws-sdk/client-kms';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readConfig } from '../platform/config';
 import { resourceEnv } from '../platform/resource-env';
 

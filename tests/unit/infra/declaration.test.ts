@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { matchRoute, routesOf, splitRoute } from '../../../infra/declaration';
 import { declaration } from '../../../infra/functions';
 import { root } from '../../support/runtime';

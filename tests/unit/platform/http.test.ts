@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from 'aws-lambda';
 import { defineContract } from '../../../shared/platform/contract';
 import { Conflict } from '../../../shared/platform/errors';
