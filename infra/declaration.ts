@@ -40,6 +40,10 @@ export interface Access {
   key?: 'encrypt' | 'decrypt' | 'encrypt-decrypt' | 'describe';
 }
 
+/** What a function gets when its declaration does not say (both deployers read these). */
+export const defaultMemoryMb = 256;
+export const defaultTimeoutSeconds = 10;
+
 interface FunctionBase {
   /** Entry point, relative to the repo root, exporting `handler`. */
   entry: string;

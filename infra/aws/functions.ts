@@ -7,11 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { functionBundling } from '../bundling';
-import type { FunctionDeclaration } from '../declaration';
+import { defaultMemoryMb, defaultTimeoutSeconds, type FunctionDeclaration } from '../declaration';
 import { pascalCase } from './names';
 
-const defaultMemoryMb = 256;
-export const defaultTimeoutSeconds = 10;
 
 /**
  * One arm64 Node 24 Lambda for one declared function, with its own role (which starts

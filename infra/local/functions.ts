@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Declaration } from '../declaration';
+import { defaultTimeoutSeconds, type Declaration } from '../declaration';
 
 /**
  * Runs the declared functions in this process, as Lambda would: the entry module is
@@ -15,7 +15,6 @@ export interface FunctionHost {
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-const defaultTimeoutSeconds = 10;
 
 export function createFunctionHost(declaration: Declaration, root: string): FunctionHost {
   const loaded = new Map<string, Promise<Handler>>();
