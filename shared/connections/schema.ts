@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PageQuery } from '../platform/pagination';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
 
@@ -67,9 +68,7 @@ export const ConnectionPath = z.strictObject({
   id: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)'),
 });
 
-export const ConnectionListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(1024).optional(),
+export const ConnectionListQuery = PageQuery.extend({
   integration: integrationKey.optional(),
   status: status.optional(),
 });

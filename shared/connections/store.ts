@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { decodeCursor, encodeCursor } from '../platform/pagination';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
+
+export type { TransactItem };
 
 /**
  * Connections in the main table.
@@ -13,10 +14,7 @@ import type { Sealed } from '../vault/vault';
  * ciphertext, and deleting a connection deletes the ciphertext with it (one transaction).
  * Every change carries its audit entry in the same transaction (`also`).
  */
-export interface ConnectionStore {
-  db: DynamoDBDocumentClient;
-  table: string;
-}
+export type ConnectionStore = TableStore;
 
 export type ConnectionStatus = 'active' | 'auth_failed' | 'error';
 
@@ -49,8 +47,6 @@ export interface CredentialsItem extends Sealed {
   updatedAt: string;
 }
 
-export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const connectionSk = (id: string) => `CONN#${id}`;
 const credentialsSk = (id: string) => `CONN#${id}#CREDENTIALS`;
@@ -71,21 +67,17 @@ export async function createConnection(
   credentials: CredentialsItem,
   also: TransactItem[],
 ) {
-  await store.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: store.table,
-            Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        credentialsPut(store.table, credentials),
-        ...also,
-      ],
-    }),
-  );
+  await transact(store, [
+    {
+      Put: {
+        TableName: store.table,
+        Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    credentialsPut(store.table, credentials),
+    ...also,
+  ]);
 }
 
 export async function getConnection(store: ConnectionStore, tenantId: string, id: string) {
@@ -102,37 +94,20 @@ export async function getCredentials(store: ConnectionStore, tenantId: string, i
   return Item ? strip<CredentialsItem>(Item) : undefined;
 }
 
-export async function listConnections(
+export function listConnections(
   store: ConnectionStore,
   tenantId: string,
   query: { limit: number; cursor?: string; integration?: string; status?: string },
 ) {
-  const filters = ['attribute_exists(version)'];
-  const values: Record<string, string> = { ':pk': pk(tenantId), ':prefix': 'CONN#' };
-  if (query.integration) {
-    filters.push('integration = :integration');
-    values[':integration'] = query.integration;
-  }
-  if (query.status) {
-    filters.push('#status = :status');
-    values[':status'] = query.status;
-  }
-  const result = await store.db.send(
-    new QueryCommand({
-      TableName: store.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: filters.join(' AND '),
-      ...(query.status ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: query.limit,
-      ExclusiveStartKey: decodeCursor(query.cursor, { pk: pk(tenantId) }),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map((item) => strip<ConnectionItem>(item)),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  return queryPage<ConnectionItem>(store, {
+    pk: pk(tenantId),
+    prefix: 'CONN#',
+    limit: query.limit,
+    cursor: query.cursor,
+    // The prefix also matches the credentials items; only connections have a version.
+    conditions: ['attribute_exists(version)'],
+    equals: { integration: query.integration, status: query.status },
+  });
 }
 
 export type UpdateOutcome = 'updated' | 'missing' | 'stale';
@@ -156,66 +131,36 @@ export async function updateConnection(
     values[`:${field}`] = value;
     return `#${field} = :${field}`;
   });
-  const transaction = new TransactWriteCommand({
-    TransactItems: [
-      {
-        Update: {
-          TableName: store.table,
-          Key: { pk: pk(tenantId), sk: connectionSk(id) },
-          UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
-          ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
+  const updated = await transact(store, [
+    {
+      Update: {
+        TableName: store.table,
+        Key: { pk: pk(tenantId), sk: connectionSk(id) },
+        UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+        ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       },
-      ...also,
-    ],
-  });
-  // Two transactions on the same item at once: DynamoDB may cancel one with
-  // TransactionConflict before judging its condition. Retrying lets the condition decide,
-  // so exactly one of several concurrent writers of the same version wins.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await store.db.send(transaction);
-      return 'updated';
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const code = error.CancellationReasons?.[0]?.Code;
-      if (code === 'TransactionConflict' && attempt < 5) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-        continue;
-      }
-      if (code !== 'ConditionalCheckFailed') throw error;
-      return (await getConnection(store, tenantId, id)) ? 'stale' : 'missing';
-    }
-  }
+    },
+    ...also,
+  ]);
+  if (updated) return 'updated';
+  return (await getConnection(store, tenantId, id)) ? 'stale' : 'missing';
 }
 
 /** Deletes the connection and its sealed credentials together; false if it did not exist. */
-export async function deleteConnection(store: ConnectionStore, tenantId: string, id: string, also: TransactItem[]) {
-  try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: store.table,
-              Key: { pk: pk(tenantId), sk: connectionSk(id) },
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-          { Delete: { TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) } } },
-          ...also,
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-      return false;
-    }
-    throw error;
-  }
+export function deleteConnection(store: ConnectionStore, tenantId: string, id: string, also: TransactItem[]) {
+  return transact(store, [
+    {
+      Delete: {
+        TableName: store.table,
+        Key: { pk: pk(tenantId), sk: connectionSk(id) },
+        ConditionExpression: 'attribute_exists(pk)',
+      },
+    },
+    { Delete: { TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) } } },
+    ...also,
+  ]);
 }
 
 /** Records the outcome of a connection test (not a user edit: the version stays). */
@@ -227,9 +172,7 @@ export async function recordTest(
   status: ConnectionStatus,
   also: TransactItem[],
 ) {
-  await store.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
+  return transact(store, [
         {
           Update: {
             TableName: store.table,
@@ -241,13 +184,5 @@ export async function recordTest(
           },
         },
         ...also,
-      ],
-    }),
-  );
+  ]);
 }
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
-}
-

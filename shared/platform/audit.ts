@@ -1,8 +1,8 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { newId } from './ids';
-import { decodeCursor, encodeCursor } from './pagination';
+import { queryPage, type TableStore } from './items';
+import { PageQuery } from './pagination';
 
 /**
  * The audit log: one entry per mutating call, newest first per tenant.
@@ -42,17 +42,10 @@ export const AuditEntry = z
   .meta({ id: 'AuditEntry' });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-export const AuditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(1024).optional(),
+export const AuditQuery = PageQuery.extend({
   action: z.string().max(100).optional(),
   outcome: z.enum(['succeeded', 'refused']).optional(),
 });
-
-interface Store {
-  db: DynamoDBDocumentClient;
-  table: string;
-}
 
 const item = (audit: Audit, entry: Omit<AuditEntry, 'id' | 'keyId' | 'requestId' | 'action'>) => {
   const id = newId('aud', Date.parse(entry.at));
@@ -72,7 +65,7 @@ export function auditPut(table: string, audit: Audit, target: string, at: string
   return { Put: { TableName: table, Item: item(audit, { at, target, outcome: 'succeeded', status }) } };
 }
 
-export async function recordRefusal(store: Store, audit: Audit, target: string | null, status: number, problem: string) {
+export async function recordRefusal(store: TableStore, audit: Audit, target: string | null, status: number, problem: string) {
   await store.db.send(
     new PutCommand({
       TableName: store.table,
@@ -81,32 +74,13 @@ export async function recordRefusal(store: Store, audit: Audit, target: string |
   );
 }
 
-export async function listAuditLog(store: Store, tenantId: string, query: z.infer<typeof AuditQuery>) {
-  const pk = `TENANT#${tenantId}`;
-  const filters: string[] = [];
-  const values: Record<string, string> = { ':pk': pk, ':prefix': 'AUDIT#' };
-  if (query.action) {
-    filters.push('#action = :action');
-    values[':action'] = query.action;
-  }
-  if (query.outcome) {
-    filters.push('outcome = :outcome');
-    values[':outcome'] = query.outcome;
-  }
-  const result = await store.db.send(
-    new QueryCommand({
-      TableName: store.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-      ...(query.action ? { ExpressionAttributeNames: { '#action': 'action' } } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: query.limit,
-      ExclusiveStartKey: decodeCursor(query.cursor, { pk }),
-    }),
-  );
-  return {
-    data: (result.Items ?? []).map(({ pk: _pk, sk: _sk, ...entry }) => entry as AuditEntry),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+export async function listAuditLog(store: TableStore, tenantId: string, query: z.infer<typeof AuditQuery>) {
+  const { items, nextCursor } = await queryPage<AuditEntry>(store, {
+    pk: `TENANT#${tenantId}`,
+    prefix: 'AUDIT#',
+    limit: query.limit,
+    cursor: query.cursor,
+    equals: { action: query.action, outcome: query.outcome },
+  });
+  return { data: items, nextCursor };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PageQuery } from '../platform/pagination';
 import { scopes } from '../platform/contract';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
@@ -43,8 +44,6 @@ export const ApiKeyPath = z.strictObject({
   id: z.string().regex(apiKeyIdPattern, 'not an API key id (key_…)'),
 });
 
-export const ApiKeyListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(1024).optional(),
+export const ApiKeyListQuery = PageQuery.extend({
   status: z.enum(['active', 'revoked']).optional(),
 });

@@ -1,12 +1,6 @@
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { decodeCursor, encodeCursor } from '../platform/pagination';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Scope } from '../platform/contract';
+import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 
 /**
  * Tenants and API keys in the main table.
@@ -18,10 +12,7 @@ import type { Scope } from '../platform/contract';
  * The hash item is the one item not keyed by tenant: the key is what names the tenant.
  * Both key items are written and revoked in one transaction so they never disagree.
  */
-export interface TenancyStore {
-  db: DynamoDBDocumentClient;
-  table: string;
-}
+export type TenancyStore = TableStore;
 
 export interface TenantItem {
   id: string;
@@ -52,27 +43,17 @@ const tenantPk = (tenantId: string) => `TENANT#${tenantId}`;
 const keySk = (keyId: string) => `APIKEY#${keyId}`;
 const hashPk = (hash: string) => `KEYHASH#${hash}`;
 
-export async function putTenant(store: TenancyStore, tenant: TenantItem, also: TransactItem[] = []): Promise<boolean> {
-  try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: store.table,
-              Item: { pk: tenantPk(tenant.id), sk: 'TENANT', ...tenant },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          ...also,
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) return false;
-    throw error;
-  }
+export function putTenant(store: TenancyStore, tenant: TenantItem, also: TransactItem[] = []): Promise<boolean> {
+  return transact(store, [
+    {
+      Put: {
+        TableName: store.table,
+        Item: { pk: tenantPk(tenant.id), sk: 'TENANT', ...tenant },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...also,
+  ]);
 }
 
 export async function getTenant(store: TenancyStore, tenantId: string) {
@@ -82,13 +63,11 @@ export async function getTenant(store: TenancyStore, tenantId: string) {
   return Item ? strip<TenantItem>(Item) : undefined;
 }
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
 /**
  * Writes both key items, and `also` (the audit entry) in the same transaction;
  * false when the tenant does not exist or the hash is taken.
  */
-export async function putApiKey(store: TenancyStore, key: ApiKeyItem, also: TransactItem[] = []): Promise<boolean> {
+export function putApiKey(store: TenancyStore, key: ApiKeyItem, also: TransactItem[] = []): Promise<boolean> {
   const lookup: KeyLookup = {
     tenantId: key.tenantId,
     keyId: key.id,
@@ -96,10 +75,7 @@ export async function putApiKey(store: TenancyStore, key: ApiKeyItem, also: Tran
     scopes: key.scopes,
     revokedAt: key.revokedAt,
   };
-  try {
-    await store.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
+  return transact(store, [
           {
             ConditionCheck: {
               TableName: store.table,
@@ -122,14 +98,7 @@ export async function putApiKey(store: TenancyStore, key: ApiKeyItem, also: Tran
             },
           },
           ...also,
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) return false;
-    throw error;
-  }
+  ]);
 }
 
 export async function findKeyByHash(store: TenancyStore, hash: string) {
@@ -146,33 +115,20 @@ export async function getApiKey(store: TenancyStore, tenantId: string, keyId: st
   return Item ? strip<ApiKeyItem>(Item) : undefined;
 }
 
-export async function listApiKeys(
+export function listApiKeys(
   store: TenancyStore,
   tenantId: string,
   options: { limit: number; cursor?: string; status?: 'active' | 'revoked' },
 ) {
-  const pk = tenantPk(tenantId);
-  const filter =
-    options.status === 'active'
-      ? { FilterExpression: 'attribute_type(revokedAt, :null)', values: { ':null': 'NULL' } }
-      : options.status === 'revoked'
-        ? { FilterExpression: 'attribute_type(revokedAt, :str)', values: { ':str': 'S' } }
-        : { values: {} };
-  const result = await store.db.send(
-    new QueryCommand({
-      TableName: store.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': 'APIKEY#', ...filter.values },
-      FilterExpression: filter.FilterExpression,
-      ScanIndexForward: false,
-      Limit: options.limit,
-      ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
-    }),
-  );
-  return {
-    items: (result.Items ?? []).map((item) => strip<ApiKeyItem>(item)),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
-  };
+  const revoked = { active: 'attribute_type(revokedAt, :null)', revoked: 'attribute_type(revokedAt, :string)' };
+  return queryPage<ApiKeyItem>(store, {
+    pk: tenantPk(tenantId),
+    prefix: 'APIKEY#',
+    limit: options.limit,
+    cursor: options.cursor,
+    conditions: options.status ? [revoked[options.status]] : [],
+    values: options.status === 'active' ? { ':null': 'NULL' } : options.status === 'revoked' ? { ':string': 'S' } : {},
+  });
 }
 
 /** Marks both key items revoked (with `also` in the same transaction); undefined if unknown. */
@@ -186,9 +142,7 @@ export async function revokeApiKey(
   const key = await getApiKey(store, tenantId, keyId);
   if (!key) return undefined;
   if (key.revokedAt) return key;
-  await store.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
+  await transact(store, [
         {
           Update: {
             TableName: store.table,
@@ -208,14 +162,6 @@ export async function revokeApiKey(
           },
         },
         ...also,
-      ],
-    }),
-  );
+  ]);
   return { ...key, revokedAt: at };
-}
-
-/** Drops the table's key attributes: callers see the item, not its address. */
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
 }

@@ -5,9 +5,9 @@ import {
   QueryCommand,
   ScanCommand,
   UpdateCommand,
-  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { TableStore } from '../platform/items';
 import type { Sealed, Vault } from './vault';
 
 /**
@@ -28,10 +28,7 @@ export interface RotationProgress {
   done: boolean;
 }
 
-interface Store {
-  db: DynamoDBDocumentClient;
-  table: string;
-}
+type Store = TableStore;
 
 const checkpointKey = (keyId: string) => ({ pk: 'ROTATION', sk: keyId });
 

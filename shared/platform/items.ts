@@ -1,0 +1,89 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './pagination';
+
+/** A table as the domain stores take it: a client and a name. */
+export interface TableStore {
+  db: DynamoDBDocumentClient;
+  table: string;
+}
+
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** Drops the table's key attributes: callers see the item, not its address. */
+export function strip<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}
+
+/**
+ * Runs a transaction; false when a condition failed (the caller decides what that means).
+ * DynamoDB may cancel a transaction that raced another on the same item with
+ * TransactionConflict before judging its conditions: that is retried, so the conditions
+ * decide which of several concurrent writers wins.
+ */
+export async function transact(store: TableStore, items: TransactItem[]): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+      if (codes.includes('TransactionConflict') && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        continue;
+      }
+      if (codes.includes('ConditionalCheckFailed')) return false;
+      throw error;
+    }
+  }
+}
+
+/**
+ * One page of a partition's items whose sort key starts with `prefix`, newest first
+ * (ids are time-ordered), with equality filters on plain attributes.
+ */
+export async function queryPage<T>(
+  store: TableStore,
+  options: {
+    pk: string;
+    prefix: string;
+    limit: number;
+    cursor?: string;
+    equals?: Record<string, string | undefined>;
+    /** Extra filter expressions, ANDed (e.g. `attribute_exists(version)`). */
+    conditions?: string[];
+    values?: Record<string, unknown>;
+  },
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const filters = [...(options.conditions ?? [])];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': options.pk, ':prefix': options.prefix, ...options.values };
+  for (const [attribute, value] of Object.entries(options.equals ?? {})) {
+    if (value === undefined) continue;
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = value;
+    filters.push(`#${attribute} = :${attribute}`);
+  }
+  const result = await store.db.send(
+    new QueryCommand({
+      TableName: store.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor, { pk: options.pk }),
+    }),
+  );
+  return {
+    items: (result.Items ?? []).map((item) => strip<T>(item)),
+    nextCursor: encodeCursor(result.LastEvaluatedKey),
+  };
+}
