@@ -2,6 +2,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { freePort, waitFor } from './ports';
 
@@ -30,7 +31,8 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
     String(port),
     '-sharedDb',
     ...(options.dataDir ? ['-dbPath', resolve(options.dataDir)] : ['-inMemory']),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
+  ], { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dataDir ? resolve(options.dataDir) : tmpdir() });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
