@@ -2,6 +2,8 @@ import type { Access, Declaration, FunctionDeclaration } from './declaration';
 import { api, resources } from './resources';
 import * as apiKeys from '../shared/tenancy/contracts';
 import * as platform from '../shared/platform/contracts';
+import * as connections from '../shared/connections/contracts';
+import * as integrations from '../shared/integrations/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -11,6 +13,9 @@ import * as platform from '../shared/platform/contracts';
 const keyed = (access: Access): Access => ({ ...access, tables: { ...access.tables, limits: 'write' } });
 const readMain = keyed({ tables: { main: 'read' } });
 const writeMain = keyed({ tables: { main: 'readwrite' } });
+/** Connections also seal and open credentials with the key. */
+const readCredentials = keyed({ tables: { main: 'readwrite' }, key: 'decrypt' });
+const writeCredentials = keyed({ tables: { main: 'readwrite' }, key: 'encrypt-decrypt' });
 
 export const functions: Record<string, FunctionDeclaration> = {
   authorizer: {
@@ -87,6 +92,64 @@ export const functions: Record<string, FunctionDeclaration> = {
     entry: 'functions/api-keys/revoke.ts',
     contract: apiKeys.revokeApiKeyContract,
     access: writeMain,
+  },
+  createConnection: {
+    kind: 'route',
+    route: 'POST /v1/connections',
+    entry: 'functions/connections/create.ts',
+    contract: connections.createConnectionContract,
+    access: writeCredentials,
+  },
+  listConnections: {
+    kind: 'route',
+    route: 'GET /v1/connections',
+    entry: 'functions/connections/list.ts',
+    contract: connections.listConnectionsContract,
+    access: readMain,
+  },
+  getConnection: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}',
+    entry: 'functions/connections/get.ts',
+    contract: connections.getConnectionContract,
+    access: readMain,
+  },
+  updateConnection: {
+    kind: 'route',
+    route: 'PATCH /v1/connections/{id}',
+    entry: 'functions/connections/update.ts',
+    contract: connections.updateConnectionContract,
+    access: writeCredentials,
+  },
+  deleteConnection: {
+    kind: 'route',
+    route: 'DELETE /v1/connections/{id}',
+    entry: 'functions/connections/delete.ts',
+    contract: connections.deleteConnectionContract,
+    access: writeMain,
+  },
+  testConnection: {
+    kind: 'route',
+    route: 'POST /v1/connections/{id}/test',
+    entry: 'functions/connections/test.ts',
+    contract: connections.testConnectionContract,
+    access: readCredentials,
+    timeoutSeconds: 30,
+  },
+  // Built-ins are code, so no table; keyed() still grants the limits table the rate limiter spends.
+  listIntegrations: {
+    kind: 'route',
+    route: 'GET /v1/integrations',
+    entry: 'functions/integrations/list.ts',
+    contract: integrations.listIntegrationsContract,
+    access: keyed({}),
+  },
+  getIntegration: {
+    kind: 'route',
+    route: 'GET /v1/integrations/{key}',
+    entry: 'functions/integrations/get.ts',
+    contract: integrations.getIntegrationContract,
+    access: keyed({}),
   },
 };
 

@@ -1,0 +1,9 @@
+import { connectionDeps } from '../../shared/connections/deps';
+import { deleteConnectionContract } from '../../shared/connections/contracts';
+import { deleteConnection } from '../../shared/connections/service';
+import { http } from '../../shared/platform/http';
+
+export const handler = http(deleteConnectionContract, async ({ audit, path }) => {
+  await deleteConnection(connectionDeps(), audit, path.id);
+  return { status: 204 };
+});
