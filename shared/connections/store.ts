@@ -7,11 +7,12 @@ export type { TransactItem };
 /**
  * Connections in the main table.
  *
- *   pk TENANT#<tenant>  sk CONN#<id>               the connection (never a secret)
- *   pk TENANT#<tenant>  sk CONN#<id>#CREDENTIALS   its sealed credentials
+ *   pk TENANT#<tenant>  sk CONN#<id>          the connection (never a secret)
+ *   pk TENANT#<tenant>  sk CREDENTIALS#<id>   its sealed credentials
  *
- * Credentials live in their own item so that reading or listing connections never loads
- * ciphertext, and deleting a connection deletes the ciphertext with it (one transaction).
+ * Credentials live in their own item, under their own prefix, so that reading or listing
+ * connections never loads ciphertext, and deleting a connection deletes the ciphertext
+ * with it (one transaction).
  * Every change carries its audit entry in the same transaction (`also`).
  */
 export type ConnectionStore = TableStore;
@@ -49,7 +50,7 @@ export interface CredentialsItem extends Sealed {
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const connectionSk = (id: string) => `CONN#${id}`;
-const credentialsSk = (id: string) => `CONN#${id}#CREDENTIALS`;
+const credentialsSk = (id: string) => `CREDENTIALS#${id}`;
 
 export function credentialsPut(table: string, item: CredentialsItem): TransactItem {
   return {
@@ -104,8 +105,6 @@ export function listConnections(
     prefix: 'CONN#',
     limit: query.limit,
     cursor: query.cursor,
-    // The prefix also matches the credentials items; only connections have a version.
-    conditions: ['attribute_exists(version)'],
     equals: { integration: query.integration, status: query.status },
   });
 }
@@ -173,16 +172,16 @@ export async function recordTest(
   also: TransactItem[],
 ) {
   return transact(store, [
-        {
-          Update: {
-            TableName: store.table,
-            Key: { pk: pk(tenantId), sk: connectionSk(id) },
-            UpdateExpression: 'SET lastTest = :outcome, #status = :status',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':outcome': outcome, ':status': status },
-          },
-        },
-        ...also,
+    {
+      Update: {
+        TableName: store.table,
+        Key: { pk: pk(tenantId), sk: connectionSk(id) },
+        UpdateExpression: 'SET lastTest = :outcome, #status = :status',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':outcome': outcome, ':status': status },
+      },
+    },
+    ...also,
   ]);
 }

@@ -47,6 +47,12 @@ export async function transact(store: TableStore, items: TransactItem[]): Promis
 /**
  * One page of a partition's items whose sort key starts with `prefix`, newest first
  * (ids are time-ordered), with equality filters on plain attributes.
+ *
+ * DynamoDB applies `Limit` before the filter, so one query may return fewer matches than
+ * asked for; this keeps reading until the page is full or the partition is exhausted.
+ * With filters it reads ahead in steps of at least 100 items (a rare match would
+ * otherwise cost one round trip per `limit` items) and the cursor then points just after
+ * the last item returned, not the last one read.
  */
 export async function queryPage<T>(
   store: TableStore,
@@ -70,20 +76,31 @@ export async function queryPage<T>(
     values[`:${attribute}`] = value;
     filters.push(`#${attribute} = :${attribute}`);
   }
-  const result = await store.db.send(
-    new QueryCommand({
-      TableName: store.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: options.limit,
-      ExclusiveStartKey: decodeCursor(options.cursor, { pk: options.pk }),
-    }),
-  );
+  const found: Array<Record<string, unknown>> = [];
+  let start = decodeCursor(options.cursor, { pk: options.pk });
+  do {
+    const result = await store.db.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: filters.length ? Math.max(options.limit - found.length, 100) : options.limit - found.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    found.push(...(result.Items ?? []));
+    start = result.LastEvaluatedKey;
+  } while (start && found.length < options.limit);
+  if (found.length > options.limit) {
+    found.length = options.limit;
+    const last = found.at(-1)!;
+    start = { pk: String(last.pk), sk: String(last.sk) };
+  }
   return {
-    items: (result.Items ?? []).map((item) => strip<T>(item)),
-    nextCursor: encodeCursor(result.LastEvaluatedKey),
+    items: found.map((item) => strip<T>(item)),
+    nextCursor: encodeCursor(start),
   };
 }

@@ -44,7 +44,7 @@ describe('npm run admin against a running local runtime', () => {
     const context = { tenantId: 'local', connectionId: 'conn_admin', purpose: 'credentials' };
     const before = createVault(keyringFromEnv({ env: keyringEnv(runtime.dataDir) }));
     const sealed = await before.seal({ token: 'rotate-me' }, context);
-    await db.send(new PutCommand({ TableName: table, Item: { pk: 'TENANT#local', sk: 'CONN#conn_admin#CREDENTIALS', ...sealed } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'TENANT#local', sk: 'CREDENTIALS#conn_admin', ...sealed } }));
 
     const { stdout } = await admin('rotate-credentials-key');
     expect(stdout).toContain('new key created');
@@ -52,7 +52,7 @@ describe('npm run admin against a running local runtime', () => {
 
     const after = createVault(keyringFromEnv({ env: { LOCAL_KEYRING_PATH: keyringEnv(runtime.dataDir).LOCAL_KEYRING_PATH } }));
     expect(after.currentKeyId).not.toBe(before.currentKeyId);
-    const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: 'CONN#conn_admin#CREDENTIALS' } }));
+    const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: 'CREDENTIALS#conn_admin' } }));
     expect(Item!.keyId).toBe(after.currentKeyId);
     await expect(after.open(Item as never, context)).resolves.toEqual({ token: 'rotate-me' });
     expect(retiredKeyrings(runtime.dataDir)).toHaveLength(1);

@@ -37,7 +37,7 @@ it('moves every sealed item to the new key, resuming where an interrupted run st
   const items: Array<Sealed & { pk: string; sk: string }> = [];
   for (let i = 0; i < 60; i++) {
     const context = { tenantId: 'rot', connectionId: `conn_${i}`, purpose: 'credentials' };
-    items.push({ pk: 'TENANT#rot', sk: `CONN#conn_${i}#CREDENTIALS`, ...(await before.seal({ apiKey: `secret-${i}` }, context)) });
+    items.push({ pk: 'TENANT#rot', sk: `CREDENTIALS#conn_${i}`, ...(await before.seal({ apiKey: `secret-${i}` }, context)) });
   }
   for (let i = 0; i < items.length; i += 25) {
     await store.db.send(new BatchWriteCommand({ RequestItems: { [store.table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
@@ -52,7 +52,7 @@ it('moves every sealed item to the new key, resuming where an interrupted run st
 
   // One credential is replaced through the API meanwhile: already on the new key.
   const replaced = await during.seal({ apiKey: 'replaced' }, { tenantId: 'rot', connectionId: 'conn_59', purpose: 'credentials' });
-  await store.db.send(new PutCommand({ TableName: store.table, Item: { pk: 'TENANT#rot', sk: 'CONN#conn_59#CREDENTIALS', ...replaced } }));
+  await store.db.send(new PutCommand({ TableName: store.table, Item: { pk: 'TENANT#rot', sk: 'CREDENTIALS#conn_59', ...replaced } }));
 
   const finished = await rotateSealedItems(store, during, { pageSize: 10 });
   expect(finished.done).toBe(true);
