@@ -1,5 +1,4 @@
-import type { Audit } from '../platform/audit';
-import { auditPut } from '../platform/audit';
+import { changeRecords, type Audit } from '../platform/audit';
 import { Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
@@ -59,7 +58,7 @@ export async function createConnection(deps: ConnectionDeps, audit: Audit, input
   };
   const sealed = await deps.vault.seal(input.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
   await store.createConnection(deps, audit.tenantId, connection, credentialsItem(audit.tenantId, id, sealed, at), [
-    auditPut(deps.table, audit, id, at, 201),
+    ...changeRecords(deps.table, audit, id, at, 201),
   ]);
   return connection;
 }
@@ -99,7 +98,7 @@ export async function updateConnection(
     });
   }
   const at = nowIso(deps);
-  const also: store.TransactItem[] = [auditPut(deps.table, audit, id, at)];
+  const also: store.TransactItem[] = changeRecords(deps.table, audit, id, at);
   if (patch.credentials) {
     const sealed = await deps.vault.seal(patch.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
     also.push(store.credentialsPut(deps.table, credentialsItem(audit.tenantId, id, sealed, at)));
@@ -122,7 +121,7 @@ export async function updateConnection(
 /** Deletes the connection and destroys its sealed credentials in the same transaction. */
 export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<void> {
   const at = nowIso(deps);
-  if (!(await store.deleteConnection(deps, audit.tenantId, id, [auditPut(deps.table, audit, id, at, 204)]))) {
+  if (!(await store.deleteConnection(deps, audit.tenantId, id, changeRecords(deps.table, audit, id, at, 204)))) {
     throw new NotFound(`no connection ${id}`);
   }
 }
@@ -156,7 +155,7 @@ export async function testConnection(deps: ConnectionDeps, audit: Audit, id: str
     : outcome.status === 401 || outcome.status === 403
       ? 'auth_failed'
       : connection.status;
-  await store.recordTest(deps, audit.tenantId, id, outcome, status, [auditPut(deps.table, audit, id, at)]);
+  await store.recordTest(deps, audit.tenantId, id, outcome, status, changeRecords(deps.table, audit, id, at));
   return outcome;
 }
 

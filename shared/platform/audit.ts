@@ -1,7 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { newId } from './ids';
-import { queryPage, type TableStore } from './items';
+import { idempotencyCommit, type IdempotencyClaim } from './idempotency';
+import { queryPage, type TableStore, type TransactItem } from './items';
 import { PageQuery } from './pagination';
 
 /**
@@ -10,7 +11,7 @@ import { PageQuery } from './pagination';
  *   pk TENANT#<tenant>  sk AUDIT#<entry id>
  *
  * A change writes its entry in the same DynamoDB transaction as the change itself
- * (`auditPut`), so no change exists without its entry. A refused call changes nothing;
+ * (`changeRecords`), so no change exists without its entry. A refused call changes nothing;
  * the HTTP wrapper records it on its own (`recordRefusal`).
  */
 export interface Audit {
@@ -20,6 +21,8 @@ export interface Audit {
   requestId: string;
   /** `api_key.create`, `connection.update`, … */
   action: string;
+  /** The request's claimed Idempotency-Key, committed with the change. */
+  idempotency?: IdempotencyClaim;
 }
 
 /** The audit identity of work not done through the API: the admin CLI, local provisioning. */
@@ -60,9 +63,15 @@ const item = (audit: Audit, entry: Omit<AuditEntry, 'id' | 'keyId' | 'requestId'
   };
 };
 
-/** The transaction item recording a successful change to `target`. */
-export function auditPut(table: string, audit: Audit, target: string, at: string, status = 200) {
-  return { Put: { TableName: table, Item: item(audit, { at, target, outcome: 'succeeded', status }) } };
+/**
+ * What every change writes in its own transaction: its audit entry and, when the request
+ * carried an Idempotency-Key, the key's commit (so a retry never repeats the change).
+ */
+export function changeRecords(table: string, audit: Audit, target: string, at: string, status = 200): TransactItem[] {
+  return [
+    { Put: { TableName: table, Item: item(audit, { at, target, outcome: 'succeeded', status }) } },
+    ...(audit.idempotency ? [idempotencyCommit(table, audit.idempotency, target)] : []),
+  ];
 }
 
 export async function recordRefusal(store: TableStore, audit: Audit, target: string | null, status: number, problem: string) {

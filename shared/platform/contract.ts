@@ -15,6 +15,11 @@ export interface Contract {
   scope: Scope | null;
   /** For a mutating route: the audit log's name for it (`api_key.create`). */
   audit?: string;
+  /**
+   * The response carries a secret shown once (a new API key): an Idempotency-Key retry is
+   * told the request already succeeded instead of being shown the secret again.
+   */
+  secretResponse?: boolean;
   /** Strict object schemas (unknown fields are rejected). */
   body?: z.ZodType;
   query?: z.ZodType;

@@ -59,8 +59,15 @@ export class MethodNotAllowed extends DomainError {
 }
 
 export class Conflict extends DomainError {
+  constructor(detail: string, headers?: Record<string, string>) {
+    super(409, problemType('conflict'), 'Conflict', detail, undefined, headers);
+  }
+}
+
+/** The same Idempotency-Key sent with a different request (IETF httpapi idempotency draft: 422). */
+export class IdempotencyKeyReused extends DomainError {
   constructor(detail: string) {
-    super(409, problemType('conflict'), 'Conflict', detail);
+    super(422, problemType('idempotency-key-reused'), 'Idempotency-Key reused', detail);
   }
 }
 

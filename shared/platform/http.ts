@@ -8,11 +8,23 @@ import type { z } from 'zod';
 import type { Principal, AuthorizerContext } from './principal';
 import { authenticatedAs, principalFrom } from './principal';
 import { recordRefusal, type Audit } from './audit';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  fingerprintOf,
+  idempotencyKeyPattern,
+  releaseIdempotencyKey,
+  type ClaimOutcome,
+  type IdempotencyClaim,
+  type StoredResponse,
+} from './idempotency';
 import { mainTable } from './tables';
 import { rateLimitHeaders, tenantRateLimiter, type Admission } from './rate-limit';
 import type { Contract } from './contract';
 import {
+  Conflict,
   DomainError,
+  IdempotencyKeyReused,
   Invalid,
   PayloadTooLarge,
   UnsupportedMediaType,
@@ -76,11 +88,21 @@ const correlationPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface HttpDependencies {
   admit(tenantId: string): Promise<Admission>;
   recordRefusal(audit: Audit, target: string | null, status: number, problem: string): Promise<void>;
+  idempotency: {
+    claim(claim: IdempotencyClaim, options: { now: number; lockMs: number }): Promise<ClaimOutcome>;
+    complete(claim: IdempotencyClaim, response: StoredResponse | null): Promise<void>;
+    release(claim: IdempotencyClaim): Promise<void>;
+  };
 }
 
 const platformDependencies: HttpDependencies = {
   admit: (tenantId) => tenantRateLimiter()(tenantId),
   recordRefusal: (audit, target, status, problem) => recordRefusal(mainTable(), audit, target, status, problem),
+  idempotency: {
+    claim: (claim, options) => claimIdempotencyKey(mainTable(), claim, options),
+    complete: (claim, response) => completeIdempotencyKey(mainTable(), claim, response),
+    release: (claim) => releaseIdempotencyKey(mainTable(), claim),
+  },
 };
 
 export const http = createHttp(platformDependencies);
@@ -96,24 +118,95 @@ function route<C extends Contract>(
   dependencies: HttpDependencies,
 ) {
   return wrap(
-    async (event) => {
+    async (event, context) => {
       const principal = contract.scope === null ? null : principalFrom(event, contract.scope);
+      const audit = principal && contract.audit ? auditOf(principal, event, contract.audit) : undefined;
       const input = {
         principal,
-        audit: principal && contract.audit ? auditOf(principal, event, contract.audit) : undefined,
+        audit,
         body: parseBody(event, contract),
         query: validate('query', contract.query, queryOf(event)),
         path: validate('path', contract.path, event.pathParameters ?? {}),
         requestId: event.requestContext.requestId,
         headers: event.headers ?? {},
       } as HttpInput<C>;
-      return handle(input);
+      const claim = audit && event.requestContext.http.method === 'POST' ? idempotencyClaimOf(event, audit) : undefined;
+      if (!claim) return handle(input);
+      return once(claim, () => handle({ ...input, audit: { ...audit!, idempotency: claim } } as HttpInput<C>), {
+        dependencies,
+        // Longer than this invocation can still run: an older claim's request is dead.
+        lockMs: context.getRemainingTimeInMillis() + 60_000,
+        secretResponse: contract.secretResponse === true,
+      });
     },
     [
       ...(contract.scope === null ? [] : [rateLimit(dependencies)]),
       ...(contract.audit ? [auditRefusals(contract.audit, dependencies)] : []),
     ],
   );
+}
+
+function idempotencyClaimOf(event: HttpEvent, audit: Audit): IdempotencyClaim | undefined {
+  const key = headerOf(event, 'idempotency-key');
+  if (key === undefined) return undefined;
+  if (!idempotencyKeyPattern.test(key)) {
+    throw new Invalid('the Idempotency-Key header must be 1 to 255 printable ASCII characters', [
+      { field: 'header.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' },
+    ]);
+  }
+  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  return { tenantId: audit.tenantId, key, fingerprint: fingerprintOf('POST', event.rawPath, body), requestId: audit.requestId };
+}
+
+/**
+ * Runs a request that carries an Idempotency-Key at most once: a retry gets the first
+ * response back (`idempotent-replayed: true`), a concurrent one 409, a different request
+ * under the same key 422. See `idempotency.ts` for the states.
+ */
+async function once(
+  claim: IdempotencyClaim,
+  run: () => Promise<HttpOutput>,
+  options: { dependencies: HttpDependencies; lockMs: number; secretResponse: boolean },
+): Promise<HttpOutput> {
+  const store = options.dependencies.idempotency;
+  const outcome = await store.claim(claim, { now: Date.now(), lockMs: options.lockMs });
+  switch (outcome.state) {
+    case 'mismatch':
+      throw new IdempotencyKeyReused('this Idempotency-Key was used for a different request; use a new key for a new request');
+    case 'in_progress':
+      throw new Conflict('a request with this Idempotency-Key is still being processed; retry it later', {
+        'retry-after': String(outcome.retryAfterSeconds),
+      });
+    case 'committed':
+    case 'completed':
+      if (outcome.state === 'completed' && outcome.response) {
+        return { status: outcome.response.status, raw: outcome.response.body, headers: { ...outcome.response.headers, 'idempotent-replayed': 'true' } };
+      }
+      throw new Conflict(
+        `the request with this Idempotency-Key already succeeded${outcome.target ? ` (it changed ${outcome.target})` : ''}, ` +
+          (options.secretResponse ? 'and its response held a secret that is shown only once' : 'but its response was not kept'),
+      );
+    case 'claimed':
+      break;
+  }
+  let output: HttpOutput;
+  try {
+    output = await run();
+  } catch (error) {
+    await store.release(claim).catch((failure: Error) => logger.warn('could not release an Idempotency-Key', failure));
+    throw error;
+  }
+  const kept = options.secretResponse ? null : storedResponseOf(output);
+  await store.complete(claim, kept).catch((failure: Error) => logger.warn('could not store an idempotent response', failure));
+  return output;
+}
+
+function storedResponseOf(output: HttpOutput): StoredResponse {
+  const result = toResult(output);
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).filter(([name]) => ['content-type', 'location', 'etag'].includes(name.toLowerCase())),
+  ) as Record<string, string>;
+  return { status: result.statusCode ?? 200, headers, body: result.body ?? '' };
 }
 
 /** Spends one request of the caller's tenant budget (429 past it); sets RateLimit-* headers. */
@@ -132,10 +225,10 @@ function rateLimit(dependencies: HttpDependencies): Middleware {
 }
 
 /** The plumbing without parsing, for a route that reads the raw event (`$default`). */
-export function wrap(handle: (event: HttpEvent) => Promise<HttpOutput>, layers: Middleware[] = []) {
+export function wrap(handle: (event: HttpEvent, context: Context) => Promise<HttpOutput>, layers: Middleware[] = []) {
   const handler = middy<HttpEvent, HttpResult, Error, Context, Internal>().use(correlate());
   for (const layer of layers) handler.use(layer);
-  return handler.handler(async (event) => toResult(await handle(event)));
+  return handler.handler(async (event, context) => toResult(await handle(event, context)));
 }
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;

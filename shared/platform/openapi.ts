@@ -4,6 +4,7 @@ import {
   type ZodOpenApiPathsObject,
   type ZodOpenApiResponseObject,
 } from 'zod-openapi';
+import * as z from 'zod';
 import type { Contract } from './contract';
 import { Problem, problemContentType } from './problem';
 
@@ -21,6 +22,18 @@ const commonProblems: Record<number, string> = {
   429: 'Too many requests',
   500: 'A bug on our side (quote the request id)',
 };
+/** Mutating POSTs take an Idempotency-Key (see idempotency.ts). */
+const IdempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .max(255)
+    .optional()
+    .meta({ description: 'Retrying with the same key replays the first response instead of acting twice (kept 24 hours)' }),
+});
+const idempotencyProblems: Record<number, string> = {
+  409: 'A request with this Idempotency-Key is still running, or succeeded without a replayable response',
+  422: 'This Idempotency-Key was used for a different request',
+};
 const authProblems: Record<number, string> = {
   401: 'Missing, unknown or revoked API key',
   403: 'The key lacks the scope this route needs',
@@ -30,6 +43,7 @@ const authProblems: Record<number, string> = {
 export function buildOpenApi(routes: DocumentedRoute[], info: { version: string }) {
   const paths: ZodOpenApiPathsObject = {};
   for (const { method, path, contract } of routes) {
+    const idempotent = method === 'POST' && contract.audit !== undefined;
     const operation: ZodOpenApiOperationObject = {
       summary: contract.summary,
       tags: [contract.tag],
@@ -39,11 +53,12 @@ export function buildOpenApi(routes: DocumentedRoute[], info: { version: string 
       requestParams: {
         ...(contract.path ? { path: contract.path as never } : {}),
         ...(contract.query ? { query: contract.query as never } : {}),
+        ...(idempotent ? { header: IdempotencyHeader } : {}),
       },
       ...(contract.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
         : {}),
-      responses: responsesOf(contract),
+      responses: responsesOf(contract, idempotent),
     };
     const item = (paths[path] ??= {});
     (item as Record<string, unknown>)[method.toLowerCase()] = operation;
@@ -67,7 +82,7 @@ export function buildOpenApi(routes: DocumentedRoute[], info: { version: string 
   });
 }
 
-function responsesOf(contract: Contract) {
+function responsesOf(contract: Contract, idempotent: boolean) {
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, response] of Object.entries(contract.responses)) {
     const contentType = response.contentType ?? 'application/json';
@@ -78,7 +93,7 @@ function responsesOf(contract: Contract) {
         : {}),
     };
   }
-  const extra = { ...(contract.scope === null ? {} : authProblems), ...commonProblems };
+  const extra = { ...(contract.scope === null ? {} : authProblems), ...(idempotent ? idempotencyProblems : {}), ...commonProblems };
   for (const [status, description] of Object.entries(extra)) {
     responses[status] ??= { description, content: { [problemContentType]: { schema: Problem } } };
   }

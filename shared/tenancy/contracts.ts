@@ -9,6 +9,7 @@ export const createApiKeyContract = defineContract({
   tag,
   scope: 'admin',
   audit: 'api_key.create',
+  secretResponse: true,
   body: ApiKeyInput,
   responses: { 201: { description: 'The key, with its secret', schema: ApiKeyCreated } },
 });

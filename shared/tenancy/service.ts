@@ -1,7 +1,7 @@
 import type { AuthorizerContext } from '../platform/principal';
 import { Conflict, Invalid, NotFound } from '../platform/errors';
 import { newId } from '../platform/ids';
-import { auditPut, operatorAudit, type Audit } from '../platform/audit';
+import { changeRecords, operatorAudit, type Audit } from '../platform/audit';
 import type { ApiKey, ApiKeyCreated, ApiKeyInput } from './schema';
 import { tenantIdPattern } from './schema';
 import { displayPrefix, generateKeySecret, hashKey, keyFromAuthorization, keyMatches } from './keys';
@@ -17,7 +17,7 @@ export async function createTenant(deps: TenancyDeps, name: string, id: string =
   if (!tenantIdPattern.test(id)) throw new Invalid(`"${id}" is not a valid tenant id`);
   const tenant = { id, name, createdAt: nowIso(deps) };
   const audit = operatorAudit(id, by, 'tenant.create');
-  const created = await store.putTenant(deps, tenant, [auditPut(deps.table, audit, id, tenant.createdAt, 201)]);
+  const created = await store.putTenant(deps, tenant, changeRecords(deps.table, audit, id, tenant.createdAt, 201));
   return { tenant: created ? tenant : (await store.getTenant(deps, id))!, created };
 }
 
@@ -42,7 +42,7 @@ export async function createApiKey(
     createdAt: nowIso(deps),
     revokedAt: null,
   };
-  if (!(await store.putApiKey(deps, item, [auditPut(deps.table, audit, item.id, item.createdAt, 201)]))) {
+  if (!(await store.putApiKey(deps, item, changeRecords(deps.table, audit, item.id, item.createdAt, 201)))) {
     throw new Conflict(
       (await store.getTenant(deps, tenantId))
         ? 'that key is already provisioned'
@@ -70,7 +70,7 @@ export async function getApiKey(deps: TenancyDeps, tenantId: string, keyId: stri
 /** Revoking is idempotent: a second revoke answers the key as revoked the first time. */
 export async function revokeApiKey(deps: TenancyDeps, audit: Audit, keyId: string) {
   const at = nowIso(deps);
-  const item = await store.revokeApiKey(deps, audit.tenantId, keyId, at, [auditPut(deps.table, audit, keyId, at)]);
+  const item = await store.revokeApiKey(deps, audit.tenantId, keyId, at, changeRecords(deps.table, audit, keyId, at));
   if (!item) throw new NotFound(`no API key ${keyId}`);
   return toApiKey(item);
 }

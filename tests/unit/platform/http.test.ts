@@ -10,6 +10,12 @@ const http = createHttp({
   recordRefusal: async (...args) => {
     refusals.push(args);
   },
+  // Idempotency-Key is exercised against DynamoDB Local in tests/integration/idempotency.test.ts.
+  idempotency: {
+    claim: async () => ({ state: 'claimed' }),
+    complete: async () => {},
+    release: async () => {},
+  },
 });
 import { captureOutput } from '../../support/runtime';
 

@@ -1,0 +1,148 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+let runtime: TestRuntime;
+let db: DynamoDBDocumentClient;
+let table: string;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  table = runtime.env.MAIN_TABLE_NAME!;
+});
+afterAll(() => runtime.stop());
+
+const connection = () => ({ integration: 'stripe', name: 'Idempotent', credentials: { apiKey: `sk_test_${randomBytes(12).toString('hex')}` } });
+
+function post(path: string, body: unknown, key?: string) {
+  return runtime.call(path, { method: 'POST', json: body, headers: key === undefined ? {} : { 'idempotency-key': key } });
+}
+
+async function connectionCount(name: string) {
+  const list = (await (await runtime.call('/v1/connections?limit=100')).json()) as { data: Array<{ name: string }> };
+  return list.data.filter((c) => c.name === name).length;
+}
+
+it('replays the first response to a retry with the same key, creating one connection', async () => {
+  const key = randomUUID();
+  const body = { ...connection(), name: `Once ${key}` };
+  const first = await post('/v1/connections', body, key);
+  expect(first.status).toBe(201);
+  const created = await first.json();
+
+  const retry = await post('/v1/connections', body, key);
+  expect(retry.status).toBe(201);
+  expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  expect(retry.headers.get('location')).toBe(`/v1/connections/${created.id}`);
+  expect(await retry.json()).toEqual(created);
+  expect(await connectionCount(body.name)).toBe(1);
+});
+
+it('creates exactly one connection when the same request races itself', async () => {
+  const key = randomUUID();
+  const body = { ...connection(), name: `Race ${key}` };
+  const responses = await Promise.all(Array.from({ length: 5 }, () => post('/v1/connections', body, key)));
+  const statuses = responses.map((r) => r.status);
+  // The winner 201; the others either replay it (201) or are told it is still running (409).
+  expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
+  expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+  const ids = new Set(await Promise.all(responses.filter((r) => r.status === 201).map(async (r) => (await r.json()).id)));
+  expect(ids.size).toBe(1);
+  expect(await connectionCount(body.name)).toBe(1);
+});
+
+it('answers 422 when the key is reused for a different request', async () => {
+  const key = randomUUID();
+  expect((await post('/v1/connections', connection(), key)).status).toBe(201);
+  const reused = await post('/v1/connections', connection(), key);
+  expect(reused.status).toBe(422);
+  expect(reused.headers.get('content-type')).toBe('application/problem+json');
+  expect((await reused.json()).detail).toContain('different request');
+});
+
+it('lets a request that failed validation be retried under the same key', async () => {
+  const key = randomUUID();
+  const bad = await post('/v1/connections', { ...connection(), credentials: { apiKey: 'nope' } }, key);
+  expect(bad.status).toBe(400);
+  const body = { ...connection(), name: `Fixed ${key}` };
+  // The body differs from the refused one; a refused request leaves no claim behind.
+  expect((await post('/v1/connections', body, key)).status).toBe(201);
+});
+
+it('answers 409 with Retry-After while the first request still holds the key', async () => {
+  const key = randomUUID();
+  const body = connection();
+  expect((await post('/v1/connections', body, key)).status).toBe(201);
+  // As if the first request were still running: put its claim back in progress.
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` },
+      UpdateExpression: 'SET #status = :s, lockedUntil = :until',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':s': 'in_progress', ':until': Date.now() + 30_000 },
+    }),
+  );
+  const concurrent = await post('/v1/connections', body, key);
+  expect(concurrent.status).toBe(409);
+  expect(Number(concurrent.headers.get('retry-after'))).toBeGreaterThan(0);
+});
+
+it('does not repeat a change whose response was lost in a crash', async () => {
+  const key = randomUUID();
+  const body = { ...connection(), name: `Crashed ${key}` };
+  const first = await (await post('/v1/connections', body, key)).json();
+  // As if the function died after its transaction committed, before storing the response.
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` },
+      UpdateExpression: 'SET #status = :s REMOVE #response',
+      ExpressionAttributeNames: { '#status': 'status', '#response': 'response' },
+      ExpressionAttributeValues: { ':s': 'committed' },
+    }),
+  );
+  const retry = await post('/v1/connections', body, key);
+  expect(retry.status).toBe(409);
+  expect((await retry.json()).detail).toContain(first.id);
+  expect(await connectionCount(body.name)).toBe(1);
+});
+
+it('commits the key in the same transaction as the change', async () => {
+  const key = randomUUID();
+  const created = await (await post('/v1/connections', connection(), key)).json();
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` } }));
+  expect(Item).toMatchObject({ status: 'completed', target: created.id, expiresAt: expect.any(Number) });
+});
+
+it('never replays a new API key’s secret', async () => {
+  const key = randomUUID();
+  const body = { name: `key ${key}`, scopes: ['read'] };
+  const first = await post('/v1/api-keys', body, key);
+  expect(first.status).toBe(201);
+  const created = await first.json();
+  const retry = await post('/v1/api-keys', body, key);
+  expect(retry.status).toBe(409);
+  const text = await retry.text();
+  expect(text).not.toContain(created.secret);
+  expect(JSON.parse(text).detail).toContain(created.id);
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` } }));
+  expect(JSON.stringify(Item)).not.toContain(created.secret);
+});
+
+it('answers 400 naming the header for a malformed key', async () => {
+  const response = await post('/v1/connections', connection(), 'k'.repeat(256));
+  expect(response.status).toBe(400);
+  expect((await response.json()).errors).toEqual([{ field: 'header.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }]);
+});
+
+it('acts on every request that carries no key', async () => {
+  const body = { ...connection(), name: `Twice ${randomUUID()}` };
+  expect((await post('/v1/connections', body)).status).toBe(201);
+  expect((await post('/v1/connections', body)).status).toBe(201);
+  expect(await connectionCount(body.name)).toBe(2);
+});
