@@ -151,7 +151,7 @@ function idempotencyClaimOf(event: HttpEvent, audit: Audit): IdempotencyClaim | 
   if (key === undefined) return undefined;
   if (!idempotencyKeyPattern.test(key)) {
     throw new Invalid('the Idempotency-Key header must be 1 to 255 printable ASCII characters', [
-      { field: 'header.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' },
+      { field: 'headers.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' },
     ]);
   }
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');

@@ -137,7 +137,7 @@ it('never replays a new API key’s secret', async () => {
 it('answers 400 naming the header for a malformed key', async () => {
   const response = await post('/v1/connections', connection(), 'k'.repeat(256));
   expect(response.status).toBe(400);
-  expect((await response.json()).errors).toEqual([{ field: 'header.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }]);
+  expect((await response.json()).errors).toEqual([{ field: 'headers.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }]);
 });
 
 it('acts on every request that carries no key', async () => {
