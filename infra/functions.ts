@@ -4,6 +4,7 @@ import * as apiKeys from '../shared/tenancy/contracts';
 import * as platform from '../shared/platform/contracts';
 import * as connections from '../shared/connections/contracts';
 import * as integrations from '../shared/integrations/contracts';
+import * as oauth from '../shared/oauth/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -13,9 +14,11 @@ import * as integrations from '../shared/integrations/contracts';
 const keyed = (access: Access): Access => ({ ...access, tables: { ...access.tables, limits: 'write' } });
 const readMain = keyed({ tables: { main: 'read' } });
 const writeMain = keyed({ tables: { main: 'readwrite' } });
-/** Connections also seal and open credentials with the key. */
+/** Connections and OAuth also seal and open secrets with the key. */
 const readCredentials = keyed({ tables: { main: 'readwrite' }, key: 'decrypt' });
 const writeCredentials = keyed({ tables: { main: 'readwrite' }, key: 'encrypt-decrypt' });
+/** Token refreshes may happen wherever OAuth tokens are read, and need no API key. */
+const tokenWork: Access = { tables: { main: 'readwrite' }, key: 'encrypt-decrypt' };
 
 export const functions: Record<string, FunctionDeclaration> = {
   authorizer: {
@@ -126,30 +129,110 @@ export const functions: Record<string, FunctionDeclaration> = {
     route: 'DELETE /v1/connections/{id}',
     entry: 'functions/connections/delete.ts',
     contract: connections.deleteConnectionContract,
-    access: writeMain,
+    // Opens an OAuth connection's tokens to revoke them.
+    access: readCredentials,
   },
   testConnection: {
     kind: 'route',
     route: 'POST /v1/connections/{id}/test',
     entry: 'functions/connections/test.ts',
     contract: connections.testConnectionContract,
-    access: readCredentials,
+    // Refreshes OAuth tokens that are about to expire.
+    access: writeCredentials,
     timeoutSeconds: 30,
   },
-  // Built-ins are code, so no table; keyed() still grants the limits table the rate limiter spends.
+  connectionHealth: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/health',
+    entry: 'functions/connections/health.ts',
+    contract: connections.connectionHealthContract,
+    access: readMain,
+  },
   listIntegrations: {
     kind: 'route',
     route: 'GET /v1/integrations',
     entry: 'functions/integrations/list.ts',
     contract: integrations.listIntegrationsContract,
-    access: keyed({}),
+    access: readMain,
   },
   getIntegration: {
     kind: 'route',
     route: 'GET /v1/integrations/{key}',
     entry: 'functions/integrations/get.ts',
     contract: integrations.getIntegrationContract,
-    access: keyed({}),
+    access: readMain,
+  },
+  createIntegration: {
+    kind: 'route',
+    route: 'POST /v1/integrations',
+    entry: 'functions/integrations/create.ts',
+    contract: integrations.createIntegrationContract,
+    access: writeMain,
+  },
+  updateIntegration: {
+    kind: 'route',
+    route: 'PATCH /v1/integrations/{key}',
+    entry: 'functions/integrations/update.ts',
+    contract: integrations.updateIntegrationContract,
+    access: writeMain,
+  },
+  deleteIntegration: {
+    kind: 'route',
+    route: 'DELETE /v1/integrations/{key}',
+    entry: 'functions/integrations/delete.ts',
+    contract: integrations.deleteIntegrationContract,
+    access: writeMain,
+  },
+  putOAuthClient: {
+    kind: 'route',
+    route: 'PUT /v1/integrations/{key}/oauth-client',
+    entry: 'functions/oauth/put-client.ts',
+    contract: oauth.putOAuthClientContract,
+    access: writeCredentials,
+  },
+  getOAuthClient: {
+    kind: 'route',
+    route: 'GET /v1/integrations/{key}/oauth-client',
+    entry: 'functions/oauth/get-client.ts',
+    contract: oauth.getOAuthClientContract,
+    access: readMain,
+  },
+  deleteOAuthClient: {
+    kind: 'route',
+    route: 'DELETE /v1/integrations/{key}/oauth-client',
+    entry: 'functions/oauth/delete-client.ts',
+    contract: oauth.deleteOAuthClientContract,
+    access: writeMain,
+  },
+  createConnectSession: {
+    kind: 'route',
+    route: 'POST /v1/connect-sessions',
+    entry: 'functions/oauth/create-session.ts',
+    contract: oauth.createConnectSessionContract,
+    access: writeCredentials,
+  },
+  getConnectSession: {
+    kind: 'route',
+    route: 'GET /v1/connect-sessions/{id}',
+    entry: 'functions/oauth/get-session.ts',
+    contract: oauth.getConnectSessionContract,
+    access: readMain,
+  },
+  // The provider's redirect: no API key (the state names the session), so no tenant budget.
+  oauthCallback: {
+    kind: 'route',
+    route: 'GET /v1/oauth/callback',
+    entry: 'functions/oauth/callback.ts',
+    contract: oauth.oauthCallbackContract,
+    access: tokenWork,
+    timeoutSeconds: 30,
+  },
+  refreshExpiringTokens: {
+    kind: 'schedule',
+    entry: 'functions/oauth/refresh-expiring.ts',
+    expression: 'rate(5 minutes)',
+    access: tokenWork,
+    timeoutSeconds: 240,
   },
 };
 

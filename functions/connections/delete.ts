@@ -3,7 +3,7 @@ import { deleteConnectionContract } from '../../shared/connections/contracts';
 import { deleteConnection } from '../../shared/connections/service';
 import { http } from '../../shared/platform/http';
 
-export const handler = http(deleteConnectionContract, async ({ audit, path }) => {
-  await deleteConnection(connectionDeps(), audit, path.id);
-  return { status: 204 };
-});
+export const handler = http(deleteConnectionContract, async ({ audit, path }) => ({
+  status: 200,
+  body: await deleteConnection(connectionDeps(), audit, path.id),
+}));

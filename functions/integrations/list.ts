@@ -1,9 +1,10 @@
-import { builtInIntegrations } from '../../shared/integrations/catalog';
+import { catalogFor } from '../../shared/integrations/custom';
 import { listIntegrationsContract } from '../../shared/integrations/contracts';
 import { listIntegrations } from '../../shared/integrations/service';
 import { http } from '../../shared/platform/http';
+import { mainTable } from '../../shared/platform/tables';
 
-export const handler = http(listIntegrationsContract, async ({ query }) => ({
+export const handler = http(listIntegrationsContract, async ({ principal, query }) => ({
   status: 200,
-  body: listIntegrations(builtInIntegrations, query),
+  body: listIntegrations(await catalogFor(mainTable(), principal.tenantId), query),
 }));

@@ -222,6 +222,10 @@ function toEvent(
     if (name === 'cookie') cookies.push(...value.split(/;\s*/));
     else headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
+  // API Gateway tells functions how the client reached it; the local gateway speaks plain HTTP.
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     query[key] = query[key] === undefined ? value : `${query[key]},${value}`;

@@ -1,6 +1,15 @@
 import { defineContract } from '../platform/contract';
 import { page } from '../platform/pagination';
-import { Connection, ConnectionInput, ConnectionListQuery, ConnectionPatch, ConnectionPath, TestOutcome } from './schema';
+import {
+  Connection,
+  ConnectionDeleted,
+  ConnectionHealthView,
+  ConnectionInput,
+  ConnectionListQuery,
+  ConnectionPatch,
+  ConnectionPath,
+  TestOutcome,
+} from './schema';
 
 const tag = 'Connections';
 
@@ -44,12 +53,20 @@ export const updateConnectionContract = defineContract({
 });
 
 export const deleteConnectionContract = defineContract({
-  summary: 'Delete a connection and destroy its encrypted credentials',
+  summary: 'Delete a connection and destroy its encrypted credentials; OAuth grants are revoked at the provider first',
   tag,
   scope: 'write',
   audit: 'connection.delete',
   path: ConnectionPath,
-  responses: { 204: { description: 'Deleted' } },
+  responses: { 200: { description: 'Deleted, and what became of its OAuth grant', schema: ConnectionDeleted } },
+});
+
+export const connectionHealthContract = defineContract({
+  summary: 'How a connection is doing: status, last success and failure, consecutive failures, token expiry',
+  tag,
+  scope: 'read',
+  path: ConnectionPath,
+  responses: { 200: { description: 'Its health', schema: ConnectionHealthView } },
 });
 
 export const testConnectionContract = defineContract({

@@ -1,9 +1,9 @@
-import { builtInIntegrations } from '../integrations/catalog/index';
+import { catalogFor } from '../integrations/custom';
+import { oauthDeps, tokenPort } from '../oauth/deps';
 import { once } from '../platform/config';
 import { send } from '../platform/outbound';
 import { mainTable } from '../platform/tables';
-import { keyringFromEnv } from '../vault/keyring';
-import { createVault } from '../vault/vault';
+import { lazyVault } from '../vault/default';
 import { catalogPort } from './integrations';
 import type { ConnectionDeps } from './service';
 
@@ -11,8 +11,9 @@ import type { ConnectionDeps } from './service';
 export const connectionDeps = once(
   (): ConnectionDeps => ({
     ...mainTable(),
-    vault: createVault(keyringFromEnv()),
-    integrations: catalogPort(() => builtInIntegrations),
+    vault: lazyVault,
+    integrations: catalogPort((tenantId) => catalogFor(mainTable(), tenantId)),
+    tokens: tokenPort(oauthDeps()),
     send: (request) => send(request),
   }),
 );

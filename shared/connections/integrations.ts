@@ -2,10 +2,10 @@ import { buildCheckRequest, checkSucceeded, findIntegration, validateConnection,
 import type { IntegrationPort } from './service';
 
 /** Connections' view of an integration catalog (built-ins today; tenants' own later). */
-export function catalogPort(catalogFor: (tenantId: string) => Catalog): IntegrationPort {
+export function catalogPort(catalogFor: (tenantId: string) => Promise<Catalog>): IntegrationPort {
   return {
     async check(tenantId, input) {
-      const definition = findIntegration(catalogFor(tenantId), input.integration);
+      const definition = findIntegration(await catalogFor(tenantId), input.integration);
       if (!definition) return undefined;
       const { authType, errors } = validateConnection(definition, input);
       // The integration module names fields from the connection's point of view; the API's
@@ -13,12 +13,12 @@ export function catalogPort(catalogFor: (tenantId: string) => Catalog): Integrat
       return { authType, errors: errors.map((e) => ({ ...e, field: `body.${e.field}` })) };
     },
     async checkRequest(tenantId, connection, credentials) {
-      const definition = findIntegration(catalogFor(tenantId), connection.integration);
+      const definition = findIntegration(await catalogFor(tenantId), connection.integration);
       if (!definition) throw new Error(`integration ${connection.integration} disappeared from the catalog`);
       return buildCheckRequest(definition, connection.authType, connection.params, credentials);
     },
     async checkSucceeded(tenantId, integration, response) {
-      const definition = findIntegration(catalogFor(tenantId), integration);
+      const definition = findIntegration(await catalogFor(tenantId), integration);
       return definition ? checkSucceeded(definition, response) : false;
     },
   };

@@ -60,9 +60,36 @@ export const Connection = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     lastTest: TestOutcome.nullable(),
+    /** OAuth connections: the scopes granted and when the access token expires (null: never). */
+    oauth: z.object({ scopes: z.array(z.string()), tokenExpiresAt: z.iso.datetime().nullable() }).nullable(),
   })
   .meta({ id: 'Connection' });
 export type Connection = z.infer<typeof Connection>;
+
+export const ConnectionHealthView = z
+  .object({
+    id: z.string(),
+    status,
+    /** The last call with the credentials that the provider accepted (a test, a token refresh). */
+    lastSuccessAt: z.iso.datetime().nullable(),
+    lastFailureAt: z.iso.datetime().nullable(),
+    lastError: z.string().nullable(),
+    consecutiveFailures: z.number().int(),
+    tokenExpiresAt: z.iso.datetime().nullable(),
+    lastTest: TestOutcome.nullable(),
+    lastSyncAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ConnectionHealth' });
+export type ConnectionHealthView = z.infer<typeof ConnectionHealthView>;
+
+export const ConnectionDeleted = z
+  .object({
+    id: z.string(),
+    deleted: z.literal(true),
+    /** OAuth connections: whether the provider revoked the grant; the deletion happened either way. */
+    tokenRevocation: z.object({ status: z.enum(['revoked', 'failed', 'unsupported']), detail: z.string() }).nullable(),
+  })
+  .meta({ id: 'ConnectionDeleted' });
 
 export const ConnectionPath = z.strictObject({
   id: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)'),

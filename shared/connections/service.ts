@@ -3,7 +3,8 @@ import { Invalid, NotFound, PreconditionFailed, type FieldError } from '../platf
 import { newId } from '../platform/ids';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { Vault } from '../vault/vault';
-import type { Connection, ConnectionInput, ConnectionPatch } from './schema';
+import { eventPut } from '../platform/events';
+import type { Connection, ConnectionHealthView, ConnectionInput, ConnectionPatch } from './schema';
 import * as store from './store';
 
 /**
@@ -29,9 +30,23 @@ export interface IntegrationPort {
   checkSucceeded(tenantId: string, integration: string, response: { status: number; body: string }): Promise<boolean>;
 }
 
+/** What connections need from OAuth: fresh tokens, and revoking them at deletion. */
+export interface TokenPort {
+  /** The connection's tokens, refreshed first when they are about to expire. */
+  fresh(tenantId: string, connectionId: string): Promise<Record<string, string>>;
+  /** Revokes the grant at the provider where it declares how; never throws. */
+  revoke(tenantId: string, connection: Connection, credentials: Record<string, string>): Promise<TokenRevocation>;
+}
+
+export interface TokenRevocation {
+  status: 'revoked' | 'failed' | 'unsupported';
+  detail: string;
+}
+
 export interface ConnectionDeps extends store.ConnectionStore {
   vault: Vault;
   integrations: IntegrationPort;
+  tokens: TokenPort;
   send: (request: OutboundRequest) => Promise<OutboundResponse>;
   now?: () => Date;
 }
@@ -55,15 +70,21 @@ export async function createConnection(deps: ConnectionDeps, audit: Audit, input
     createdAt: at,
     updatedAt: at,
     lastTest: null,
+    oauth: null,
+    health: { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 },
   };
   const sealed = await deps.vault.seal(input.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
   await store.createConnection(deps, audit.tenantId, connection, credentialsItem(audit.tenantId, id, sealed, at), [
     ...changeRecords(deps.table, audit, id, at, 201),
   ]);
-  return connection;
+  return toView(connection);
 }
 
 export async function getConnection(deps: ConnectionDeps, tenantId: string, id: string): Promise<Connection> {
+  return toView(await connectionItem(deps, tenantId, id));
+}
+
+async function connectionItem(deps: ConnectionDeps, tenantId: string, id: string) {
   const connection = await store.getConnection(deps, tenantId, id);
   if (!connection) throw new NotFound(`no connection ${id}`);
   return connection;
@@ -75,7 +96,7 @@ export async function listConnections(
   query: { limit: number; cursor?: string; integration?: string; status?: string },
 ) {
   const { items, nextCursor } = await store.listConnections(deps, tenantId, query);
-  return { data: items satisfies Connection[], nextCursor };
+  return { data: items.map(toView), nextCursor };
 }
 
 /** Applies a patch if `ifMatch` is still the stored version; credentials are replaced whole. */
@@ -86,8 +107,13 @@ export async function updateConnection(
   ifMatch: number,
   patch: ConnectionPatch,
 ): Promise<Connection> {
-  const current = await getConnection(deps, audit.tenantId, id);
+  const current = await connectionItem(deps, audit.tenantId, id);
   if (current.version !== ifMatch) throw stale(id, ifMatch, current.version);
+  if (current.authType === 'oauth2' && (patch.credentials || patch.params)) {
+    throw new Invalid('an OAuth connection gets its tokens and params from the OAuth flow: start a connect session with its connectionId', [
+      { field: patch.credentials ? 'body.credentials' : 'body.params', message: 'set by the OAuth flow' },
+    ]);
+  }
   if (patch.credentials || patch.params) {
     const credentials = patch.credentials ?? (await openCredentials(deps, audit.tenantId, id));
     await checkInput(deps, audit.tenantId, {
@@ -115,15 +141,44 @@ export async function updateConnection(
     const now = await store.getConnection(deps, audit.tenantId, id);
     throw stale(id, ifMatch, now?.version ?? ifMatch + 1);
   }
-  return { ...current, ...changes, version: ifMatch + 1 };
+  return toView({ ...current, ...changes, version: ifMatch + 1 });
 }
 
-/** Deletes the connection and destroys its sealed credentials in the same transaction. */
-export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<void> {
+/**
+ * Deletes the connection and destroys its sealed credentials in the same transaction.
+ * An OAuth connection's grant is revoked at the provider first, where it declares how;
+ * the deletion goes ahead whether or not the provider answers, and says what happened.
+ */
+export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<{ id: string; deleted: true; tokenRevocation: TokenRevocation | null }> {
+  const connection = await connectionItem(deps, audit.tenantId, id);
+  let tokenRevocation: TokenRevocation | null = null;
+  if (connection.authType === 'oauth2') {
+    const sealed = await store.getCredentials(deps, audit.tenantId, id);
+    const credentials = sealed ? await deps.vault.open<Record<string, string>>(sealed, { tenantId: audit.tenantId, connectionId: id, purpose }) : undefined;
+    tokenRevocation = credentials
+      ? await deps.tokens.revoke(audit.tenantId, toView(connection), credentials)
+      : { status: 'failed', detail: 'the connection had no stored tokens' };
+  }
   const at = nowIso(deps);
-  if (!(await store.deleteConnection(deps, audit.tenantId, id, changeRecords(deps.table, audit, id, at, 204)))) {
+  if (!(await store.deleteConnection(deps, audit.tenantId, id, [...changeRecords(deps.table, audit, id, at, 200), eventPut(deps.table, audit.tenantId, 'connection.deleted', { connectionId: id }, new Date(at))]))) {
     throw new NotFound(`no connection ${id}`);
   }
+  return { id, deleted: true, tokenRevocation };
+}
+
+/** How the connection is doing: status, last success and failure, token expiry. */
+export async function connectionHealth(deps: ConnectionDeps, tenantId: string, id: string): Promise<ConnectionHealthView> {
+  const connection = await connectionItem(deps, tenantId, id);
+  const health = connection.health ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 };
+  return {
+    id,
+    status: connection.status,
+    ...health,
+    tokenExpiresAt: connection.oauth?.tokenExpiresAt ?? null,
+    lastTest: connection.lastTest,
+    // Syncs arrive with their own issue; until then no connection has synced.
+    lastSyncAt: null,
+  };
 }
 
 /**
@@ -131,8 +186,9 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
  * outcome. A 401/403 from the provider marks the connection `auth_failed`.
  */
 export async function testConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<store.TestOutcome> {
-  const connection = await getConnection(deps, audit.tenantId, id);
-  const credentials = await openCredentials(deps, audit.tenantId, id);
+  const connection = await connectionItem(deps, audit.tenantId, id);
+  const credentials =
+    connection.authType === 'oauth2' ? await deps.tokens.fresh(audit.tenantId, id) : await openCredentials(deps, audit.tenantId, id);
   const request = await deps.integrations.checkRequest(audit.tenantId, connection, credentials);
   const at = nowIso(deps);
   let outcome: store.TestOutcome;
@@ -155,12 +211,16 @@ export async function testConnection(deps: ConnectionDeps, audit: Audit, id: str
     : outcome.status === 401 || outcome.status === 403
       ? 'auth_failed'
       : connection.status;
-  await store.recordTest(deps, audit.tenantId, id, outcome, status, changeRecords(deps.table, audit, id, at));
+  const before = connection.health ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 };
+  const health: store.ConnectionHealth = outcome.ok
+    ? { ...before, lastSuccessAt: at, consecutiveFailures: 0, lastError: null }
+    : { ...before, lastFailureAt: at, consecutiveFailures: before.consecutiveFailures + 1, lastError: outcome.detail };
+  await store.recordTest(deps, audit.tenantId, id, outcome, status, health, changeRecords(deps.table, audit, id, at));
   return outcome;
 }
 
 /** The decrypted credentials, for code that calls the provider. Never returned by the API. */
-export async function openCredentials(deps: ConnectionDeps, tenantId: string, id: string): Promise<Record<string, string>> {
+export async function openCredentials(deps: store.ConnectionStore & { vault: Vault }, tenantId: string, id: string): Promise<Record<string, string>> {
   const sealed = await store.getCredentials(deps, tenantId, id);
   if (!sealed) throw new NotFound(`no connection ${id}`);
   return deps.vault.open(sealed, { tenantId, connectionId: id, purpose });
@@ -180,6 +240,24 @@ async function checkInput(deps: ConnectionDeps, tenantId: string, input: Paramet
     );
   }
   return checked;
+}
+
+/** The API's view of a connection: named fields only (never store attributes or secrets). */
+function toView(item: store.ConnectionItem): Connection {
+  return {
+    id: item.id,
+    integration: item.integration,
+    name: item.name,
+    authType: item.authType,
+    params: item.params,
+    credentialFields: item.credentialFields,
+    status: item.status,
+    version: item.version,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    lastTest: item.lastTest,
+    oauth: item.oauth ?? null,
+  };
 }
 
 function credentialsItem(tenantId: string, connectionId: string, sealed: Awaited<ReturnType<Vault['seal']>>, at: string) {

@@ -27,6 +27,14 @@ export interface TestOutcome {
   detail: string;
 }
 
+/** What "health" reports: the outcome of the last calls made with the credentials. */
+export interface ConnectionHealth {
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
 export interface ConnectionItem {
   id: string;
   integration: string;
@@ -40,17 +48,36 @@ export interface ConnectionItem {
   createdAt: string;
   updatedAt: string;
   lastTest: TestOutcome | null;
+  /** OAuth connections: what was granted and when the access token expires. */
+  oauth?: { scopes: string[]; tokenExpiresAt: string | null } | null;
+  health?: ConnectionHealth;
 }
 
 export interface CredentialsItem extends Sealed {
   tenantId: string;
   connectionId: string;
   updatedAt: string;
+  /** OAuth tokens: bumped by every refresh, so waiting readers see when new tokens arrived. */
+  generation?: number;
+  tokenExpiresAt?: string;
+  /** The refresh index (gsi1), set while the tokens can be refreshed: shard and expiry. */
+  gsi1pk?: string;
+  gsi1sk?: string;
+  /** The refresh lease: who is refreshing, until when. */
+  leaseOwner?: string;
+  leaseUntil?: number;
+  /** After a failed refresh: not before this time again (backoff), and how many in a row. */
+  refreshRetryAt?: string;
+  refreshFailures?: number;
+  /** The last refresh's failure, until a refresh succeeds or the user authorizes again. */
+  refreshError?: { code: string; at: string };
 }
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const connectionSk = (id: string) => `CONN#${id}`;
 const credentialsSk = (id: string) => `CREDENTIALS#${id}`;
+export const connectionKey = (tenantId: string, id: string) => ({ pk: pk(tenantId), sk: connectionSk(id) });
+export const credentialsKey = (tenantId: string, id: string) => ({ pk: pk(tenantId), sk: credentialsSk(id) });
 
 export function credentialsPut(table: string, item: CredentialsItem): TransactItem {
   return {
@@ -169,6 +196,7 @@ export async function recordTest(
   id: string,
   outcome: TestOutcome,
   status: ConnectionStatus,
+  health: ConnectionHealth,
   also: TransactItem[],
 ) {
   return transact(store, [
@@ -176,10 +204,10 @@ export async function recordTest(
       Update: {
         TableName: store.table,
         Key: { pk: pk(tenantId), sk: connectionSk(id) },
-        UpdateExpression: 'SET lastTest = :outcome, #status = :status',
+        UpdateExpression: 'SET lastTest = :outcome, #status = :status, health = :health',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':outcome': outcome, ':status': status },
+        ExpressionAttributeValues: { ':outcome': outcome, ':status': status, ':health': health },
       },
     },
     ...also,

@@ -1,6 +1,7 @@
 import { defineContract } from '../platform/contract';
 import { page } from '../platform/pagination';
-import { IntegrationListQuery, IntegrationPath, IntegrationSummary, IntegrationView } from './schema';
+import { IntegrationPatch } from './custom';
+import { IntegrationDefinition, IntegrationListQuery, IntegrationPath, IntegrationSummary, IntegrationView } from './schema';
 
 const tag = 'Integrations';
 
@@ -18,4 +19,36 @@ export const getIntegrationContract = defineContract({
   scope: 'read',
   path: IntegrationPath,
   responses: { 200: { description: 'The integration', schema: IntegrationView } },
+});
+
+export const createIntegrationContract = defineContract({
+  summary: "Add a custom integration, visible only to this tenant, checked by the built-ins' schema",
+  tag,
+  scope: 'admin',
+  audit: 'integration.create',
+  body: IntegrationDefinition,
+  responses: { 201: { description: 'The integration (ETag: its version)', schema: IntegrationView } },
+});
+
+export const updateIntegrationContract = defineContract({
+  summary: 'Change a custom integration: top-level fields replaced, the result checked as a whole; needs If-Match',
+  tag,
+  scope: 'admin',
+  audit: 'integration.update',
+  path: IntegrationPath,
+  body: IntegrationPatch,
+  responses: {
+    200: { description: 'The integration at its new version', schema: IntegrationView },
+    412: { description: 'The version moved on; read it again' },
+    428: { description: 'If-Match is missing' },
+  },
+});
+
+export const deleteIntegrationContract = defineContract({
+  summary: 'Delete a custom integration that no connection uses',
+  tag,
+  scope: 'admin',
+  audit: 'integration.delete',
+  path: IntegrationPath,
+  responses: { 204: { description: 'Deleted' }, 409: { description: 'Connections still use it' } },
 });

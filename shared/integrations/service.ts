@@ -10,6 +10,7 @@ import {
   type IntegrationSummary,
   type IntegrationView,
 } from './schema';
+import { builtInIntegrations } from './catalog/index';
 import { appendPath, fillUrlTemplate, TemplateValueError } from './templates';
 
 /**
@@ -225,7 +226,7 @@ function toSummary(integration: Integration): IntegrationSummary {
     category: integration.category,
     description: integration.description,
     authTypes: typesOf(integration),
-    origin: 'built-in',
+    origin: builtInIntegrations.includes(integration) ? 'built-in' : 'custom',
   };
 }
 
@@ -374,4 +375,16 @@ function typesOf(definition: Integration): AuthType[] {
 
 function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/**
+ * One of the integration's OAuth URLs filled with a connection's params (Shopify's live on
+ * the shop's own host). Throws `Invalid` like `buildBaseUrl` when a param does not fit.
+ */
+export function buildOAuthUrl(definition: Integration, which: 'authorization' | 'token' | 'revocation', params: Record<string, string>): string {
+  const oauth2 = definition.oauth2;
+  if (!oauth2) throw new Invalid(`${definition.key} does not use OAuth`, [{ field: 'body.integration', message: 'has no OAuth flow' }]);
+  const template = which === 'authorization' ? oauth2.authorizationUrl : which === 'token' ? oauth2.tokenUrl : oauth2.revocation?.url;
+  if (!template) throw new Invalid(`${definition.key} has no ${which} URL`);
+  return fill(() => fillUrlTemplate(template, withDefaults(definition, params)), definition);
 }

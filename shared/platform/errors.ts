@@ -94,3 +94,10 @@ export class UnsupportedMediaType extends DomainError {
     super(415, problemType('unsupported-media-type'), 'Unsupported media type', detail);
   }
 }
+
+/** A provider Junction depends on failed (its token endpoint answered 5xx or nothing). */
+export class BadGateway extends DomainError {
+  constructor(detail: string, headers?: Record<string, string>) {
+    super(502, problemType('provider-failed'), 'The provider failed', detail, undefined, headers);
+  }
+}

@@ -6,7 +6,8 @@ import { testConnection, type ConnectionDeps } from '../../shared/connections/se
 import { stripe } from '../../shared/integrations/catalog/stripe';
 import { IntegrationDefinition } from '../../shared/integrations/schema';
 import { operatorAudit } from '../../shared/platform/audit';
-import { send } from '../../shared/platform/outbound';
+import { tokenPort } from '../../shared/oauth/deps';
+import { send, type OutboundRequest } from '../../shared/platform/outbound';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
@@ -27,13 +28,18 @@ beforeAll(async () => {
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
+  const table = runtime.env.MAIN_TABLE_NAME!;
+  const vault = createVault(keyringFromEnv({ env: runtime.env }));
+  const catalogFor = async () => [stripeHere];
+  // The definition must say https; the fake speaks plain HTTP on loopback.
+  const toFake = (request: OutboundRequest) => send({ ...request, url: request.url.replace('https:', 'http:') }, { baseDelayMs: 5 });
   deps = {
     db,
-    table: runtime.env.MAIN_TABLE_NAME!,
-    vault: createVault(keyringFromEnv({ env: runtime.env })),
-    integrations: catalogPort(() => [stripeHere]),
-    // The definition must say https; the fake speaks plain HTTP on loopback.
-    send: (request) => send({ ...request, url: request.url.replace('https:', 'http:') }, { baseDelayMs: 5 }),
+    table,
+    vault,
+    integrations: catalogPort(catalogFor),
+    tokens: tokenPort({ db, table, vault, catalogFor, send: toFake }),
+    send: toFake,
   };
 });
 afterAll(async () => {

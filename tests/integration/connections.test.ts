@@ -1,11 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { catalogPort } from '../../shared/connections/integrations';
 import { openCredentials } from '../../shared/connections/service';
-import { builtInIntegrations } from '../../shared/integrations/catalog/index';
 import { operatorAudit } from '../../shared/platform/audit';
-import { send } from '../../shared/platform/outbound';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
@@ -228,7 +225,9 @@ describe('deleting a connection', () => {
     expect((await db.send(new GetCommand({ TableName: table, Key: key }))).Item).toBeDefined();
 
     const response = await runtime.call(`/v1/connections/${made.id}`, { method: 'DELETE' });
-    expect(response.status).toBe(204);
+    expect(response.status).toBe(200);
+    // Not an OAuth connection: there was no grant to revoke.
+    expect(await response.json()).toEqual({ id: made.id, deleted: true, tokenRevocation: null });
     expect((await db.send(new GetCommand({ TableName: table, Key: key }))).Item).toBeUndefined();
     expect((await runtime.call(`/v1/connections/${made.id}`)).status).toBe(404);
     expect((await runtime.call(`/v1/connections/${made.id}`, { method: 'DELETE' })).status).toBe(404);
@@ -310,7 +309,7 @@ describe('secrets', () => {
     const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${victim.id}` } }));
     await db.send(new PutCommand({ TableName: table, Item: { ...Item, sk: `CREDENTIALS#${thief.id}`, connectionId: thief.id } }));
 
-    const deps = { db, table, vault: createVault(keyringFromEnv({ env: runtime.env })), integrations: catalogPort(() => builtInIntegrations), send };
+    const deps = { db, table, vault: createVault(keyringFromEnv({ env: runtime.env })) };
     expect(await openCredentials(deps, 'local', victim.id)).toEqual({ apiKey: secret });
     await expect(openCredentials(deps, 'local', thief.id)).rejects.toThrow('the ciphertext belongs to another junction:connection');
   });

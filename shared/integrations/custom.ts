@@ -1,0 +1,139 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { changeRecords, type Audit } from '../platform/audit';
+import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
+import { queryPage, strip, transact, type TableStore } from '../platform/items';
+import { builtInIntegrations } from './catalog/index';
+import { IntegrationDefinition, type Integration } from './schema';
+import type { Catalog } from './service';
+
+/**
+ * Tenants' own integrations, checked by the same schema as the built-ins and visible only
+ * to their tenant.
+ *
+ *   pk TENANT#<tenant>  sk INTEGRATION#<key>   { definition, version, createdAt, updatedAt }
+ */
+export const maxCustomIntegrations = 100;
+
+interface CustomItem {
+  definition: Integration;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const pk = (tenantId: string) => `TENANT#${tenantId}`;
+const sk = (key: string) => `INTEGRATION#${key}`;
+const builtInKeys = new Set(builtInIntegrations.map((i) => i.key));
+
+/** What a tenant can connect to: the built-ins, then its own. */
+export async function catalogFor(store: TableStore, tenantId: string): Promise<Catalog> {
+  const { items } = await queryPage<CustomItem>(store, { pk: pk(tenantId), prefix: 'INTEGRATION#', limit: maxCustomIntegrations });
+  return [...builtInIntegrations, ...items.map((i) => i.definition)];
+}
+
+export async function getCustomIntegration(store: TableStore, tenantId: string, key: string) {
+  const { Item } = await store.db.send(new GetCommand({ TableName: store.table, Key: { pk: pk(tenantId), sk: sk(key) }, ConsistentRead: true }));
+  return Item ? strip<CustomItem>(Item) : undefined;
+}
+
+export async function createCustomIntegration(store: TableStore, audit: Audit, definition: Integration, now = new Date()) {
+  if (builtInKeys.has(definition.key)) throw new Conflict(`"${definition.key}" is a built-in integration; choose another key`);
+  const catalog = await catalogFor(store, audit.tenantId);
+  if (catalog.length - builtInIntegrations.length >= maxCustomIntegrations) {
+    throw new Conflict(`a tenant may define at most ${maxCustomIntegrations} custom integrations`);
+  }
+  const at = now.toISOString();
+  const item: CustomItem = { definition, version: 1, createdAt: at, updatedAt: at };
+  const created = await transact(store, [
+    { Put: { TableName: store.table, Item: { pk: pk(audit.tenantId), sk: sk(definition.key), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    ...changeRecords(store.table, audit, definition.key, at, 201),
+  ]);
+  if (!created) throw new Conflict(`the custom integration "${definition.key}" already exists`);
+  return item;
+}
+
+/**
+ * Applies a JSON merge of top-level fields (`key` cannot change) and validates the result
+ * as a whole, as if it were created anew.
+ */
+export async function updateCustomIntegration(
+  store: TableStore,
+  audit: Audit,
+  key: string,
+  ifMatch: number,
+  patch: Record<string, unknown>,
+  now = new Date(),
+) {
+  const current = await getCustomIntegration(store, audit.tenantId, key);
+  if (!current) throw new NotFound(builtInKeys.has(key) ? `"${key}" is built in and cannot be changed` : `there is no custom integration "${key}"`);
+  if (current.version !== ifMatch) throw stale(key, ifMatch, current.version);
+  if ('key' in patch && patch.key !== key) throw new Invalid('an integration key cannot change', [{ field: 'body.key', message: 'cannot change' }]);
+  const merged = Object.fromEntries(
+    Object.entries({ ...current.definition, ...patch }).filter(([, value]) => value !== null),
+  );
+  const definition = parseDefinition(merged);
+  const at = now.toISOString();
+  const updated = await transact(store, [
+    {
+      Update: {
+        TableName: store.table,
+        Key: { pk: pk(audit.tenantId), sk: sk(key) },
+        UpdateExpression: 'SET definition = :definition, updatedAt = :at ADD version :one',
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: { ':definition': definition, ':at': at, ':one': 1, ':expected': ifMatch },
+      },
+    },
+    ...changeRecords(store.table, audit, key, at),
+  ]);
+  if (!updated) throw stale(key, ifMatch, ifMatch + 1);
+  return { ...current, definition, version: ifMatch + 1, updatedAt: at };
+}
+
+/** Deletes a custom integration no connection uses any more. */
+export async function deleteCustomIntegration(store: TableStore, audit: Audit, key: string, now = new Date()) {
+  if (builtInKeys.has(key)) throw new NotFound(`"${key}" is built in and cannot be deleted`);
+  const { items } = await queryPage<{ id: string }>(store, {
+    pk: pk(audit.tenantId),
+    prefix: 'CONN#',
+    limit: 1,
+    equals: { integration: key },
+  });
+  if (items.length > 0) throw new Conflict(`connections still use "${key}" (for example ${items[0]!.id}); delete them first`);
+  const at = now.toISOString();
+  const deleted = await transact(store, [
+    { Delete: { TableName: store.table, Key: { pk: pk(audit.tenantId), sk: sk(key) }, ConditionExpression: 'attribute_exists(pk)' } },
+    ...changeRecords(store.table, audit, key, at, 204),
+  ]);
+  if (!deleted) throw new NotFound(`there is no custom integration "${key}"`);
+}
+
+/** The schema's verdict as a 400 with every field named under `body.`. */
+export function parseDefinition(value: unknown): Integration {
+  const parsed = IntegrationDefinition.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const errors: FieldError[] = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => ({ field: ['body', ...issue.path.map(String), k].join('.'), message: 'unknown field' }))
+      : [{ field: ['body', ...issue.path.map(String)].join('.'), message: issue.message }],
+  );
+  throw new Invalid(`the integration definition has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, errors);
+}
+
+function stale(key: string, expected: number, actual: number) {
+  return new PreconditionFailed(`integration ${key} is at version ${actual}, not ${expected}; read it again and retry`);
+}
+
+/**
+ * PATCH takes any subset of the definition's top-level fields; `null` removes an optional
+ * one. The values are checked when the merged definition is (`parseDefinition`).
+ */
+const topLevelFields = new Set(Object.keys(IntegrationDefinition.shape));
+export const IntegrationPatch = z
+  .record(z.string(), z.unknown())
+  .superRefine((patch, ctx) => {
+    const unknown = Object.keys(patch).filter((name) => !topLevelFields.has(name));
+    if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: patch });
+    else if (Object.keys(patch).length === 0) ctx.addIssue({ code: 'custom', message: 'send at least one field' });
+  })
+  .meta({ id: 'IntegrationPatch', description: 'Top-level fields of an integration definition to replace; null removes an optional field' });

@@ -1,0 +1,73 @@
+import { changeRecords, type Audit } from '../platform/audit';
+import { Invalid, NotFound } from '../platform/errors';
+import { transact, type TableStore } from '../platform/items';
+import { findIntegration, type Catalog } from '../integrations/service';
+import type { Vault } from '../vault/vault';
+import type { OAuthClientInput, OAuthClientView } from './schema';
+import * as store from './store';
+import type { OAuthClient } from './token-client';
+
+/**
+ * A tenant's OAuth app per integration: client id, scopes and redirect URL in the clear,
+ * the client secret sealed by the vault and never shown again.
+ */
+export interface ClientDeps extends TableStore {
+  vault: Vault;
+  catalogFor(tenantId: string): Promise<Catalog>;
+}
+
+const context = (tenantId: string, integration: string) => ({ tenantId, connectionId: `oauth-client:${integration}`, purpose: 'oauth-client-secret' });
+
+export async function putOAuthClient(deps: ClientDeps, audit: Audit, integration: string, input: OAuthClientInput, now = new Date()) {
+  const definition = findIntegration(await deps.catalogFor(audit.tenantId), integration);
+  if (!definition) throw new NotFound(`there is no integration "${integration}"`);
+  if (!definition.oauth2) throw new Invalid(`${integration} does not use OAuth`, [{ field: 'path.key', message: 'has no OAuth flow' }]);
+  const at = now.toISOString();
+  const existing = await store.getClient(deps, audit.tenantId, integration);
+  const item: store.OAuthClientItem = {
+    ...(await deps.vault.seal(input.clientSecret, context(audit.tenantId, integration))),
+    integration,
+    clientId: input.clientId,
+    scopes: input.scopes ?? null,
+    redirectUrl: input.redirectUrl ?? null,
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+  };
+  await transact(deps, [store.clientPut(deps.table, audit.tenantId, item), ...changeRecords(deps.table, audit, integration, at)]);
+  return view(item);
+}
+
+export async function getOAuthClient(deps: ClientDeps, tenantId: string, integration: string): Promise<OAuthClientView> {
+  const item = await store.getClient(deps, tenantId, integration);
+  if (!item) throw new NotFound(`no OAuth client is set for "${integration}"`);
+  return view(item);
+}
+
+export async function deleteOAuthClient(deps: ClientDeps, audit: Audit, integration: string, now = new Date()) {
+  const at = now.toISOString();
+  const deleted = await transact(deps, [store.clientDelete(deps.table, audit.tenantId, integration), ...changeRecords(deps.table, audit, integration, at, 204)]);
+  if (!deleted) throw new NotFound(`no OAuth client is set for "${integration}"`);
+}
+
+/** The client with its secret, for the token endpoint; undefined when none is set. */
+export async function openClient(
+  deps: TableStore & { vault: Vault },
+  tenantId: string,
+  integration: string,
+): Promise<(OAuthClient & { scopes: string[] | null; redirectUrl: string | null }) | undefined> {
+  const item = await store.getClient(deps, tenantId, integration);
+  if (!item) return undefined;
+  const clientSecret = await deps.vault.open<string>(item, context(tenantId, integration));
+  return { clientId: item.clientId, clientSecret, scopes: item.scopes, redirectUrl: item.redirectUrl };
+}
+
+function view(item: store.OAuthClientItem): OAuthClientView {
+  return {
+    integration: item.integration,
+    clientId: item.clientId,
+    clientSecretSet: true,
+    scopes: item.scopes,
+    redirectUrl: item.redirectUrl,
+    updatedAt: item.updatedAt,
+  };
+}
