@@ -14,7 +14,7 @@ export const oauthDeps = once(
     vault: lazyVault,
     catalogFor: (tenantId) => catalogFor(mainTable(), tenantId),
     // Token requests fail fast: a callback or a credential read is waiting on them.
-    send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 8000, maxRetryAfterMs: 3000, ...options }),
+    send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 5000, maxRetryAfterMs: 3000, ...options }),
   }),
 );
 

@@ -54,7 +54,8 @@ export class ReauthorizationRequired extends Conflict {
   }
 }
 
-const inFlight = new Map<string, Promise<OAuthCredentials>>();
+/** Refreshes under way in this container (per deps: one deps object is one container). */
+const inFlight = new WeakMap<TokenDeps, Map<string, Promise<OAuthCredentials>>>();
 
 export async function freshTokens(deps: TokenDeps, tenantId: string, connectionId: string): Promise<OAuthCredentials> {
   const item = await getCredentials(deps, tenantId, connectionId);
@@ -63,10 +64,12 @@ export async function freshTokens(deps: TokenDeps, tenantId: string, connectionI
   // The grant is known to be gone: asking the provider again would only fail again.
   if (item.refreshError && grantGone(item.refreshError.code)) throw refreshFailure(connectionId, item.refreshError);
   const key = `${tenantId}/${connectionId}`;
-  let pending = inFlight.get(key);
+  const mine = inFlight.get(deps) ?? new Map<string, Promise<OAuthCredentials>>();
+  inFlight.set(deps, mine);
+  let pending = mine.get(key);
   if (!pending) {
-    pending = refreshUnderLease(deps, tenantId, connectionId, item).finally(() => inFlight.delete(key));
-    inFlight.set(key, pending);
+    pending = refreshUnderLease(deps, tenantId, connectionId, item).finally(() => mine.delete(key));
+    mine.set(key, pending);
   }
   return pending;
 }

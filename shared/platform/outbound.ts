@@ -1,5 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import * as z from 'zod';
 import { once, readConfig } from './config';
@@ -15,6 +17,8 @@ import { once, readConfig } from './config';
  * - Retries: 429 and 5xx (and connection failures) are retried with exponential backoff
  *   and full jitter, honouring Retry-After when it is within `maxRetryAfterMs`.
  * - Timeouts on connect, headers and body; keep-alive connections are reused.
+ * - TLS: the public CAs, plus those in `OUTBOUND_CA_FILE` when set (a private CA; the
+ *   tests' own authorization server).
  */
 export interface OutboundRequest {
   method: string;
@@ -69,6 +73,8 @@ const config = once(() =>
         .string()
         .optional()
         .transform((text) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+      /** A PEM file of extra certificate authorities to trust (a provider behind a private CA). */
+      OUTBOUND_CA_FILE: z.string().min(1).optional(),
     }),
   ),
 );
@@ -116,7 +122,11 @@ function guardedLookup(
 const agent = once(
   () =>
     new Agent({
-      connect: { lookup: guardedLookup as never, timeout: 5000 },
+      connect: {
+        lookup: guardedLookup as never,
+        timeout: 5000,
+        ...(config().OUTBOUND_CA_FILE ? { ca: [...rootCertificates, readFileSync(config().OUTBOUND_CA_FILE!, 'utf8')] } : {}),
+      },
       keepAliveTimeout: 10_000,
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
