@@ -79,8 +79,9 @@ export async function updateCustomIntegration(
       Update: {
         TableName: store.table,
         Key: { pk: pk(audit.tenantId), sk: sk(key) },
-        UpdateExpression: 'SET definition = :definition, updatedAt = :at ADD version :one',
-        ConditionExpression: 'version = :expected',
+        UpdateExpression: 'SET #definition = :definition, updatedAt = :at ADD #version :one',
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#definition': 'definition', '#version': 'version' },
         ExpressionAttributeValues: { ':definition': definition, ':at': at, ':one': 1, ':expected': ifMatch },
       },
     },
