@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleFunction } from '../../infra/bundling';
+import { declaration } from '../../infra/functions';
+import { median, root } from './measure';
+
+/**
+ * Each function bundled exactly as the CDK app deploys it, and its module init time: the
+ * median over fresh `node` processes of the time `import()` of the bundle takes, measured
+ * inside the process (Node's own start-up excluded, as in Lambda's Init phase it is the
+ * runtime's), next to an empty handler bundled the same way.
+ */
+export async function measureBundles(processes = 20) {
+  const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
+  const emptyEntry = join(dir, 'empty.ts');
+  writeFileSync(emptyEntry, 'export const handler = async () => ({});\n');
+  const empty = await bundle('empty', emptyEntry, dir);
+  const emptyInit = initTime(empty.file, processes);
+  const rows: Array<{ name: string; kind: string; bytes: number; initMs: number; emptyInitMs: number }> = [];
+  for (const [name, fn] of Object.entries(declaration.functions)) {
+    const built = await bundle(name, join(root, fn.entry), dir);
+    rows.push({ name, kind: fn.kind, bytes: built.bytes, initMs: initTime(built.file, processes), emptyInitMs: emptyInit });
+  }
+  return { rows, emptyBytes: empty.bytes, emptyInitMs: emptyInit };
+}
+
+async function bundle(name: string, entry: string, dir: string) {
+  const out = join(dir, name);
+  mkdirSync(out, { recursive: true });
+  return bundleFunction(entry, out);
+}
+
+function initTime(file: string, processes: number): number {
+  const script = 'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+  const samples: number[] = [];
+  // One warm-up for the file system cache, then the measured processes.
+  for (let i = 0; i <= processes; i++) {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+    });
+    if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+    if (i > 0) samples.push(Number(result.stdout));
+  }
+  return median(samples);
+}

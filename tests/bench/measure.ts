@@ -1,0 +1,70 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Job } from './driver';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const median = (values: number[]) => percentile(values, 50);
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Whether `taskset` can pin processes here (it is in util-linux; a machine may lack it). */
+export const canPin = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+
+/** Pins this process (and the children it starts later, Java included) to `core`. */
+export function pinSelf(core: number) {
+  if (canPin) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
+/** The load driver, in its own process on its own core. */
+export function startDriver(core: number) {
+  const command = [process.execPath, '--import', 'tsx', join(root, 'tests/bench/driver.ts')];
+  const child: ChildProcessWithoutNullStreams = canPin
+    ? spawn('taskset', ['-c', String(core), ...command], { cwd: root })
+    : spawn(command[0]!, command.slice(1), { cwd: root });
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+  const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  let queue = Promise.resolve();
+  return {
+    run<T>(job: Job): Promise<T> {
+      const reply = queue.then(async () => {
+        child.stdin.write(`${JSON.stringify(job)}\n`);
+        const { value } = await replies.next();
+        const parsed = JSON.parse(value as string) as { ok: boolean; result?: T; error?: string };
+        if (!parsed.ok) throw new Error(`driver: ${parsed.error}`);
+        return parsed.result as T;
+      });
+      queue = reply.then(() => undefined, () => undefined);
+      return reply;
+    },
+    stop: () => child.kill(),
+  };
+}
+export type Driver = ReturnType<typeof startDriver>;
+
+/**
+ * Latency of `a` next to `b`: warm-up, then rounds alternating between them, all samples
+ * pooled; answers p50 and p99 of each.
+ */
+export async function sideBySide(
+  a: () => Promise<number[]>,
+  b: () => Promise<number[]>,
+  rounds = 5,
+): Promise<{ a: { p50: number; p99: number }; b: { p50: number; p99: number } }> {
+  await a();
+  await b();
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    as.push(...(await a()));
+    bs.push(...(await b()));
+  }
+  return { a: { p50: median(as), p99: percentile(as, 99) }, b: { p50: median(bs), p99: percentile(bs, 99) } };
+}
