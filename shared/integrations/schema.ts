@@ -189,6 +189,11 @@ export const OAuth2 = z.strictObject({
   pkce: z.enum(['required', 'supported', 'unsupported']),
   /** How the client authenticates at the token endpoint: HTTP Basic, or id and secret in the form body. */
   clientAuth: z.enum(['basic', 'post']),
+  /**
+   * The authorization server's issuer identifier (RFC 8414). When set, a callback that
+   * carries `iss` (RFC 9207) must carry exactly this: the defence against mix-up attacks.
+   */
+  issuer: UrlTemplate.optional(),
   /** Fixed extra query parameters of the authorization request (Notion's `owner=user`). */
   authorizationParams: z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(100)).optional(),
   /** Extra headers of the token request (GitHub answers form-encoded without `Accept: application/json`). */
@@ -284,6 +289,7 @@ export const IntegrationDefinition = z
         ? ([
             [['oauth2', 'authorizationUrl'], definition.oauth2.authorizationUrl],
             [['oauth2', 'tokenUrl'], definition.oauth2.tokenUrl],
+            ...(definition.oauth2.issuer ? [[['oauth2', 'issuer'], definition.oauth2.issuer]] : []),
             ...(definition.oauth2.revocation ? [[['oauth2', 'revocation', 'url'], definition.oauth2.revocation.url]] : []),
           ] as Array<[Array<string | number>, string]>)
         : []),

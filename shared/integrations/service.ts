@@ -381,10 +381,14 @@ function basic(username: string, password: string): string {
  * One of the integration's OAuth URLs filled with a connection's params (Shopify's live on
  * the shop's own host). Throws `Invalid` like `buildBaseUrl` when a param does not fit.
  */
-export function buildOAuthUrl(definition: Integration, which: 'authorization' | 'token' | 'revocation', params: Record<string, string>): string {
+export function buildOAuthUrl(
+  definition: Integration,
+  which: 'authorization' | 'token' | 'revocation' | 'issuer',
+  params: Record<string, string>,
+): string {
   const oauth2 = definition.oauth2;
   if (!oauth2) throw new Invalid(`${definition.key} does not use OAuth`, [{ field: 'body.integration', message: 'has no OAuth flow' }]);
-  const template = which === 'authorization' ? oauth2.authorizationUrl : which === 'token' ? oauth2.tokenUrl : oauth2.revocation?.url;
+  const template = { authorization: oauth2.authorizationUrl, token: oauth2.tokenUrl, revocation: oauth2.revocation?.url, issuer: oauth2.issuer }[which];
   if (!template) throw new Invalid(`${definition.key} has no ${which} URL`);
   return fill(() => fillUrlTemplate(template, withDefaults(definition, params)), definition);
 }

@@ -141,6 +141,11 @@ export async function handleCallback(deps: TokenDeps, query: z.infer<typeof Call
   const definition = findIntegration(await deps.catalogFor(session.tenantId), session.integration);
   const client = definition?.oauth2 ? await openClient(deps, session.tenantId, session.integration) : undefined;
   if (!definition?.oauth2 || !client) return failWith('configuration_changed', 'the integration or its OAuth client was removed during the flow');
+  // RFC 9207: an authorization server that names itself must be the one this session went to.
+  const issuer = definition.oauth2.issuer ? buildOAuthUrl(definition, 'issuer', session.params) : undefined;
+  if (query.iss !== undefined && issuer !== undefined && query.iss !== issuer) {
+    return failWith('issuer_mismatch', 'the response came from another authorization server than the one the user was sent to');
+  }
 
   let tokens: TokenSet;
   try {

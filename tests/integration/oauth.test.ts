@@ -246,6 +246,17 @@ describe('callbacks that go wrong change nothing', () => {
     expect(await testIdpConnections()).toBe(before + 1);
   });
 
+  it('refuses a response that names another authorization server (RFC 9207 mix-up defence)', async () => {
+    const before = await testIdpConnections();
+    const session = await startSession(runtime, { integration: 'test-idp' });
+    const back = new URL(await browserlessUser(server).approve(session.authorizationUrl));
+    expect(back.searchParams.get('iss')).toBe(server.issuer);
+    back.searchParams.set('iss', 'https://attacker.example.com');
+    const landed = await callback(back.toString());
+    expect(landed.location!.searchParams.get('error')).toBe('issuer_mismatch');
+    expect(await testIdpConnections()).toBe(before);
+  });
+
   it('turns away a callback after the session expired', async () => {
     const session = await startSession(runtime, { integration: 'test-idp' });
     const back = await browserlessUser(server).approve(session.authorizationUrl);

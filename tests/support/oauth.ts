@@ -14,6 +14,7 @@ export function testIntegration(server: AuthorizationServer, key = 'test-idp', o
     baseUrl: server.issuer,
     auth: [{ type: 'oauth2' }],
     oauth2: {
+      issuer: server.issuer,
       authorizationUrl: `${server.issuer}/auth`,
       tokenUrl: `${server.issuer}/token`,
       revocation: { url: `${server.issuer}/token/revocation`, style: 'rfc7009' },
