@@ -80,18 +80,18 @@ export async function createConnection(deps: ConnectionDeps, audit: Audit, input
   return toView(connection);
 }
 
-export async function getConnection(deps: ConnectionDeps, tenantId: string, id: string): Promise<Connection> {
+export async function getConnection(deps: store.ConnectionStore, tenantId: string, id: string): Promise<Connection> {
   return toView(await connectionItem(deps, tenantId, id));
 }
 
-async function connectionItem(deps: ConnectionDeps, tenantId: string, id: string) {
+async function connectionItem(deps: store.ConnectionStore, tenantId: string, id: string) {
   const connection = await store.getConnection(deps, tenantId, id);
   if (!connection) throw new NotFound(`no connection ${id}`);
   return connection;
 }
 
 export async function listConnections(
-  deps: ConnectionDeps,
+  deps: store.ConnectionStore,
   tenantId: string,
   query: { limit: number; cursor?: string; integration?: string; status?: string },
 ) {
@@ -167,7 +167,7 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
 }
 
 /** How the connection is doing: status, last success and failure, token expiry. */
-export async function connectionHealth(deps: ConnectionDeps, tenantId: string, id: string): Promise<ConnectionHealthView> {
+export async function connectionHealth(deps: store.ConnectionStore, tenantId: string, id: string): Promise<ConnectionHealthView> {
   const connection = await connectionItem(deps, tenantId, id);
   const health = connection.health ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 };
   return {

@@ -37,13 +37,13 @@ export async function putOAuthClient(deps: ClientDeps, audit: Audit, integration
   return view(item);
 }
 
-export async function getOAuthClient(deps: ClientDeps, tenantId: string, integration: string): Promise<OAuthClientView> {
+export async function getOAuthClient(deps: TableStore, tenantId: string, integration: string): Promise<OAuthClientView> {
   const item = await store.getClient(deps, tenantId, integration);
   if (!item) throw new NotFound(`no OAuth client is set for "${integration}"`);
   return view(item);
 }
 
-export async function deleteOAuthClient(deps: ClientDeps, audit: Audit, integration: string, now = new Date()) {
+export async function deleteOAuthClient(deps: TableStore, audit: Audit, integration: string, now = new Date()) {
   const at = now.toISOString();
   const deleted = await transact(deps, [store.clientDelete(deps.table, audit.tenantId, integration), ...changeRecords(deps.table, audit, integration, at, 204)]);
   if (!deleted) throw new NotFound(`no OAuth client is set for "${integration}"`);

@@ -7,7 +7,7 @@ import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound } from '../platform/errors';
 import { eventPut } from '../platform/events';
 import { newId } from '../platform/ids';
-import { transact, type TransactItem } from '../platform/items';
+import { transact, type TableStore, type TransactItem } from '../platform/items';
 import { logger } from '../platform/logger';
 import { openClient } from './clients';
 import { challengeOf, hashOf, newStateSecret, newVerifier } from './pkce';
@@ -94,7 +94,7 @@ export async function createConnectSession(
   return view(item, at);
 }
 
-export async function getConnectSession(deps: TokenDeps, tenantId: string, id: string): Promise<ConnectSessionView> {
+export async function getConnectSession(deps: TableStore & { now?: () => Date }, tenantId: string, id: string): Promise<ConnectSessionView> {
   const item = await store.getSession(deps, id);
   // Another tenant's session does not exist for this one.
   if (!item || item.tenantId !== tenantId) throw new NotFound(`no connect session ${id}`);
@@ -289,4 +289,4 @@ function view(item: store.SessionItem, at: Date): ConnectSessionView {
   };
 }
 
-const now = (deps: TokenDeps) => deps.now?.() ?? new Date();
+const now = (deps: { now?: () => Date }) => deps.now?.() ?? new Date();
