@@ -109,13 +109,14 @@ export async function updateConnection(
 ): Promise<Connection> {
   const current = await connectionItem(deps, audit.tenantId, id);
   if (current.version !== ifMatch) throw stale(id, ifMatch, current.version);
-  if (current.authType === 'oauth2' && (patch.credentials || patch.params)) {
-    throw new Invalid('an OAuth connection gets its tokens and params from the OAuth flow: start a connect session with its connectionId', [
-      { field: patch.credentials ? 'body.credentials' : 'body.params', message: 'set by the OAuth flow' },
+  if (current.authType === 'oauth2' && patch.credentials) {
+    throw new Invalid('an OAuth connection gets its tokens from the OAuth flow: start a connect session with its connectionId', [
+      { field: 'body.credentials', message: 'set by the OAuth flow' },
     ]);
   }
   if (patch.credentials || patch.params) {
-    const credentials = patch.credentials ?? (await openCredentials(deps, audit.tenantId, id));
+    // OAuth connections' tokens are not the caller's to check; only their params are.
+    const credentials = current.authType === 'oauth2' ? {} : (patch.credentials ?? (await openCredentials(deps, audit.tenantId, id)));
     await checkInput(deps, audit.tenantId, {
       integration: current.integration,
       authType: current.authType,

@@ -28,6 +28,7 @@ export const categories = [
   'marketing',
   'payments',
   'productivity',
+  'project-management',
   'storage',
   'support',
 ] as const;

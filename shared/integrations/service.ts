@@ -147,7 +147,8 @@ export function validateConnection(
       errors.push({ field: 'authType', message: `${definition.key} connects only through OAuth (POST /v1/connect-sessions)` });
     } else errors.push({ field: 'authType', message: `is required: ${definition.key} takes ${direct.join(', ')}` });
   }
-  if (authType !== undefined) errors.push(...validateCredentials(definition, authType, input.credentials));
+  // OAuth credentials come from the flow, never from the caller: only the params are checked.
+  if (authType !== undefined && authType !== 'oauth2') errors.push(...validateCredentials(definition, authType, input.credentials));
   errors.push(...validateParams(definition, input.params));
   return { authType: authType ?? '', errors };
 }

@@ -111,6 +111,20 @@ const tokenDeps = (): TokenDeps => ({
   send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 5000, ...options }),
 });
 
+describe('changing an OAuth connection', () => {
+  it('takes a new name and params (checked against the integration) but never credentials', async () => {
+    const id = await connectionId();
+    const patch = (body: unknown, version: number) => runtime.call(`/v1/connections/${id}`, { method: 'PATCH', json: body, headers: { 'if-match': `"${version}"` } });
+    const credentials = await patch({ credentials: { accessToken: 'mine' } }, 1);
+    expect(credentials.status).toBe(400);
+    expect((await credentials.json()).errors).toEqual([{ field: 'body.credentials', message: 'set by the OAuth flow' }]);
+    const params = await patch({ params: { region: 'eu' } }, 1);
+    expect(params.status).toBe(400);
+    expect((await params.json()).errors[0].field).toBe('body.params.region');
+    expect((await patch({ name: 'Renamed grant' }, 1)).status).toBe(200);
+  });
+});
+
 describe('token refresh', () => {
   it('refreshes an expiring token when it is needed and stores the rotated refresh token with it', async () => {
     const id = await connectionId();

@@ -6,6 +6,13 @@ import { appendPath, fillUrlTemplate } from '../../../shared/integrations/templa
 import { root } from '../../support/runtime';
 
 const catalogDir = resolve(root, 'shared/integrations/catalog');
+/** Providers whose token endpoint lives on a different domain from their sign-in page, as documented. */
+const knownPairs = new Set([
+  'accounts.google.com oauth2.googleapis.com',
+  'www.dropbox.com api.dropboxapi.com',
+  'app.hubspot.com api.hubapi.com',
+  'app.intercom.com api.intercom.io',
+]);
 const sample = (integration: Integration) => Object.fromEntries(integration.params.map((p) => [p.name, p.example]));
 
 describe('the built-in catalog', () => {
@@ -14,10 +21,38 @@ describe('the built-in catalog', () => {
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 
-  it('ships the ten integrations the first issue names', () => {
-    expect(builtInIntegrations.map((i) => i.key).sort()).toEqual(
-      ['airtable', 'github', 'hubspot', 'notion', 'openai', 'sendgrid', 'shopify', 'slack', 'stripe', 'twilio'],
-    );
+  it('ships at least 40 integrations, several in every category teams connect to', () => {
+    expect(builtInIntegrations.length).toBeGreaterThanOrEqual(40);
+    const required = ['crm', 'payments', 'ecommerce', 'communication', 'marketing', 'project-management', 'developer-tools', 'accounting', 'storage', 'analytics'];
+    for (const category of required) {
+      expect([category, builtInIntegrations.filter((i) => i.category === category).length >= 2]).toEqual([category, true]);
+    }
+  });
+
+  it('keeps the ten integrations the first issue named', () => {
+    const keys = builtInIntegrations.map((i) => i.key);
+    for (const key of ['airtable', 'github', 'hubspot', 'notion', 'openai', 'sendgrid', 'shopify', 'slack', 'stripe', 'twilio']) expect(keys).toContain(key);
+  });
+
+  it('sends OAuth token requests only over https to the provider family of its authorization URL', () => {
+    // A token endpoint on an unrelated host would hand codes and client secrets to a third party.
+    const family = (host: string) => host.split('.').slice(-2).join('.');
+    for (const integration of builtInIntegrations.filter((i) => i.oauth2)) {
+      const values = sample(integration);
+      const token = new URL(fillUrlTemplate(integration.oauth2!.tokenUrl, values));
+      const authorize = new URL(fillUrlTemplate(integration.oauth2!.authorizationUrl, values));
+      expect([integration.key, token.protocol]).toEqual([integration.key, 'https:']);
+      const related = family(token.hostname) === family(authorize.hostname) || knownPairs.has(`${authorize.hostname} ${token.hostname}`);
+      expect([integration.key, authorize.hostname, token.hostname, related]).toEqual([integration.key, authorize.hostname, token.hostname, true]);
+    }
+  });
+
+  it('asks for offline access wherever the provider only issues refresh tokens on request', () => {
+    const google = builtInIntegrations.filter((i) => i.oauth2?.tokenUrl === 'https://oauth2.googleapis.com/token');
+    expect(google.length).toBeGreaterThanOrEqual(2);
+    for (const integration of google) expect(integration.oauth2!.authorizationParams).toMatchObject({ access_type: 'offline' });
+    const microsoft = builtInIntegrations.filter((i) => i.oauth2?.tokenUrl.startsWith('https://login.microsoftonline.com/'));
+    for (const integration of microsoft) expect(integration.oauth2!.defaultScopes).toContain('offline_access');
   });
 
   it('has unique kebab-case keys', () => {

@@ -187,7 +187,9 @@ describe('listing and showing', () => {
 
   it('filters by category and auth type and searches name or key', () => {
     expect(listIntegrations(builtInIntegrations, { ...all, category: 'productivity' }).data.map((i) => i.key)).toEqual(['airtable', 'notion']);
-    expect(listIntegrations(builtInIntegrations, { ...all, authType: 'oauth2' }).data.map((i) => i.key)).toEqual(['github', 'hubspot', 'shopify', 'slack']);
+    const oauth = listIntegrations(builtInIntegrations, { ...all, authType: 'oauth2' }).data;
+    expect(oauth.map((i) => i.key)).toEqual(builtInIntegrations.filter((i) => i.oauth2).map((i) => i.key).sort());
+    expect(oauth.every((i) => i.authTypes.includes('oauth2'))).toBe(true);
     expect(listIntegrations(builtInIntegrations, { ...all, q: 'HUB' }).data.map((i) => i.key)).toEqual(['github', 'hubspot']);
   });
 
