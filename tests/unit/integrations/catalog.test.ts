@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { builtInDefinitions, builtInIntegrations } from '../../../shared/integrations/catalog';
+import { builtInDefinitions, builtInIntegrations, withDefaults } from '../../../shared/integrations/catalog';
 import { IntegrationDefinition, integrationKeyPattern, type Integration } from '../../../shared/integrations/schema';
 import { appendPath, fillUrlTemplate } from '../../../shared/integrations/templates';
 import { root } from '../../support/runtime';
@@ -53,6 +53,10 @@ describe('the built-in catalog', () => {
     for (const integration of google) expect(integration.oauth2!.authorizationParams).toMatchObject({ access_type: 'offline' });
     const microsoft = builtInIntegrations.filter((i) => i.oauth2?.tokenUrl.startsWith('https://login.microsoftonline.com/'));
     for (const integration of microsoft) expect(integration.oauth2!.defaultScopes).toContain('offline_access');
+  });
+
+  it.each(builtInDefinitions.map((d) => [d.key, d] as const))('%s loads exactly as the schema would parse it', (_key, definition) => {
+    expect(withDefaults(definition)).toEqual(IntegrationDefinition.parse(definition));
   });
 
   it('has unique kebab-case keys', () => {
