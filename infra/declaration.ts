@@ -140,9 +140,7 @@ export function matchRoute(
   path: string,
 ): { match?: RouteMatch; allowed: string[] } {
   const allowed: string[] = [];
-  for (const [name, route] of routesOf(declaration)) {
-    if (route.route === '$default') continue;
-    const template = splitRoute(route.route);
+  for (const { name, route, template } of routeTable(declaration)) {
     const pathParameters = matchPath(template.path, path);
     if (!pathParameters) continue;
     if (template.method === method || template.method === 'ANY') {
@@ -151,6 +149,19 @@ export function matchRoute(
     allowed.push(template.method);
   }
   return { allowed };
+}
+
+/** The declared routes, split once per declaration (the gateway matches every request). */
+const tables = new WeakMap<Declaration, Array<{ name: string; route: RouteDeclaration; template: { method: string; path: string } }>>();
+function routeTable(declaration: Declaration) {
+  let table = tables.get(declaration);
+  if (!table) {
+    table = routesOf(declaration)
+      .filter(([, route]) => route.route !== '$default')
+      .map(([name, route]) => ({ name, route, template: splitRoute(route.route) }));
+    tables.set(declaration, table);
+  }
+  return table;
 }
 
 const compiled = new Map<string, { regex: RegExp; names: string[] }>();
