@@ -44,21 +44,24 @@ pinSelf(0);
 const driver = startDriver(1);
 
 // ---- 1. Bundles and init ----
-process.stderr.write('bundling every function and timing module init (20 processes each)…\n');
-const bundles = await measureBundles(20);
-section('Bundles (minified, as deployed) and init: median of 20 fresh node processes loading each, spawn to exit (the import alone in brackets)');
-for (const b of bundles.rows) {
-  const http = b.kind === 'route';
-  const ratio = b.initMs / b.emptyInitMs;
-  const sizeOk = !http || b.bytes <= 512 * 1024;
-  rows.push([
-    `${b.name} (${b.kind})`,
-    `${fmt(b.bytes / 1024, 0)} KiB, init ${fmt(b.initMs, 1)} ms (import ${fmt(b.importMs, 1)} ms)`,
-    `empty handler: init ${fmt(b.emptyInitMs, 1)} ms`,
-    `${fmt(ratio)}×`,
-    http ? '≤ 512 KiB, ≤ 2.5×' : '≤ 2.5×',
-    check(sizeOk && ratio <= 2.5),
-  ]);
+async function bundlesSection() {
+  process.stderr.write('bundling every function and timing module init (20 processes each)…\n');
+  const bundles = await measureBundles(20);
+  section('Bundles (minified, as deployed) and init: median of 20 fresh node processes loading each, spawn to exit (the import alone in brackets)');
+  for (const b of bundles.rows) {
+    const http = b.kind === 'route';
+    const ratio = b.initMs / b.emptyInitMs;
+    const sizeOk = !http || b.bytes <= 512 * 1024;
+    rows.push([
+      `${b.name} (${b.kind})`,
+      `${fmt(b.bytes / 1024, 0)} KiB, init ${fmt(b.initMs, 1)} ms (import ${fmt(b.importMs, 1)} ms)`,
+      `empty handler: init ${fmt(b.emptyInitMs, 1)} ms`,
+      `${fmt(ratio)}×`,
+      http ? '≤ 512 KiB, ≤ 2.5×' : '≤ 2.5×',
+      check(sizeOk && ratio <= 2.5),
+    ]);
+  }
+
 }
 
 // ---- The system under test ----
@@ -92,191 +95,223 @@ runtime.functions.invoke = async (name, event) => {
 };
 
 // ---- 2. Gateway overhead on the cheapest authenticated read ----
-process.stderr.write('gateway overhead…\n');
-const key = (await (await call('/v1/api-keys', { method: 'POST', json: { name: 'bench', scopes: ['read'] } })).json()) as { id: string };
-const read = await sideBySide(
-  async () => (await driver.run<{ samples: number[] }>({ kind: 'http', origin, path: `/v1/api-keys/${key.id}`, method: 'GET', headers: auth, n: 300 })).samples,
-  async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-get', endpoint: runtime.dynamodbEndpoint, table, key: { pk: 'TENANT#local', sk: `APIKEY#${key.id}` }, n: 300 })).samples,
-);
-section('Gateway overhead: GET /v1/api-keys/{id} through the local gateway vs the raw DynamoDB GetItem it makes (1,500 sequential requests each)');
-rows.push(['p50', `${fmt(read.a.p50)} ms`, `${fmt(read.b.p50)} ms`, `${fmt(read.a.p50 / read.b.p50)}×`, '', '']);
-rows.push(['p99', `${fmt(read.a.p99)} ms`, `${fmt(read.b.p99)} ms`, `${fmt(read.a.p99 / read.b.p99)}×`, '≤ 1.3×', check(read.a.p99 / read.b.p99 <= 1.3)]);
-rows.push(['median added latency', `${fmt(read.a.p50 - read.b.p50)} ms`, '', '', '≤ 1 ms', check(read.a.p50 - read.b.p50 <= 1)]);
-const routeMs = median(durations.get('getApiKey') ?? [NaN]);
+async function gatewaySection() {
+  process.stderr.write('gateway overhead…\n');
+  const key = (await (await call('/v1/api-keys', { method: 'POST', json: { name: 'bench', scopes: ['read'] } })).json()) as { id: string };
+  const read = await sideBySide(
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'http', origin, path: `/v1/api-keys/${key.id}`, method: 'GET', headers: auth, n: 300 })).samples,
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-get', endpoint: runtime.dynamodbEndpoint, table, key: { pk: 'TENANT#local', sk: `APIKEY#${key.id}` }, n: 300 })).samples,
+  );
+  section('Gateway overhead: GET /v1/api-keys/{id} through the local gateway vs the raw DynamoDB GetItem it makes (1,500 sequential requests each)');
+  rows.push(['p50', `${fmt(read.a.p50)} ms`, `${fmt(read.b.p50)} ms`, `${fmt(read.a.p50 / read.b.p50)}×`, '', '']);
+  rows.push(['p99', `${fmt(read.a.p99)} ms`, `${fmt(read.b.p99)} ms`, `${fmt(read.a.p99 / read.b.p99)}×`, '≤ 1.3×', check(read.a.p99 / read.b.p99 <= 1.3)]);
+  rows.push(['median added latency', `${fmt(read.a.p50 - read.b.p50)} ms`, '', '', '≤ 1 ms', check(read.a.p50 - read.b.p50 <= 1)]);
+
+}
 
 // ---- 3. Throughput with no I/O ----
-process.stderr.write('throughput…\n');
-await call('/v1/health');
-const sample = await fetch(`${origin}/v1/health`);
-const sampleBody = await sample.text();
-const sampleHeaders = Object.fromEntries([...sample.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)));
-const bare = createServer((_req, res) => {
-  res.writeHead(sample.status, sampleHeaders);
-  res.end(sampleBody);
-});
-await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-const bareOrigin = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
-const load = (target: string) => driver.run<{ requests: number; seconds: number }>({ kind: 'load', origin: target, path: '/v1/health', headers: {}, concurrency: 32, durationMs: 3000 });
-await load(origin);
-await load(bareOrigin);
-const gatewayRps: number[] = [];
-const bareRps: number[] = [];
-for (let round = 0; round < 3; round++) {
-  const g = await load(origin);
-  gatewayRps.push(g.requests / g.seconds);
-  const b = await load(bareOrigin);
-  bareRps.push(b.requests / b.seconds);
+async function throughputSection() {
+  process.stderr.write('throughput…\n');
+  await call('/v1/health');
+  const sample = await fetch(`${origin}/v1/health`);
+  const sampleBody = await sample.text();
+  const sampleHeaders = Object.fromEntries([...sample.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)));
+  const bare = createServer((_req, res) => {
+    res.writeHead(sample.status, sampleHeaders);
+    res.end(sampleBody);
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareOrigin = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+  const load = (target: string) => driver.run<{ requests: number; seconds: number }>({ kind: 'load', origin: target, path: '/v1/health', headers: {}, concurrency: 32, durationMs: 3000 });
+  await load(origin);
+  await load(bareOrigin);
+  const gatewayRps: number[] = [];
+  const bareRps: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const g = await load(origin);
+    gatewayRps.push(g.requests / g.seconds);
+    const b = await load(bareOrigin);
+    bareRps.push(b.requests / b.seconds);
+  }
+  bare.close();
+  section('Throughput, no I/O: GET /v1/health (dependency checks cached) through the gateway vs bare node:http answering the same bytes (32 in flight, 3 s × 3 rounds)');
+  const throughput = median(gatewayRps) / median(bareRps);
+  rows.push(['requests/s', `${fmt(median(gatewayRps), 0)}`, `${fmt(median(bareRps), 0)}`, `${fmt(throughput)}×`, '≥ 0.6×', check(throughput >= 0.6)]);
+
 }
-bare.close();
-section('Throughput, no I/O: GET /v1/health (dependency checks cached) through the gateway vs bare node:http answering the same bytes (32 in flight, 3 s × 3 rounds)');
-const throughput = median(gatewayRps) / median(bareRps);
-rows.push(['requests/s', `${fmt(median(gatewayRps), 0)}`, `${fmt(median(bareRps), 0)}`, `${fmt(throughput)}×`, '≥ 0.6×', check(throughput >= 0.6)]);
 
 // ---- 4. Cost per million API calls (AWS list prices) ----
-const authorizerMs = median(durations.get('authorizer') ?? [NaN]);
-const gbSecond = 0.0000133334;
-const lambdaCost = (ms: number) => 0.2 + Math.ceil(ms) / 1000 * (defaultMemoryMb / 1024) * gbSecond * 1e6;
-// A consistent GetItem of an item under 4 KB: 1 RCU; the rate limiter claims 10 requests per write.
-const dynamoCost = 1 * 0.125 + 0.1 * 0.625;
-const cached = 1.0 + lambdaCost(routeMs) + dynamoCost;
-const uncached = cached + lambdaCost(authorizerMs) + 0.125;
-section('Cost per million GET /v1/api-keys/{id} calls, from measured handler durations (arm64, 256 MB, us-east-1 list prices)');
-rows.push(['authorizer verdict cached (API Gateway caches it 60 s per key)', `$${fmt(cached)}`, `route ${fmt(routeMs, 1)} ms → ${Math.ceil(routeMs)} ms billed`, '', '≤ $2.00', check(cached <= 2)]);
-rows.push(['every call runs the authorizer too (worst case)', `$${fmt(uncached)}`, `authorizer ${fmt(authorizerMs, 1)} ms`, '', '≤ $2.00', check(uncached <= 2)]);
+function costSection() {
+  const routeMs = median(durations.get('getApiKey') ?? [NaN]);
+  const authorizerMs = median(durations.get('authorizer') ?? [NaN]);
+  const gbSecond = 0.0000133334;
+  const lambdaCost = (ms: number) => 0.2 + Math.ceil(ms) / 1000 * (defaultMemoryMb / 1024) * gbSecond * 1e6;
+  // A consistent GetItem of an item under 4 KB: 1 RCU; the rate limiter claims 10 requests per write.
+  const dynamoCost = 1 * 0.125 + 0.1 * 0.625;
+  const cached = 1.0 + lambdaCost(routeMs) + dynamoCost;
+  const uncached = cached + lambdaCost(authorizerMs) + 0.125;
+  section('Cost per million GET /v1/api-keys/{id} calls, from measured handler durations (arm64, 256 MB, us-east-1 list prices)');
+  rows.push(['authorizer verdict cached (API Gateway caches it 60 s per key)', `$${fmt(cached)}`, `route ${fmt(routeMs, 1)} ms → ${Math.ceil(routeMs)} ms billed`, '', '≤ $2.00', check(cached <= 2)]);
+  rows.push(['every call runs the authorizer too (worst case)', `$${fmt(uncached)}`, `authorizer ${fmt(authorizerMs, 1)} ms`, '', '≤ $2.00', check(uncached <= 2)]);
+
+}
 
 // ---- 5. The credential vault ----
-process.stderr.write('vault…\n');
-const arn = 'arn:aws:kms:us-east-1:111122223333:key/bench';
-const { kms, calls } = fakeKms([arn]);
-const keyring = keyringFromEnv({ kms, env: { KEY_ARN: arn } });
-const vault = createVault(keyring);
-const context = { tenantId: 'bench', connectionId: 'conn_bench', purpose: 'credentials' };
-const sealed = await vault.seal({ apiKey: 'sk_test_0123456789abcdefghijklmnop' }, context);
-const { decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-const ciphertext = Buffer.from(sealed.ciphertext, 'base64');
-const reads = async (open: () => Promise<unknown>) => {
-  const before = calls.decrypt;
-  const start = performance.now();
-  for (let i = 0; i < 1000; i++) await open();
-  return { perSecond: 1000 / ((performance.now() - start) / 1000), kmsCalls: calls.decrypt - before };
-};
-await reads(() => vault.open(sealed, context));
-await reads(() => decrypt(keyring.keyring, ciphertext));
-const fresh = createVault(keyring);
-const cachedReads = await reads(() => fresh.open(sealed, context));
-const uncachedReads = await reads(() => decrypt(keyring.keyring, ciphertext));
-// The fake answers at once; a real in-region KMS Decrypt takes a few milliseconds. The same
-// reads again with 5 ms added to every KMS call show what the cache saves in Lambda.
-const slowKms = Object.fromEntries(
-  Object.entries(kms).map(([name, operation]) => [name, async (input: never) => (await new Promise((r) => setTimeout(r, 5)), (operation as (i: never) => unknown)(input))]),
-) as unknown as typeof kms;
-const slowKeyring = keyringFromEnv({ kms: slowKms, env: { KEY_ARN: arn } });
-const slowVault = createVault(slowKeyring);
-const slowCachedReads = await reads(() => slowVault.open(sealed, context));
-const slowUncachedReads = await reads(() => decrypt(slowKeyring.keyring, ciphertext));
-section('Credential vault: 1,000 reads of one tenant\'s credentials, caching materials manager vs a plain KMS-keyring decrypt (counting fake KMS)');
-rows.push(['reads/s, fake KMS answering at once', fmt(cachedReads.perSecond, 0), fmt(uncachedReads.perSecond, 0), `${fmt(cachedReads.perSecond / uncachedReads.perSecond)}×`, '', '']);
-rows.push(['reads/s, 5 ms per KMS call (in-region KMS)', fmt(slowCachedReads.perSecond, 0), fmt(slowUncachedReads.perSecond, 0), `${fmt(slowCachedReads.perSecond / slowUncachedReads.perSecond)}×`, '', '']);
-rows.push(['KMS calls per 1,000 reads', String(cachedReads.kmsCalls), String(uncachedReads.kmsCalls), '', '≤ 10 (cached)', check(cachedReads.kmsCalls <= 10)]);
+async function vaultSection() {
+  process.stderr.write('vault…\n');
+  const arn = 'arn:aws:kms:us-east-1:111122223333:key/bench';
+  const { kms, calls } = fakeKms([arn]);
+  const keyring = keyringFromEnv({ kms, env: { KEY_ARN: arn } });
+  const vault = createVault(keyring);
+  const context = { tenantId: 'bench', connectionId: 'conn_bench', purpose: 'credentials' };
+  const sealed = await vault.seal({ apiKey: 'sk_test_0123456789abcdefghijklmnop' }, context);
+  const { decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const ciphertext = Buffer.from(sealed.ciphertext, 'base64');
+  const reads = async (open: () => Promise<unknown>) => {
+    const before = calls.decrypt;
+    const start = performance.now();
+    for (let i = 0; i < 1000; i++) await open();
+    return { perSecond: 1000 / ((performance.now() - start) / 1000), kmsCalls: calls.decrypt - before };
+  };
+  await reads(() => vault.open(sealed, context));
+  await reads(() => decrypt(keyring.keyring, ciphertext));
+  const fresh = createVault(keyring);
+  const cachedReads = await reads(() => fresh.open(sealed, context));
+  const uncachedReads = await reads(() => decrypt(keyring.keyring, ciphertext));
+  // The fake answers at once; a real in-region KMS Decrypt takes a few milliseconds. The same
+  // reads again with 5 ms added to every KMS call show what the cache saves in Lambda.
+  const slowKms = Object.fromEntries(
+    Object.entries(kms).map(([name, operation]) => [name, async (input: never) => (await new Promise((r) => setTimeout(r, 5)), (operation as (i: never) => unknown)(input))]),
+  ) as unknown as typeof kms;
+  const slowKeyring = keyringFromEnv({ kms: slowKms, env: { KEY_ARN: arn } });
+  const slowVault = createVault(slowKeyring);
+  const slowCachedReads = await reads(() => slowVault.open(sealed, context));
+  const slowUncachedReads = await reads(() => decrypt(slowKeyring.keyring, ciphertext));
+  section('Credential vault: 1,000 reads of one tenant\'s credentials, caching materials manager vs a plain KMS-keyring decrypt (counting fake KMS)');
+  rows.push(['reads/s, fake KMS answering at once', fmt(cachedReads.perSecond, 0), fmt(uncachedReads.perSecond, 0), `${fmt(cachedReads.perSecond / uncachedReads.perSecond)}×`, '', '']);
+  rows.push(['reads/s, 5 ms per KMS call (in-region KMS)', fmt(slowCachedReads.perSecond, 0), fmt(slowUncachedReads.perSecond, 0), `${fmt(slowCachedReads.perSecond / slowUncachedReads.perSecond)}×`, '', '']);
+  rows.push(['KMS calls per 1,000 reads', String(cachedReads.kmsCalls), String(uncachedReads.kmsCalls), '', '≤ 10 (cached)', check(cachedReads.kmsCalls <= 10)]);
+
+}
 
 // ---- 6. Connections through the gateway vs the DynamoDB calls they make ----
-process.stderr.write('connections…\n');
-const creates = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    path: '/v1/connections',
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ integration: 'stripe', name: `Bench ${i}`, credentials: { apiKey: `sk_test_bench${i}x${Date.now()}` } }),
-  }));
-const rawCreate = [
-  { pk: 'TENANT#bench', sk: 'CONN#', integration: 'stripe', name: 'Bench', authType: 'api_key', params: {}, credentialFields: ['apiKey'], status: 'active', version: 1 },
-  { pk: 'TENANT#bench', sk: 'CREDENTIALS#', ciphertext: sealed.ciphertext, keyId: sealed.keyId, context: sealed.context },
-  { pk: 'TENANT#bench', sk: 'AUDIT#', action: 'connection.create', outcome: 'succeeded', status: 201 },
-];
-const post = await sideBySide(
-  async () => (await driver.run<{ samples: number[] }>({ kind: 'http-each', origin, requests: creates(100) })).samples,
-  async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-transact', endpoint: runtime.dynamodbEndpoint, table, items: rawCreate, n: 100 })).samples,
-  3,
-);
-const made = (await (await call('/v1/connections', { method: 'POST', json: { integration: 'stripe', name: 'Read me', credentials: { apiKey: 'sk_test_readme0123' } } })).json()) as { id: string };
-const get = await sideBySide(
-  async () => (await driver.run<{ samples: number[] }>({ kind: 'http', origin, path: `/v1/connections/${made.id}`, method: 'GET', headers: auth, n: 300 })).samples,
-  async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-get', endpoint: runtime.dynamodbEndpoint, table, key: { pk: 'TENANT#local', sk: `CONN#${made.id}` }, n: 300 })).samples,
-);
-section('Connections through the gateway vs the raw DynamoDB calls they make (POST: one 3-item TransactWriteItems; GET: one GetItem)');
-rows.push(['POST /v1/connections p50', `${fmt(post.a.p50)} ms`, `${fmt(post.b.p50)} ms`, `${fmt(post.a.p50 / post.b.p50)}×`, '', '']);
-rows.push(['POST /v1/connections p99', `${fmt(post.a.p99)} ms`, `${fmt(post.b.p99)} ms`, `${fmt(post.a.p99 / post.b.p99)}×`, '', '']);
-rows.push(['GET /v1/connections/{id} p50', `${fmt(get.a.p50)} ms`, `${fmt(get.b.p50)} ms`, `${fmt(get.a.p50 / get.b.p50)}×`, '', '']);
-rows.push(['GET /v1/connections/{id} p99', `${fmt(get.a.p99)} ms`, `${fmt(get.b.p99)} ms`, `${fmt(get.a.p99 / get.b.p99)}×`, '', '']);
+async function connectionsSection() {
+  process.stderr.write('connections…\n');
+  const creates = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      path: '/v1/connections',
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ integration: 'stripe', name: `Bench ${i}`, credentials: { apiKey: `sk_test_bench${i}x${Date.now()}` } }),
+    }));
+  const rawCreate = [
+    { pk: 'TENANT#bench', sk: 'CONN#', integration: 'stripe', name: 'Bench', authType: 'api_key', params: {}, credentialFields: ['apiKey'], status: 'active', version: 1 },
+    // A sealed Stripe key is 636 characters of base64 (measured), with its key id and context beside it.
+    { pk: 'TENANT#bench', sk: 'CREDENTIALS#', ciphertext: 'A'.repeat(636), keyId: runtime.env.LOCAL_KEYRING_PATH ?? 'key', context: { tenantId: 'bench', connectionId: 'conn_bench', purpose: 'credentials' } },
+    { pk: 'TENANT#bench', sk: 'AUDIT#', action: 'connection.create', outcome: 'succeeded', status: 201 },
+  ];
+  const post = await sideBySide(
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'http-each', origin, requests: creates(100) })).samples,
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-transact', endpoint: runtime.dynamodbEndpoint, table, items: rawCreate, n: 100 })).samples,
+    3,
+  );
+  const made = (await (await call('/v1/connections', { method: 'POST', json: { integration: 'stripe', name: 'Read me', credentials: { apiKey: 'sk_test_readme0123' } } })).json()) as { id: string };
+  const get = await sideBySide(
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'http', origin, path: `/v1/connections/${made.id}`, method: 'GET', headers: auth, n: 300 })).samples,
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-get', endpoint: runtime.dynamodbEndpoint, table, key: { pk: 'TENANT#local', sk: `CONN#${made.id}` }, n: 300 })).samples,
+  );
+  section('Connections through the gateway vs the raw DynamoDB calls they make (POST: one 3-item TransactWriteItems; GET: one GetItem)');
+  rows.push(['POST /v1/connections p50', `${fmt(post.a.p50)} ms`, `${fmt(post.b.p50)} ms`, `${fmt(post.a.p50 / post.b.p50)}×`, '', '']);
+  rows.push(['POST /v1/connections p99', `${fmt(post.a.p99)} ms`, `${fmt(post.b.p99)} ms`, `${fmt(post.a.p99 / post.b.p99)}×`, '', '']);
+  rows.push(['GET /v1/connections/{id} p50', `${fmt(get.a.p50)} ms`, `${fmt(get.b.p50)} ms`, `${fmt(get.a.p50 / get.b.p50)}×`, '', '']);
+  rows.push(['GET /v1/connections/{id} p99', `${fmt(get.a.p99)} ms`, `${fmt(get.b.p99)} ms`, `${fmt(get.a.p99 / get.b.p99)}×`, '', '']);
+
+}
 
 // ---- 7. OAuth: the callback next to the token request it makes; refreshes under concurrency ----
-process.stderr.write('oauth…\n');
-const server = await startAuthorizationServer({ redirectUri: `${origin}/v1/oauth/callback` });
-process.env.OUTBOUND_CA_FILE = server.caFile;
-const asRuntime = { ...runtime, call: (path: string, init: RequestInit & { json?: unknown } = {}) => call(path, init), advance: () => undefined } as unknown as TestRuntime;
-await registerTestIntegration(asRuntime, server, 'bench-idp');
-const trusted = new Agent({ connect: { ca: readFileSync(server.caFile, 'utf8') } });
-const callbacks: number[] = [];
-const tokenRequests: number[] = [];
-let connectionId = '';
-for (let i = 0; i < 21; i++) {
-  const session = await startSession(asRuntime, { integration: 'bench-idp' });
-  const back = await browserlessUser(server).approve(session.authorizationUrl);
-  let start = performance.now();
-  const landed = await fetch(back, { redirect: 'manual' });
-  const elapsed = performance.now() - start;
-  connectionId = new URL(landed.headers.get('location')!).searchParams.get('connection_id') ?? connectionId;
-  // The same exchange made directly: our own authorization request, then one timed token request.
-  const verifier = newVerifier();
-  const direct = new URL(`${server.issuer}/auth`);
-  for (const [name, value] of Object.entries({ response_type: 'code', client_id: server.clientId, redirect_uri: `${origin}/v1/oauth/callback`, scope: 'openid offline_access', prompt: 'consent', state: `s${i}`, code_challenge: challengeOf(verifier), code_challenge_method: 'S256' })) {
-    direct.searchParams.set(name, value);
+async function oauthSection() {
+  process.stderr.write('oauth…\n');
+  const server = await startAuthorizationServer({ redirectUri: `${origin}/v1/oauth/callback` });
+  process.env.OUTBOUND_CA_FILE = server.caFile;
+  const asRuntime = { ...runtime, call: (path: string, init: RequestInit & { json?: unknown } = {}) => call(path, init), advance: () => undefined } as unknown as TestRuntime;
+  await registerTestIntegration(asRuntime, server, 'bench-idp');
+  const trusted = new Agent({ connect: { ca: readFileSync(server.caFile, 'utf8') } });
+  const callbacks: number[] = [];
+  const tokenRequests: number[] = [];
+  let connectionId = '';
+  for (let i = 0; i < 21; i++) {
+    const session = await startSession(asRuntime, { integration: 'bench-idp' });
+    const back = await browserlessUser(server).approve(session.authorizationUrl);
+    let start = performance.now();
+    const landed = await fetch(back, { redirect: 'manual' });
+    const elapsed = performance.now() - start;
+    connectionId = new URL(landed.headers.get('location')!).searchParams.get('connection_id') ?? connectionId;
+    // The same exchange made directly: our own authorization request, then one timed token request.
+    const verifier = newVerifier();
+    const direct = new URL(`${server.issuer}/auth`);
+    for (const [name, value] of Object.entries({ response_type: 'code', client_id: server.clientId, redirect_uri: `${origin}/v1/oauth/callback`, scope: 'openid offline_access', prompt: 'consent', state: `s${i}`, code_challenge: challengeOf(verifier), code_challenge_method: 'S256' })) {
+      direct.searchParams.set(name, value);
+    }
+    const code = new URL(await browserlessUser(server).approve(direct.toString())).searchParams.get('code')!;
+    start = performance.now();
+    const token = await undiciFetch(`${server.issuer}/token`, {
+      method: 'POST',
+      dispatcher: trusted,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${server.clientId}:${server.clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${origin}/v1/oauth/callback`, code_verifier: verifier }).toString(),
+    });
+    await token.text();
+    if (i > 0) {
+      callbacks.push(elapsed);
+      tokenRequests.push(performance.now() - start);
+    }
   }
-  const code = new URL(await browserlessUser(server).approve(direct.toString())).searchParams.get('code')!;
-  start = performance.now();
-  const token = await undiciFetch(`${server.issuer}/token`, {
-    method: 'POST',
-    dispatcher: trusted,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${server.clientId}:${server.clientSecret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${origin}/v1/oauth/callback`, code_verifier: verifier }).toString(),
-  });
-  await token.text();
-  if (i > 0) {
-    callbacks.push(elapsed);
-    tokenRequests.push(performance.now() - start);
-  }
+  section('OAuth: GET /v1/oauth/callback through the gateway (code exchange included) vs the raw token request it makes (20 flows)');
+  rows.push(['p50', `${fmt(median(callbacks))} ms`, `${fmt(median(tokenRequests))} ms`, `${fmt(median(callbacks) / median(tokenRequests))}×`, '', '']);
+  rows.push(['p99', `${fmt(percentile(callbacks, 99))} ms`, `${fmt(percentile(tokenRequests, 99))} ms`, `${fmt(percentile(callbacks, 99) / percentile(tokenRequests, 99))}×`, '', '']);
+
+  await db.send(
+    new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
+      TableName: table,
+      Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` },
+      UpdateExpression: 'SET tokenExpiresAt = :past',
+      ExpressionAttributeValues: { ':past': new Date(Date.now() - 60_000).toISOString() },
+    }),
+  );
+  const before = server.tokenRequests.refresh_token;
+  const benchVault = createVault(keyringFromEnv({ env: runtime.env }));
+  // 50 containers (one deps object each), 20 reads each, all at once, of a token that has expired.
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      const deps: TokenDeps = {
+        db,
+        table,
+        vault: benchVault,
+        catalogFor: (tenantId) => catalogFor({ db, table }, tenantId),
+        send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 5000, ...options }),
+      };
+      for (let i = 0; i < 20; i++) await freshTokens(deps, 'local', connectionId);
+    }),
+  );
+  const refreshCalls = server.tokenRequests.refresh_token - before;
+  rows.push(['token-endpoint calls per 1,000 credential reads (50 concurrent readers, token expired)', String(refreshCalls), '', '', '1 per token lifetime', check(refreshCalls === 1)]);
+
+  await server.close();
 }
-section('OAuth: GET /v1/oauth/callback through the gateway (code exchange included) vs the raw token request it makes (20 flows)');
-rows.push(['p50', `${fmt(median(callbacks))} ms`, `${fmt(median(tokenRequests))} ms`, `${fmt(median(callbacks) / median(tokenRequests))}×`, '', '']);
-rows.push(['p99', `${fmt(percentile(callbacks, 99))} ms`, `${fmt(percentile(tokenRequests, 99))} ms`, `${fmt(percentile(callbacks, 99) / percentile(tokenRequests, 99))}×`, '', '']);
 
-await db.send(
-  new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
-    TableName: table,
-    Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` },
-    UpdateExpression: 'SET tokenExpiresAt = :past',
-    ExpressionAttributeValues: { ':past': new Date(Date.now() - 60_000).toISOString() },
-  }),
-);
-const before = server.tokenRequests.refresh_token;
-const benchVault = createVault(keyringFromEnv({ env: runtime.env }));
-// 50 containers (one deps object each), 20 reads each, all at once, of a token that has expired.
-await Promise.all(
-  Array.from({ length: 50 }, async () => {
-    const deps: TokenDeps = {
-      db,
-      table,
-      vault: benchVault,
-      catalogFor: (tenantId) => catalogFor({ db, table }, tenantId),
-      send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 5000, ...options }),
-    };
-    for (let i = 0; i < 20; i++) await freshTokens(deps, 'local', connectionId);
-  }),
-);
-const refreshCalls = server.tokenRequests.refresh_token - before;
-rows.push(['token-endpoint calls per 1,000 credential reads (50 concurrent readers, token expired)', String(refreshCalls), '', '', '1 per token lifetime', check(refreshCalls === 1)]);
+// `npm run bench -- throughput vault` runs only those sections (gateway and cost always run together).
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+if (want('bundles')) await bundlesSection();
+if (want('gateway') || want('cost')) {
+  await gatewaySection();
+  costSection();
+}
+if (want('throughput')) await throughputSection();
+if (want('vault')) await vaultSection();
+if (want('connections')) await connectionsSection();
+if (want('oauth')) await oauthSection();
 
-await server.close();
 driver.stop();
 await runtime.stop();
 
