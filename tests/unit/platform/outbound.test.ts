@@ -9,7 +9,7 @@ let hits = 0;
 
 beforeAll(async () => {
   process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     hits++;
     const next = script.shift() ?? { status: 200, body: 'ok' };
     res.writeHead(next.status, next.headers);
