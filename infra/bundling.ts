@@ -1,7 +1,8 @@
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * How every function is bundled: the CDK app (`NodejsFunction`) and the bundle benchmark
@@ -24,6 +25,8 @@ const choices = {
   // ships, and one minified file loads faster than the SDK's many files (a DynamoDB handler
   // imported in 70 ms bundled against 100 ms with the SDK external, Node 24, measured here).
   external: [] as string[],
+  // Functions take credentials from the environment only (see lambda-credentials.ts).
+  alias: { '@aws-sdk/credential-provider-node': join(dirname(fileURLToPath(import.meta.url)), 'lambda-credentials.ts') },
 };
 
 /** The `bundling` prop of every `NodejsFunction`: ESM (`index.mjs`) for nodejs24.x. */
@@ -36,6 +39,7 @@ export const functionBundling: BundlingOptions = {
   mainFields: choices.mainFields,
   banner: choices.banner,
   externalModules: choices.external,
+  esbuildArgs: Object.fromEntries(Object.entries(choices.alias).map(([from, to]) => [`--alias:${from}`, to])),
 };
 
 /** Bundles one entry point exactly as the CDK app does; answers the bundle's path and size. */
@@ -54,6 +58,7 @@ export async function bundleFunction(entry: string, outdir: string): Promise<{ f
     mainFields: choices.mainFields,
     banner: { js: choices.banner },
     external: choices.external,
+    alias: choices.alias,
     logLevel: 'warning',
   });
   return { file, bytes: (await stat(file)).size };

@@ -43,6 +43,26 @@ describe('a function bundle', () => {
     expect(code).toContain('TrentService');
   });
 
+  it("takes the SDK's credentials from Lambda's environment variables only", async () => {
+    const dir = join(workdir, 'credentials');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'entry.ts'),
+      `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+export const handler = async () => (await new DynamoDBClient({}).config.credentials()).accessKeyId;`,
+    );
+    const built = await bundleFunction(join(dir, 'entry.ts'), join(dir, 'out'));
+    const code = readFileSync(built.file, 'utf8');
+    // The profile and SSO providers (and the clients behind them) are not in the bundle.
+    expect(code).not.toContain('sso_start_url');
+    const run = `const m = await import(${JSON.stringify(pathToFileURL(built.file).href)}); console.log(await m.handler());`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', run], {
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'y' },
+      encoding: 'utf8',
+    });
+    expect(output.trim()).toBe('ASIAEXAMPLE');
+  });
+
   it('loads as Lambda loads it, CommonJS dependencies requiring built-ins included, and exports handler', () => {
     const load = `const m = await import(${JSON.stringify(pathToFileURL(bundle.file).href)}); console.log(typeof m.handler);`;
     const output = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', load], {
