@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { dynamo } from './aws';
 import { once, readConfig } from './config';
 import { DomainError, problemType } from './errors';
+import { logger } from './logger';
 import { resourceEnv } from './resource-env';
 
 /**
@@ -10,10 +11,12 @@ import { resourceEnv } from './resource-env';
  * counted in the `limits` table so every Lambda container shares one count.
  *
  * A container does not write once per request: it claims tokens in small batches with one
- * atomic ADD and spends them locally. The count in DynamoDB never lets more than the limit
- * through (a batch is only granted up to what is left); the cost is that tokens a container
- * claimed but did not spend before the minute ends are lost, so under heavy fan-out a
- * tenant may see slightly fewer than the limit, never more.
+ * atomic ADD and spends them locally, and claims the next batch in the background once
+ * half of the current one is spent, so a steady stream of requests never waits for the
+ * count. The count in DynamoDB never lets more than the limit through (a batch is only
+ * granted up to what is left); the cost is that tokens a container claimed but did not
+ * spend before the minute ends are lost, so under heavy fan-out a tenant may see slightly
+ * fewer than the limit, never more.
  */
 export interface RateLimitDeps {
   db: DynamoDBDocumentClient;
@@ -56,10 +59,17 @@ export function createRateLimiter(deps: RateLimitDeps) {
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    lease.used = Number(Attributes?.used ?? batch);
-    // Only the part of the batch that fits under the limit is ours to spend.
-    lease.spare = Math.max(0, Math.min(batch, deps.limitPerMinute - (lease.used - batch)));
-    lease.spent = lease.spare === 0;
+    lease.used = Math.max(lease.used, Number(Attributes?.used ?? batch));
+    // Only the part of the batch that fits under the limit is ours to spend; a short batch
+    // means the budget is gone, so no further claims this minute.
+    const granted = Math.max(0, Math.min(batch, deps.limitPerMinute - (Number(Attributes?.used ?? batch) - batch)));
+    lease.spare += granted;
+    if (granted < batch) lease.spent = true;
+  }
+
+  function startClaim(tenantId: string, lease: Lease) {
+    if (!lease.claiming) lease.claiming = claim(tenantId, lease).finally(() => (lease.claiming = undefined));
+    return lease.claiming;
   }
 
   return async function admit(tenantId: string): Promise<Admission> {
@@ -71,13 +81,7 @@ export function createRateLimiter(deps: RateLimitDeps) {
       lease = { window, spare: 0, used: 0, spent: false };
       leases.set(tenantId, lease);
     }
-    while (lease.spare === 0 && !lease.spent) {
-      if (!lease.claiming) {
-        const current = lease;
-        current.claiming = claim(tenantId, current).finally(() => (current.claiming = undefined));
-      }
-      await lease.claiming;
-    }
+    while (lease.spare === 0 && !lease.spent) await startClaim(tenantId, lease);
     if (lease.spent && lease.spare === 0) {
       throw new TooManyRequests(
         `this tenant's budget of ${deps.limitPerMinute} requests per minute is spent; retry in ${resetSeconds} s`,
@@ -85,6 +89,10 @@ export function createRateLimiter(deps: RateLimitDeps) {
       );
     }
     lease.spare -= 1;
+    if (lease.spare <= batch / 2 && !lease.spent && !lease.claiming) {
+      // Ahead of need; if it fails, the request that finds no spare claims again and sees why.
+      startClaim(tenantId, lease).catch((error: Error) => logger.warn('could not claim rate-limit tokens ahead', error));
+    }
     return {
       limit: deps.limitPerMinute,
       remaining: Math.max(0, deps.limitPerMinute - lease.used + lease.spare),
