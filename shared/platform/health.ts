@@ -48,9 +48,16 @@ const s3 = once(
 const kms = once(() => new KMSClient({ region: region() }));
 
 let cached: { at: number; health: Health } | undefined;
+/** The round of checks under way: concurrent requests share it instead of each starting one. */
+let checking: Promise<Health> | undefined;
 
 export async function checkHealth(now: () => number = Date.now): Promise<Health> {
   if (cached && now() - cached.at < cacheMs) return cached.health;
+  checking ??= runChecks(now).finally(() => (checking = undefined));
+  return checking;
+}
+
+async function runChecks(now: () => number): Promise<Health> {
   const entries = await Promise.all(
     Object.entries(checks()).map(async ([name, check]) => [name, await timed(check)] as const),
   );
