@@ -1,6 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsServiceOptions } from '../shared/platform/aws-request';
+import { createDynamoDb } from '../shared/platform/dynamodb';
+import { createKms, type Kms } from '../shared/platform/kms';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +52,7 @@ async function main() {
   const [command, ...rest] = positionals;
   if (values.help || !command) return void process.stdout.write(`${usage}\n`);
   const scopes = parseScopes(values.scopes);
-  const { deps, close } = values.stack ? await awsStore(values.stack) : await localStore();
+  const { deps, aws, close } = values.stack ? await awsStore(values.stack) : await localStore();
   try {
     if (command === 'create-tenant') {
       const name = rest.join(' ').trim();
@@ -67,7 +69,7 @@ async function main() {
       });
       process.stdout.write(`key ${key.id} [${key.scopes.join(' ')}]: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
     } else if (command === 'rotate-credentials-key') {
-      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key'] } : { dataDir: localDataDir() });
+      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key'], aws: aws! } : { dataDir: localDataDir() });
     } else {
       throw new Error(`unknown command "${command}"\n${usage}`);
     }
@@ -95,8 +97,11 @@ async function stackOutput(stack: string, name: string): Promise<string> {
 /** The deployed stack's table, found through its CloudFormation outputs. */
 async function awsStore(stack: string) {
   const table = await stackOutput(stack, 'MainTableName');
-  const client = new DynamoDBClient({});
-  return { deps: { db: DynamoDBDocumentClient.from(client), table } as TenancyDeps, close: async () => client.destroy() };
+  // The SDK resolves the region and credentials the usual ways (environment, profiles,
+  // SSO, …); Junction's own client, the one the functions use, makes the calls.
+  const sdk = new DynamoDBClient({});
+  const aws: AwsServiceOptions = { region: await sdk.config.region(), credentials: () => sdk.config.credentials() };
+  return { deps: { db: createDynamoDb(aws), table } as TenancyDeps, aws, close: async () => sdk.destroy() };
 }
 
 /**
@@ -119,14 +124,8 @@ async function localStore() {
     endpoint = dynamodb.endpoint;
     stop = () => dynamodb.stop();
   }
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  return {
-    deps: { db: DynamoDBDocumentClient.from(client), table } as TenancyDeps,
-    close: async () => {
-      client.destroy();
-      await stop();
-    },
-  };
+  const db = createDynamoDb({ endpoint, region: 'us-east-1', credentials: () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
+  return { deps: { db, table } as TenancyDeps, aws: undefined, close: stop };
 }
 
 const localDataDir = () => process.env.JUNCTION_DATA_DIR ?? join(root, '.local');
@@ -136,8 +135,12 @@ const localDataDir = () => process.env.JUNCTION_DATA_DIR ?? join(root, '.local')
  * make a new one, move everything over (or resume a rotation that was interrupted).
  * In AWS: move everything sealed under `--from-key` onto the stack's key.
  */
-async function rotate(store: TenancyDeps, target: { dataDir: string } | { stack: string; fromKey?: string }) {
+async function rotate(
+  store: TenancyDeps,
+  target: { dataDir: string } | { stack: string; fromKey?: string; aws: AwsServiceOptions },
+) {
   let env: NodeJS.ProcessEnv;
+  let kms: Kms | undefined;
   if ('dataDir' in target) {
     const pending = await pendingRotation(store);
     if (!pending) replaceKeyring(target.dataDir);
@@ -149,8 +152,9 @@ async function rotate(store: TenancyDeps, target: { dataDir: string } | { stack:
   } else {
     if (!target.fromKey) throw new Error('--stack needs --from-key <the KMS key ARN to move away from>');
     env = { KEY_ARN: await stackOutput(target.stack, 'KeyArn'), PREVIOUS_KEY_ARNS: target.fromKey };
+    kms = createKms(target.aws);
   }
-  const vault = createVault(keyringFromEnv({ env }));
+  const vault = createVault(keyringFromEnv({ env, ...(kms ? { kms } : {}) }));
   const result = await rotateSealedItems(store, vault, {
     onProgress: (p) => process.stdout.write(`  re-sealed ${p.moved}, skipped ${p.skipped} (changed meanwhile), scanned ${p.scanned}\n`),
   });

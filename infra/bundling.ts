@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
  * (`bundleFunction`) both derive their esbuild options from `choices`, so what is measured
  * is what is deployed.
  */
+const here = dirname(fileURLToPath(import.meta.url));
+
 const choices = {
   target: 'node24',
   minify: true,
@@ -16,47 +18,55 @@ const choices = {
   // leaving the sources out of the map keeps it small, the line numbers are what matter.
   sourcemap: true,
   sourcesContent: false,
-  // Packages' ESM builds (the AWS SDK's `dist-es`) tree-shake better than their CJS ones:
-  // a DynamoDB handler measured 821 KiB this way, 1,024 KiB with esbuild's default order.
+  // Packages' ES module builds tree-shake better than their CommonJS ones.
   mainFields: ['module', 'main'],
-  // CJS dependencies call `require` for Node built-ins, which an ES module lacks.
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  // Nothing is external, not even the AWS SDK: Lambda's copy is whatever version the runtime
-  // ships, and one minified file loads faster than the SDK's many files (a DynamoDB handler
-  // imported in 70 ms bundled against 100 ms with the SDK external, Node 24, measured here).
+  // CommonJS output, not ESM: an ES module's `import … from 'node:http'` builds a module
+  // namespace of every export of node:http, and reading its lazy `WebSocket` getter loads
+  // Node's internal undici: ~70 ms of every cold start, measured here (Node 24). A CommonJS
+  // bundle `require`s the built-in and reads only what it uses.
+  format: 'cjs' as const,
+  // Nothing is external: one minified file loads faster than many, and Lambda's own copy
+  // of the AWS SDK is whatever version the runtime ships.
   external: [] as string[],
-  // Functions take credentials from the environment only (see lambda-credentials.ts).
-  alias: { '@aws-sdk/credential-provider-node': join(dirname(fileURLToPath(import.meta.url)), 'lambda-credentials.ts') },
+  alias: {
+    // The Encryption SDK's KMS keyring imports the SDK's KMS client for a default it
+    // never uses here: Junction's own client takes its place (see lambda-kms.ts).
+    '@aws-sdk/client-kms': join(here, 'lambda-kms.ts'),
+    // Its package index also brings in the hierarchical keyring (see lambda-kms-keyring.ts).
+    '@aws-crypto/kms-keyring-node': join(here, 'lambda-kms-keyring.ts'),
+  },
 };
 
-/** The `bundling` prop of every `NodejsFunction`: ESM (`index.mjs`) for nodejs24.x. */
+/** The `bundling` prop of every `NodejsFunction`: one CommonJS file (`index.js`) for nodejs24.x. */
 export const functionBundling: BundlingOptions = {
-  format: OutputFormat.ESM,
+  format: OutputFormat.CJS,
   target: choices.target,
   minify: choices.minify,
   sourceMap: choices.sourcemap,
   sourcesContent: choices.sourcesContent,
   mainFields: choices.mainFields,
-  banner: choices.banner,
   externalModules: choices.external,
   esbuildArgs: Object.fromEntries(Object.entries(choices.alias).map(([from, to]) => [`--alias:${from}`, to])),
 };
 
-/** Bundles one entry point exactly as the CDK app does; answers the bundle's path and size. */
+/**
+ * Bundles one entry point exactly as the CDK app does; answers the bundle's path and size.
+ * The file is `index.cjs`: Lambda reads its `index.js` as CommonJS (the asset has no
+ * package.json), and the extension tells Node the same wherever this copy lands.
+ */
 export async function bundleFunction(entry: string, outdir: string): Promise<{ file: string; bytes: number }> {
-  const file = join(outdir, 'index.mjs');
+  const file = join(outdir, 'index.cjs');
   await build({
     entryPoints: [entry],
     outfile: file,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: choices.format,
     target: choices.target,
     minify: choices.minify,
     sourcemap: choices.sourcemap,
     sourcesContent: choices.sourcesContent,
     mainFields: choices.mainFields,
-    banner: { js: choices.banner },
     external: choices.external,
     alias: choices.alias,
     logLevel: 'warning',

@@ -1,12 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Declaration } from '../declaration';
+import { createDynamoDb } from '../../shared/platform/dynamodb';
 import { resourceEnv } from '../../shared/platform/resource-env';
+import type { TableStore } from '../../shared/platform/items';
 import { scopes } from '../../shared/platform/contract';
 import { operatorAudit } from '../../shared/platform/audit';
 import { authenticate, createApiKey, createTenant } from '../../shared/tenancy/service';
@@ -117,7 +118,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     Object.assign(process.env, env);
 
     const apiKey = await provisionLocalKey(
-      { db: DynamoDBDocumentClient.from(dynamoClient), table: names.table('main') },
+      { db: createDynamoDb({ endpoint: dynamodbEndpoint, region, credentials: () => localCredentials }), table: names.table('main') },
       dataDir,
       options.localApiKey,
     );
@@ -173,7 +174,7 @@ const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
  * one an earlier run saved under `.local/`, else a new one (saved for the next start).
  */
 async function provisionLocalKey(
-  store: { db: DynamoDBDocumentClient; table: string },
+  store: TableStore,
   dataDir: string,
   wanted: string | undefined,
 ): Promise<string> {

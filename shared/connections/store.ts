@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 
@@ -109,16 +108,12 @@ export async function createConnection(
 }
 
 export async function getConnection(store: ConnectionStore, tenantId: string, id: string) {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.table, Key: { pk: pk(tenantId), sk: connectionSk(id) }, ConsistentRead: true }),
-  );
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: connectionSk(id) }, ConsistentRead: true });
   return Item ? strip<ConnectionItem>(Item) : undefined;
 }
 
 export async function getCredentials(store: ConnectionStore, tenantId: string, id: string) {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) }, ConsistentRead: true }),
-  );
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) }, ConsistentRead: true });
   return Item ? strip<CredentialsItem>(Item) : undefined;
 }
 

@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
@@ -33,7 +32,7 @@ export async function catalogFor(store: TableStore, tenantId: string): Promise<C
 }
 
 export async function getCustomIntegration(store: TableStore, tenantId: string, key: string) {
-  const { Item } = await store.db.send(new GetCommand({ TableName: store.table, Key: { pk: pk(tenantId), sk: sk(key) }, ConsistentRead: true }));
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: sk(key) }, ConsistentRead: true });
   return Item ? strip<CustomItem>(Item) : undefined;
 }
 

@@ -1,5 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailed } from '../platform/dynamodb';
 import { strip, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 import type { sessionStatuses } from './schema';
@@ -66,9 +65,7 @@ export function clientDelete(table: string, tenantId: string, integration: strin
 }
 
 export async function getClient(store: TableStore, tenantId: string, integration: string) {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) }, ConsistentRead: true }),
-  );
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) }, ConsistentRead: true });
   return Item ? strip<OAuthClientItem>(Item) : undefined;
 }
 
@@ -77,7 +74,7 @@ export function sessionPut(table: string, item: SessionItem): TransactItem {
 }
 
 export async function getSession(store: TableStore, id: string) {
-  const { Item } = await store.db.send(new GetCommand({ TableName: store.table, Key: sessionKey(id), ConsistentRead: true }));
+  const { Item } = await store.db.get({ TableName: store.table, Key: sessionKey(id), ConsistentRead: true });
   return Item ? strip<SessionItem>(Item) : undefined;
 }
 
@@ -87,19 +84,17 @@ export async function getSession(store: TableStore, id: string) {
  */
 export async function claimSession(store: TableStore, id: string, now: Date): Promise<boolean> {
   try {
-    await store.db.send(
-      new UpdateCommand({
+    await store.db.update({
         TableName: store.table,
         Key: sessionKey(id),
         UpdateExpression: 'SET #status = :exchanging',
         ConditionExpression: '#status = :pending AND validUntil > :now',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':exchanging': 'exchanging', ':pending': 'pending', ':now': now.toISOString() },
-      }),
-    );
+      });
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }

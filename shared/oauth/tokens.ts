@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailed } from '../platform/dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ConnectionHealth, ConnectionItem, CredentialsItem } from '../connections/store';
 import { connectionKey, credentialsKey, getConnection, getCredentials } from '../connections/store';
@@ -100,18 +99,16 @@ async function refreshUnderLease(deps: TokenDeps, tenantId: string, connectionId
 async function acquire(deps: TokenDeps, item: CredentialsItem, owner: string): Promise<boolean> {
   const at = now(deps).getTime();
   try {
-    await deps.db.send(
-      new UpdateCommand({
+    await deps.db.update({
         TableName: deps.table,
         Key: credentialsKey(item.tenantId, item.connectionId),
         UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
         ConditionExpression: 'generation = :generation AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
         ExpressionAttributeValues: { ':owner': owner, ':until': at + leaseMs, ':generation': item.generation ?? 0, ':now': at },
-      }),
-    );
+      });
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }
@@ -276,15 +273,13 @@ export async function refreshExpiring(deps: TokenDeps, options: { aheadMs?: numb
   for (let shard = 0; shard < refreshShards; shard++) {
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await deps.db.send(
-        new QueryCommand({
+      const page = await deps.db.query({
           TableName: deps.table,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :shard AND gsi1sk <= :until',
           ExpressionAttributeValues: { ':shard': `TOKENS#${shard}`, ':until': until },
           ExclusiveStartKey: start,
-        }),
-      );
+        });
       for (const raw of page.Items ?? []) {
         const item = strip<CredentialsItem>(raw);
         if (!item.refreshRetryAt || item.refreshRetryAt <= at.toISOString()) due.push(item);

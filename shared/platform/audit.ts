@@ -1,4 +1,3 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { newId } from './ids';
 import { idempotencyCommit, type IdempotencyClaim } from './idempotency';
@@ -75,12 +74,10 @@ export function changeRecords(table: string, audit: Audit, target: string, at: s
 }
 
 export async function recordRefusal(store: TableStore, audit: Audit, target: string | null, status: number, problem: string) {
-  await store.db.send(
-    new PutCommand({
+  await store.db.put({
       TableName: store.table,
       Item: item(audit, { at: new Date().toISOString(), target, outcome: 'refused', status, problem }),
-    }),
-  );
+    });
 }
 
 export async function listAuditLog(store: TableStore, tenantId: string, query: z.infer<typeof AuditQuery>) {

@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { createDynamoDb } from './dynamodb';
 import { once, readConfig } from './config';
 
 /**
@@ -29,11 +28,6 @@ const config = once(() => {
   return base;
 });
 
-export const dynamo = once(() => {
-  const { AWS_REGION } = config();
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ region: AWS_REGION }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-});
+export const dynamo = once(() => createDynamoDb({ region: config().AWS_REGION }));
 
 export const region = () => config().AWS_REGION;

@@ -1,12 +1,11 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { access, constants } from 'node:fs/promises';
 import type { z } from 'zod';
 import { DependencyStatus, type Health } from './health-schema';
 import { dynamo, region } from './aws';
 import { once } from './config';
+import { createKms } from './kms';
+import { createS3 } from './s3';
+import { createSqs } from './sqs';
 import { resourceEnv } from './resource-env';
 
 type Check = () => Promise<unknown>;
@@ -26,26 +25,24 @@ const checks = once((): Record<string, Check> => {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (name.endsWith('_TABLE_NAME')) {
-      found[`table:${value}`] = () => dynamo().send(new DescribeTableCommand({ TableName: value }));
+      found[`table:${value}`] = () => dynamo().describeTable({ TableName: value });
     } else if (name.endsWith('_QUEUE_URL')) {
       found[`queue:${value.split('/').pop()}`] = () =>
-        sqs().send(new GetQueueAttributesCommand({ QueueUrl: value, AttributeNames: ['QueueArn'] }));
+        sqs().getQueueAttributes({ QueueUrl: value, AttributeNames: ['QueueArn'] });
     }
   }
   const bucket = env[resourceEnv.bucket];
-  if (bucket) found[`bucket:${bucket}`] = () => s3().send(new HeadBucketCommand({ Bucket: bucket }));
+  if (bucket) found[`bucket:${bucket}`] = () => s3().headBucket({ Bucket: bucket });
   const key = env[resourceEnv.key];
-  if (key) found['key'] = () => kms().send(new DescribeKeyCommand({ KeyId: key }));
+  if (key) found['key'] = () => kms().describeKey({ KeyId: key });
   const keyring = env.LOCAL_KEYRING_PATH;
   if (keyring) found['key'] = () => access(keyring, constants.R_OK);
   return found;
 });
 
-const sqs = once(() => new SQSClient({ region: region() }));
-const s3 = once(
-  () => new S3Client({ region: region(), forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }),
-);
-const kms = once(() => new KMSClient({ region: region() }));
+const sqs = once(() => createSqs({ region: region() }));
+const s3 = once(() => createS3({ region: region(), forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }));
+const kms = once(() => createKms({ region: region() }));
 
 let cached: { at: number; health: Health } | undefined;
 /** The round of checks under way: concurrent requests share it instead of each starting one. */

@@ -1,5 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { conditionFailedItem, isConditionFailed } from './dynamodb';
 import { createHash } from 'node:crypto';
 import type { TableStore, TransactItem } from './items';
 
@@ -61,8 +60,7 @@ export async function claimIdempotencyKey(
   options: { now: number; lockMs: number },
 ): Promise<ClaimOutcome> {
   try {
-    await store.db.send(
-      new PutCommand({
+    await store.db.put({
         TableName: store.table,
         Item: {
           ...address(claim),
@@ -81,21 +79,20 @@ export async function claimIdempotencyKey(
           ':inProgress': 'in_progress',
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+      });
     return { state: 'claimed' };
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
-    const held = error.Item as Record<string, { S?: string; N?: string; M?: Record<string, unknown> }>;
-    if (held.fingerprint?.S !== claim.fingerprint) return { state: 'mismatch' };
-    const target = held.target?.S ?? null;
-    switch (held.status?.S) {
+    const held = conditionFailedItem(error);
+    if (!held) throw error;
+    if (held.fingerprint !== claim.fingerprint) return { state: 'mismatch' };
+    const target = typeof held.target === 'string' ? held.target : null;
+    switch (held.status) {
       case 'in_progress':
-        return { state: 'in_progress', retryAfterSeconds: Math.max(1, Math.ceil((Number(held.lockedUntil?.N) - options.now) / 1000)) };
+        return { state: 'in_progress', retryAfterSeconds: Math.max(1, Math.ceil((Number(held.lockedUntil) - options.now) / 1000)) };
       case 'committed':
         return { state: 'committed', target };
       default: {
-        const response = held.response?.S ? (JSON.parse(held.response.S) as StoredResponse) : null;
+        const response = typeof held.response === 'string' ? (JSON.parse(held.response) as StoredResponse) : null;
         return { state: 'completed', response, target };
       }
     }
@@ -125,8 +122,7 @@ export function idempotencyCommit(table: string, claim: IdempotencyClaim, target
  * succeeded (its response carried a secret that is shown once).
  */
 export async function completeIdempotencyKey(store: TableStore, claim: IdempotencyClaim, response: StoredResponse | null) {
-  await store.db.send(
-    new UpdateCommand({
+  await store.db.update({
       TableName: store.table,
       Key: address(claim),
       UpdateExpression: response ? 'SET #status = :completed, #response = :response' : 'SET #status = :completed',
@@ -137,24 +133,21 @@ export async function completeIdempotencyKey(store: TableStore, claim: Idempoten
         ':me': claim.requestId,
         ...(response ? { ':response': JSON.stringify(response) } : {}),
       },
-    }),
-  );
+    });
 }
 
 /** Gives the key back after a failure that changed nothing, so a retry runs again. */
 export async function releaseIdempotencyKey(store: TableStore, claim: IdempotencyClaim) {
   try {
-    await store.db.send(
-      new DeleteCommand({
+    await store.db.delete({
         TableName: store.table,
         Key: address(claim),
         ConditionExpression: 'requestId = :me AND #status = :inProgress',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':me': claim.requestId, ':inProgress': 'in_progress' },
-      }),
-    );
+      });
   } catch (error) {
     // Committed meanwhile (the change happened; keep the key) or taken over: nothing to give back.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!(isConditionFailed(error))) throw error;
   }
 }

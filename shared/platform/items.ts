@@ -1,18 +1,13 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { cancellationReasonsOf, type DynamoDb, type TransactItem } from './dynamodb';
 import { decodeCursor, encodeCursor } from './pagination';
+
+export type { TransactItem };
 
 /** A table as the domain stores take it: a client and a name. */
 export interface TableStore {
-  db: DynamoDBDocumentClient;
+  db: DynamoDb;
   table: string;
 }
-
-export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** Drops the table's key attributes: callers see the item, not its address. */
 export function strip<T>(item: Record<string, unknown>): T {
@@ -29,11 +24,12 @@ export function strip<T>(item: Record<string, unknown>): T {
 export async function transact(store: TableStore, items: TransactItem[]): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await store.db.send(new TransactWriteCommand({ TransactItems: items }));
+      await store.db.transactWrite({ TransactItems: items });
       return true;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+      const reasons = cancellationReasonsOf(error);
+      if (!reasons) throw error;
+      const codes = reasons.map((reason) => reason.Code);
       if (codes.includes('TransactionConflict') && attempt < 5) {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
         continue;
@@ -79,19 +75,17 @@ export async function queryPage<T>(
   const found: Array<Record<string, unknown>> = [];
   let start = decodeCursor(options.cursor, { pk: options.pk });
   do {
-    const result = await store.db.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: filters.length ? Math.max(options.limit - found.length, 100) : options.limit - found.length,
-        ExclusiveStartKey: start,
-      }),
-    );
-    found.push(...(result.Items ?? []));
+    const result = await store.db.query({
+      TableName: store.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: filters.length ? Math.max(options.limit - found.length, 100) : options.limit - found.length,
+      ExclusiveStartKey: start,
+    });
+    found.push(...result.Items);
     start = result.LastEvaluatedKey;
   } while (start && found.length < options.limit);
   if (found.length > options.limit) {

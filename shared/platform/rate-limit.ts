@@ -1,4 +1,4 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from './dynamodb';
 import * as z from 'zod';
 import { dynamo } from './aws';
 import { once, readConfig } from './config';
@@ -19,7 +19,7 @@ import { resourceEnv } from './resource-env';
  * fewer than the limit, never more.
  */
 export interface RateLimitDeps {
-  db: DynamoDBDocumentClient;
+  db: DynamoDb;
   table: string;
   limitPerMinute: number;
   now?: () => number;
@@ -50,15 +50,13 @@ export function createRateLimiter(deps: RateLimitDeps) {
   const batch = Math.max(1, Math.min(10, Math.floor(deps.limitPerMinute / 20)));
 
   async function claim(tenantId: string, lease: Lease) {
-    const { Attributes } = await deps.db.send(
-      new UpdateCommand({
+    const { Attributes } = await deps.db.update({
         TableName: deps.table,
         Key: { pk: `RATE#${tenantId}`, sk: String(lease.window) },
         UpdateExpression: 'ADD used :batch SET expiresAt = if_not_exists(expiresAt, :expires)',
         ExpressionAttributeValues: { ':batch': batch, ':expires': (lease.window + 2) * 60 },
         ReturnValues: 'UPDATED_NEW',
-      }),
-    );
+      });
     lease.used = Math.max(lease.used, Number(Attributes?.used ?? batch));
     // Only the part of the batch that fits under the limit is ours to spend; a short batch
     // means the budget is gone, so no further claims this minute.

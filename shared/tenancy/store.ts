@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Scope } from '../platform/contract';
 import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 
@@ -57,9 +56,7 @@ export function putTenant(store: TenancyStore, tenant: TenantItem, also: Transac
 }
 
 export async function getTenant(store: TenancyStore, tenantId: string) {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: 'TENANT' } }),
-  );
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: 'TENANT' } });
   return Item ? strip<TenantItem>(Item) : undefined;
 }
 
@@ -102,16 +99,12 @@ export function putApiKey(store: TenancyStore, key: ApiKeyItem, also: TransactIt
 }
 
 export async function findKeyByHash(store: TenancyStore, hash: string) {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.table, Key: { pk: hashPk(hash), sk: 'KEYHASH' } }),
-  );
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: hashPk(hash), sk: 'KEYHASH' } });
   return Item ? strip<KeyLookup>(Item) : undefined;
 }
 
 export async function getApiKey(store: TenancyStore, tenantId: string, keyId: string) {
-  const { Item } = await store.db.send(
-    new GetCommand({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: keySk(keyId) } }),
-  );
+  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: keySk(keyId) } });
   return Item ? strip<ApiKeyItem>(Item) : undefined;
 }
 

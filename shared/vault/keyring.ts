@@ -1,15 +1,12 @@
-import {
-  KmsKeyringNode,
-  MultiKeyringNode,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
-  type KeyringNode,
-} from '@aws-crypto/client-node';
-import { KMS } from '@aws-sdk/client-kms';
+import { KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
+import { MultiKeyringNode, type KeyringNode } from '@aws-crypto/material-management-node';
+import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
+import type { KMS } from '@aws-sdk/client-kms';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { readConfig } from '../platform/config';
+import { createKms, type Kms } from '../platform/kms';
 import { resourceEnv } from '../platform/resource-env';
 
 /**
@@ -33,7 +30,7 @@ const list = z
   .transform((text) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : []));
 
 /** The KMS operations the keyring calls (a counting wrapper in the benchmark). */
-export type KmsOperations = Pick<KMS, 'decrypt' | 'encrypt' | 'generateDataKey'>;
+export type KmsOperations = Pick<Kms, 'decrypt' | 'encrypt' | 'generateDataKey'>;
 
 export function keyringFromEnv(options: { kms?: KmsOperations; env?: NodeJS.ProcessEnv } = {}): Keyring {
   const config = readConfig(
@@ -52,13 +49,14 @@ export function keyringFromEnv(options: { kms?: KmsOperations; env?: NodeJS.Proc
   );
   const keyArn = config[resourceEnv.key] as string | undefined;
   if (keyArn) {
-    const client = options.kms ?? new KMS({});
+    const client = options.kms ?? createKms();
     return {
       currentKeyId: keyArn,
       keyring: new KmsKeyringNode({
         generatorKeyId: keyArn,
         keyIds: config.PREVIOUS_KEY_ARNS as string[],
-        clientProvider: () => client,
+        // The keyring types its client as the SDK's; it calls only these three operations.
+        clientProvider: () => client as unknown as KMS,
       }),
     };
   }

@@ -1,12 +1,4 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailed } from '../platform/dynamodb';
 import type { TableStore } from '../platform/items';
 import type { Sealed, Vault } from './vault';
 
@@ -38,7 +30,7 @@ export async function rotateSealedItems(
   options: { pageSize?: number; onProgress?: (progress: RotationProgress) => void; stopAfterPages?: number } = {},
 ): Promise<RotationProgress> {
   const key = checkpointKey(vault.currentKeyId);
-  const { Item: saved } = await store.db.send(new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true }));
+  const { Item: saved } = await store.db.get({ TableName: store.table, Key: key, ConsistentRead: true });
   const progress: RotationProgress = {
     scanned: Number(saved?.scanned ?? 0),
     moved: Number(saved?.moved ?? 0),
@@ -48,47 +40,43 @@ export async function rotateSealedItems(
   let position = saved?.position as Record<string, unknown> | undefined;
   let pages = 0;
   // Marks the rotation as under way from the start, so an interrupted run is resumed, not restarted.
-  if (!saved) await store.db.send(new PutCommand({ TableName: store.table, Item: { ...key, ...counts(progress) } }));
+  if (!saved) await store.db.put({ TableName: store.table, Item: { ...key, ...counts(progress) } });
   do {
-    const page = await store.db.send(
-      new ScanCommand({
+    const page = await store.db.scan({
         TableName: store.table,
         FilterExpression: 'attribute_exists(ciphertext) AND keyId <> :current',
         ExpressionAttributeValues: { ':current': vault.currentKeyId },
         Limit: options.pageSize ?? 100,
         ExclusiveStartKey: position,
         ConsistentRead: true,
-      }),
-    );
+      });
     progress.scanned += page.ScannedCount ?? 0;
     for (const item of page.Items ?? []) {
       const sealed = item as Sealed & { pk: string; sk: string };
       const fresh = await vault.seal(await vault.open(sealed, sealed.context), sealed.context);
       try {
-        await store.db.send(
-          new UpdateCommand({
+        await store.db.update({
             TableName: store.table,
             Key: { pk: sealed.pk, sk: sealed.sk },
             UpdateExpression: 'SET ciphertext = :new, keyId = :key',
             ConditionExpression: 'ciphertext = :old',
             ExpressionAttributeValues: { ':new': fresh.ciphertext, ':key': fresh.keyId, ':old': sealed.ciphertext },
-          }),
-        );
+          });
         progress.moved += 1;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!(isConditionFailed(error))) throw error;
         progress.skipped += 1;
       }
     }
     position = page.LastEvaluatedKey;
     pages += 1;
     if (position) {
-      await store.db.send(new PutCommand({ TableName: store.table, Item: { ...key, position, ...counts(progress) } }));
+      await store.db.put({ TableName: store.table, Item: { ...key, position, ...counts(progress) } });
     }
     options.onProgress?.({ ...progress });
     if (options.stopAfterPages !== undefined && pages >= options.stopAfterPages && position) return progress;
   } while (position);
-  await store.db.send(new DeleteCommand({ TableName: store.table, Key: key }));
+  await store.db.delete({ TableName: store.table, Key: key });
   progress.done = true;
   options.onProgress?.({ ...progress });
   return progress;
@@ -98,14 +86,12 @@ const counts = ({ scanned, moved, skipped }: RotationProgress) => ({ scanned, mo
 
 /** The key of a rotation that was started and has not finished, if any. */
 export async function pendingRotation(store: Store): Promise<string | undefined> {
-  const { Items = [] } = await store.db.send(
-    new QueryCommand({
+  const { Items = [] } = await store.db.query({
       TableName: store.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': 'ROTATION' },
       ConsistentRead: true,
       Limit: 1,
-    }),
-  );
+    });
   return Items[0]?.sk as string | undefined;
 }

@@ -1,10 +1,7 @@
-import {
-  AlgorithmSuiteIdentifier,
-  buildClient,
-  CommitmentPolicy,
-  getLocalCryptographicMaterialsCache,
-  NodeCachingMaterialsManager,
-} from '@aws-crypto/client-node';
+import { getLocalCryptographicMaterialsCache, NodeCachingMaterialsManager } from '@aws-crypto/caching-materials-manager-node';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { AlgorithmSuiteIdentifier, CommitmentPolicy } from '@aws-crypto/material-management-node';
 import type { Keyring } from './keyring';
 
 /**
@@ -39,7 +36,11 @@ export interface Vault {
   readonly currentKeyId: string;
 }
 
-const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+// The Encryption SDK's packages one by one rather than `@aws-crypto/client-node`, which
+// has no ES module build and so brings every keyring (and the SDK clients behind the
+// hierarchical one) into each bundle.
+const { encrypt } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const { decrypt } = buildDecrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
 export function createVault(keyring: Keyring, options: { maxAgeMs?: number; cacheSize?: number } = {}): Vault {
   const decrypting = new NodeCachingMaterialsManager({

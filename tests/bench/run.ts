@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +18,7 @@ import { createVault } from '../../shared/vault/vault';
 import { startAuthorizationServer } from '../fakes/authorization-server';
 import { fakeKms } from '../fakes/kms';
 import { browserlessUser, registerTestIntegration, startSession } from '../support/oauth';
+import { localDynamoDb } from '../support/dynamodb';
 import type { TestRuntime } from '../support/runtime';
 import { measureBundles } from './bundles';
 import { canPin, median, percentile, pinSelf, root, sideBySide, startDriver } from './measure';
@@ -72,9 +72,7 @@ const runtime = await startLocal({ declaration, root, port: 0, prefix: 'bench', 
 pinSelf(0);
 const origin = runtime.url;
 const auth = { authorization: `Bearer ${runtime.apiKey}` };
-const db = DynamoDBDocumentClient.from(
-  new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-);
+const db = localDynamoDb(runtime.dynamodbEndpoint);
 const table = runtime.env.MAIN_TABLE_NAME!;
 const call = async (path: string, init: RequestInit & { json?: unknown } = {}) =>
   fetch(`${origin}${path}`, {
@@ -169,7 +167,7 @@ async function vaultSection() {
   const vault = createVault(keyring);
   const context = { tenantId: 'bench', connectionId: 'conn_bench', purpose: 'credentials' };
   const sealed = await vault.seal({ apiKey: 'sk_test_0123456789abcdefghijklmnop' }, context);
-  const { decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const { decrypt } = buildDecrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const ciphertext = Buffer.from(sealed.ciphertext, 'base64');
   const reads = async (open: () => Promise<unknown>) => {
     const before = calls.decrypt;
@@ -274,14 +272,12 @@ async function oauthSection() {
   rows.push(['p50', `${fmt(median(callbacks))} ms`, `${fmt(median(tokenRequests))} ms`, `${fmt(median(callbacks) / median(tokenRequests))}×`, '', '']);
   rows.push(['p99', `${fmt(percentile(callbacks, 99))} ms`, `${fmt(percentile(tokenRequests, 99))} ms`, `${fmt(percentile(callbacks, 99) / percentile(tokenRequests, 99))}×`, '', '']);
 
-  await db.send(
-    new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
-      TableName: table,
-      Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` },
-      UpdateExpression: 'SET tokenExpiresAt = :past',
-      ExpressionAttributeValues: { ':past': new Date(Date.now() - 60_000).toISOString() },
-    }),
-  );
+  await db.update({
+    TableName: table,
+    Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` },
+    UpdateExpression: 'SET tokenExpiresAt = :past',
+    ExpressionAttributeValues: { ':past': new Date(Date.now() - 60_000).toISOString() },
+  });
   const before = server.tokenRequests.refresh_token;
   const benchVault = createVault(keyringFromEnv({ env: runtime.env }));
   // 50 containers (one deps object each), 20 reads each, all at once, of a token that has expired.

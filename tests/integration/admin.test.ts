@@ -1,7 +1,6 @@
+import { localDynamoDb } from '../support/dynamodb';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keyringEnv, retiredKeyrings } from '../../infra/local/keyring-files';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
@@ -37,14 +36,12 @@ describe('npm run admin against a running local runtime', () => {
   });
 
   it('rotates the local key: re-seals stored secrets under a new key file and keeps the old one to open stragglers', async () => {
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-    );
+    const db = localDynamoDb(runtime.dynamodbEndpoint);
     const table = runtime.env.MAIN_TABLE_NAME!;
     const context = { tenantId: 'local', connectionId: 'conn_admin', purpose: 'credentials' };
     const before = createVault(keyringFromEnv({ env: keyringEnv(runtime.dataDir) }));
     const sealed = await before.seal({ token: 'rotate-me' }, context);
-    await db.send(new PutCommand({ TableName: table, Item: { pk: 'TENANT#local', sk: 'CREDENTIALS#conn_admin', ...sealed } }));
+    await db.put({ TableName: table, Item: { pk: 'TENANT#local', sk: 'CREDENTIALS#conn_admin', ...sealed } });
 
     const { stdout } = await admin('rotate-credentials-key');
     expect(stdout).toContain('new key created');
@@ -52,7 +49,7 @@ describe('npm run admin against a running local runtime', () => {
 
     const after = createVault(keyringFromEnv({ env: { LOCAL_KEYRING_PATH: keyringEnv(runtime.dataDir).LOCAL_KEYRING_PATH } }));
     expect(after.currentKeyId).not.toBe(before.currentKeyId);
-    const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: 'CREDENTIALS#conn_admin' } }));
+    const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: 'CREDENTIALS#conn_admin' } });
     expect(Item!.keyId).toBe(after.currentKeyId);
     await expect(after.open(Item as never, context)).resolves.toEqual({ token: 'rotate-me' });
     expect(retiredKeyrings(runtime.dataDir)).toHaveLength(1);

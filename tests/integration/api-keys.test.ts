@@ -1,18 +1,16 @@
-import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { operatorAudit } from '../../shared/platform/audit';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+let db: DynamoDb;
 let table: string;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  db = localDynamoDb(runtime.dynamodbEndpoint);
   table = runtime.env.MAIN_TABLE_NAME!;
 });
 afterAll(() => runtime.stop());
@@ -29,7 +27,7 @@ describe('creating keys', () => {
     expect(key.secret).toMatch(/^jh_[A-Za-z0-9_-]{43}$/);
     expect(key.secret.startsWith(key.prefix)).toBe(true);
 
-    const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `APIKEY#${key.id}` } }));
+    const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `APIKEY#${key.id}` } });
     expect(JSON.stringify(Item)).not.toContain(key.secret);
     const shown = await (await runtime.call(`/v1/api-keys/${key.id}`)).json();
     expect(JSON.stringify(shown)).not.toContain(key.secret);

@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes } from 'node:crypto';
 import { catalogPort } from '../../shared/connections/integrations';
 import { testConnection, type ConnectionDeps } from '../../shared/connections/service';
@@ -25,9 +24,7 @@ beforeAll(async () => {
   fake = await startFakeStripe();
   // Stripe's real definition, pointed at the fake: the request is built exactly as for api.stripe.com.
   const stripeHere = IntegrationDefinition.parse({ ...stripe, baseUrl: fake.url.replace('http:', 'https:') });
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  const db = localDynamoDb(runtime.dynamodbEndpoint);
   const table = runtime.env.MAIN_TABLE_NAME!;
   const vault = createVault(keyringFromEnv({ env: runtime.env }));
   const catalogFor = async () => [stripeHere];

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes } from 'node:crypto';
 import { openCredentials } from '../../shared/connections/service';
 import { operatorAudit } from '../../shared/platform/audit';
@@ -9,14 +9,12 @@ import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { captureOutput, startTestRuntime, type ApiResponse, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+let db: DynamoDb;
 let table: string;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  db = localDynamoDb(runtime.dynamodbEndpoint);
   table = runtime.env.MAIN_TABLE_NAME!;
 });
 afterAll(() => runtime.stop());
@@ -201,11 +199,11 @@ describe('updating a connection', () => {
     expect((await bad.json()).errors[0].field).toBe('body.credentials.apiKey');
 
     const replacement = stripeKey();
-    const before = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${made.id}` } }));
+    const before = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${made.id}` } });
     const good = await patch(made.id, { credentials: { apiKey: replacement } }, 1);
     expect(good.status).toBe(200);
     expect(await good.text()).not.toContain(replacement);
-    const after = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${made.id}` } }));
+    const after = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${made.id}` } });
     expect(after.Item!.ciphertext).not.toBe(before.Item!.ciphertext);
   });
 
@@ -222,13 +220,13 @@ describe('deleting a connection', () => {
   it('removes the connection and destroys its sealed credentials', async () => {
     const made = await createStripe();
     const key = { pk: 'TENANT#local', sk: `CREDENTIALS#${made.id}` };
-    expect((await db.send(new GetCommand({ TableName: table, Key: key }))).Item).toBeDefined();
+    expect((await db.get({ TableName: table, Key: key })).Item).toBeDefined();
 
     const response = await runtime.call(`/v1/connections/${made.id}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     // Not an OAuth connection: there was no grant to revoke.
     expect(await response.json()).toEqual({ id: made.id, deleted: true, tokenRevocation: null });
-    expect((await db.send(new GetCommand({ TableName: table, Key: key }))).Item).toBeUndefined();
+    expect((await db.get({ TableName: table, Key: key })).Item).toBeUndefined();
     expect((await runtime.call(`/v1/connections/${made.id}`)).status).toBe(404);
     expect((await runtime.call(`/v1/connections/${made.id}`, { method: 'DELETE' })).status).toBe(404);
   });
@@ -285,7 +283,7 @@ describe('secrets', () => {
     for (const body of bodies) expect(body).not.toContain(planted);
     expect(output).not.toContain(planted);
 
-    const { Items = [] } = await db.send(new ScanCommand({ TableName: table }));
+    const { Items = [] } = await db.scan({ TableName: table });
     expect(Items.length).toBeGreaterThan(0);
     expect(JSON.stringify(Items)).not.toContain(planted);
     expect(JSON.stringify(Items)).not.toContain(planted.slice('sk_test_'.length));
@@ -306,8 +304,8 @@ describe('secrets', () => {
     const secret = stripeKey();
     const victim = await createStripe('Victim', secret);
     const thief = await createStripe('Thief');
-    const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${victim.id}` } }));
-    await db.send(new PutCommand({ TableName: table, Item: { ...Item, sk: `CREDENTIALS#${thief.id}`, connectionId: thief.id } }));
+    const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${victim.id}` } });
+    await db.put({ TableName: table, Item: { ...Item, sk: `CREDENTIALS#${thief.id}`, connectionId: thief.id } });
 
     const deps = { db, table, vault: createVault(keyringFromEnv({ env: runtime.env })) };
     expect(await openCredentials(deps, 'local', victim.id)).toEqual({ apiKey: secret });

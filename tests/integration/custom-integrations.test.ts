@@ -1,18 +1,16 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+let db: DynamoDb;
 let table: string;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  db = localDynamoDb(runtime.dynamodbEndpoint);
   table = runtime.env.MAIN_TABLE_NAME!;
 });
 afterAll(() => runtime.stop());
@@ -104,7 +102,7 @@ describe('OAuth client settings', () => {
     expect(result.put.status).toBe(200);
     expect(JSON.parse(result.get.text)).toMatchObject({ integration: 'hubspot', clientId: 'hub-client', clientSecretSet: true, scopes: ['crm.objects.contacts.read'] });
     for (const text of [result.put.text, result.get.text, output]) expect(text).not.toContain(secret);
-    const { Items = [] } = await db.send(new ScanCommand({ TableName: table }));
+    const { Items = [] } = await db.scan({ TableName: table });
     expect(JSON.stringify(Items)).not.toContain(secret);
 
     expect((await runtime.call('/v1/integrations/hubspot/oauth-client', { method: 'DELETE' })).status).toBe(204);

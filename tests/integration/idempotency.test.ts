@@ -1,17 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+let db: DynamoDb;
 let table: string;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  db = localDynamoDb(runtime.dynamodbEndpoint);
   table = runtime.env.MAIN_TABLE_NAME!;
 });
 afterAll(() => runtime.stop());
@@ -78,15 +76,13 @@ it('answers 409 with Retry-After while the first request still holds the key', a
   const body = connection();
   expect((await post('/v1/connections', body, key)).status).toBe(201);
   // As if the first request were still running: put its claim back in progress.
-  await db.send(
-    new UpdateCommand({
+  await db.update({
       TableName: table,
       Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` },
       UpdateExpression: 'SET #status = :s, lockedUntil = :until',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':s': 'in_progress', ':until': Date.now() + 30_000 },
-    }),
-  );
+    });
   const concurrent = await post('/v1/connections', body, key);
   expect(concurrent.status).toBe(409);
   expect(Number(concurrent.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -97,15 +93,13 @@ it('does not repeat a change whose response was lost in a crash', async () => {
   const body = { ...connection(), name: `Crashed ${key}` };
   const first = await (await post('/v1/connections', body, key)).json();
   // As if the function died after its transaction committed, before storing the response.
-  await db.send(
-    new UpdateCommand({
+  await db.update({
       TableName: table,
       Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` },
       UpdateExpression: 'SET #status = :s REMOVE #response',
       ExpressionAttributeNames: { '#status': 'status', '#response': 'response' },
       ExpressionAttributeValues: { ':s': 'committed' },
-    }),
-  );
+    });
   const retry = await post('/v1/connections', body, key);
   expect(retry.status).toBe(409);
   expect((await retry.json()).detail).toContain(first.id);
@@ -115,7 +109,7 @@ it('does not repeat a change whose response was lost in a crash', async () => {
 it('commits the key in the same transaction as the change', async () => {
   const key = randomUUID();
   const created = await (await post('/v1/connections', connection(), key)).json();
-  const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` } }));
+  const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` } });
   expect(Item).toMatchObject({ status: 'completed', target: created.id, expiresAt: expect.any(Number) });
 });
 
@@ -130,7 +124,7 @@ it('never replays a new API key’s secret', async () => {
   const text = await retry.text();
   expect(text).not.toContain(created.secret);
   expect(JSON.parse(text).detail).toContain(created.id);
-  const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` } }));
+  const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `IDEMPOTENCY#${key}` } });
   expect(JSON.stringify(Item)).not.toContain(created.secret);
 });
 

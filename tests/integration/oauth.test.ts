@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { catalogFor } from '../../shared/integrations/custom';
 import { freshTokens, type TokenDeps } from '../../shared/oauth/tokens';
 import { operatorAudit } from '../../shared/platform/audit';
@@ -16,16 +16,14 @@ process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
 
 let runtime: TestRuntime;
 let server: AuthorizationServer;
-let db: DynamoDBDocumentClient;
+let db: DynamoDb;
 let table: string;
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
   server = await startAuthorizationServer({ redirectUri: `${runtime.url}/v1/oauth/callback` });
   process.env.OUTBOUND_CA_FILE = server.caFile;
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  db = localDynamoDb(runtime.dynamodbEndpoint);
   table = runtime.env.MAIN_TABLE_NAME!;
   await registerTestIntegration(runtime, server);
 });
@@ -73,7 +71,7 @@ describe('the authorization code flow', () => {
 const vault = () => createVault(keyringFromEnv({ env: runtime.env }));
 
 async function storedTokens(connectionId: string) {
-  const { Item } = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` } }));
+  const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` } });
   const tokens = await vault().open<{ accessToken: string; refreshToken?: string }>(Item as never, { tenantId: 'local', connectionId, purpose: 'credentials' });
   return { item: Item!, tokens };
 }
@@ -81,14 +79,12 @@ async function storedTokens(connectionId: string) {
 /** As if the access token had expired a minute ago. */
 async function expire(connectionId: string) {
   const past = new Date(Date.now() - 60_000).toISOString();
-  await db.send(
-    new UpdateCommand({
+  await db.update({
       TableName: table,
       Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${connectionId}` },
       UpdateExpression: 'SET tokenExpiresAt = :past, gsi1sk = :past',
       ExpressionAttributeValues: { ':past': past },
-    }),
-  );
+    });
 }
 
 async function connectionId() {
@@ -184,13 +180,11 @@ describe('token refresh', () => {
     expect((await test.json()).detail).toContain('must be authorized again');
     const connection = await (await runtime.call(`/v1/connections/${id}`)).json();
     expect(connection.status).toBe('auth_failed');
-    const events = await db.send(
-      new QueryCommand({
+    const events = await db.query({
         TableName: table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': 'TENANT#local', ':prefix': 'EVENT#' },
-      }),
-    );
+      });
     expect(events.Items).toContainEqual(expect.objectContaining({ type: 'connection.auth_failed', data: { connectionId: id, reason: 'invalid_grant' } }));
     // Reading again does not ask the provider again.
     const refreshes = server.tokenRequests.refresh_token;
@@ -274,14 +268,12 @@ describe('callbacks that go wrong change nothing', () => {
   it('turns away a callback after the session expired', async () => {
     const session = await startSession(runtime, { integration: 'test-idp' });
     const back = await browserlessUser(server).approve(session.authorizationUrl);
-    await db.send(
-      new UpdateCommand({
+    await db.update({
         TableName: table,
         Key: { pk: `SESSION#${session.id}`, sk: 'SESSION' },
         UpdateExpression: 'SET validUntil = :past',
         ExpressionAttributeValues: { ':past': new Date(Date.now() - 1000).toISOString() },
-      }),
-    );
+      });
     const landed = await callback(back);
     expect(landed.location!.searchParams.get('error')).toBe('expired_session');
     expect((await (await runtime.call(`/v1/connect-sessions/${session.id}`)).json()).status).toBe('expired');

@@ -1,18 +1,16 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createRateLimiter } from '../../shared/platform/rate-limit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
-let db: DynamoDBDocumentClient;
+let db: DynamoDb;
 beforeAll(async () => {
   process.env.RATE_LIMIT_PER_MINUTE = '5';
   runtime = await startTestRuntime();
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-  );
+  db = localDynamoDb(runtime.dynamodbEndpoint);
 });
 afterAll(() => runtime.stop());
 

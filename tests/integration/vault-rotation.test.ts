@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,13 +10,11 @@ import { createVault, type Sealed } from '../../shared/vault/vault';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
-let store: { db: DynamoDBDocumentClient; table: string };
+let store: { db: DynamoDb; table: string };
 beforeAll(async () => {
   runtime = await startTestRuntime();
   store = {
-    db: DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-    ),
+    db: localDynamoDb(runtime.dynamodbEndpoint),
     table: runtime.env.MAIN_TABLE_NAME!,
   };
 });
@@ -39,9 +37,7 @@ it('moves every sealed item to the new key, resuming where an interrupted run st
     const context = { tenantId: 'rot', connectionId: `conn_${i}`, purpose: 'credentials' };
     items.push({ pk: 'TENANT#rot', sk: `CREDENTIALS#conn_${i}`, ...(await before.seal({ apiKey: `secret-${i}` }, context)) });
   }
-  for (let i = 0; i < items.length; i += 25) {
-    await store.db.send(new BatchWriteCommand({ RequestItems: { [store.table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
-  }
+  await Promise.all(items.map((Item) => store.db.put({ TableName: store.table, Item })));
 
   const during = vaultOf(newKey, [oldKey]);
   const seen: RotationProgress[] = [];
@@ -52,7 +48,7 @@ it('moves every sealed item to the new key, resuming where an interrupted run st
 
   // One credential is replaced through the API meanwhile: already on the new key.
   const replaced = await during.seal({ apiKey: 'replaced' }, { tenantId: 'rot', connectionId: 'conn_59', purpose: 'credentials' });
-  await store.db.send(new PutCommand({ TableName: store.table, Item: { pk: 'TENANT#rot', sk: 'CREDENTIALS#conn_59', ...replaced } }));
+  await store.db.put({ TableName: store.table, Item: { pk: 'TENANT#rot', sk: 'CREDENTIALS#conn_59', ...replaced } });
 
   const finished = await rotateSealedItems(store, during, { pageSize: 10 });
   expect(finished.done).toBe(true);
@@ -60,9 +56,7 @@ it('moves every sealed item to the new key, resuming where an interrupted run st
   expect(seen.length).toBeGreaterThanOrEqual(2);
 
   const after = vaultOf(newKey);
-  const { Items = [] } = await store.db.send(
-    new QueryCommand({ TableName: store.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'TENANT#rot' } }),
-  );
+  const { Items = [] } = await store.db.query({ TableName: store.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'TENANT#rot' } });
   expect(Items).toHaveLength(60);
   for (const item of Items as Array<Sealed & { sk: string }>) {
     expect(item.keyId).toBe(after.currentKeyId);
