@@ -1,13 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
+import type { DynamoDb } from '../../shared/platform/dynamodb';
+import { localDynamoDb } from '../support/dynamodb';
 
 /**
  * The load driver: a separate process (pinned to its own core by run.ts) that takes one
  * job per stdin line and answers one JSON line. It issues both the requests through the
  * gateway and the raw DynamoDB calls they are compared with, so both pay the same client
- * costs.
+ * costs. The raw calls go through the DynamoDB client the functions themselves use.
  */
 export type Job =
   | { kind: 'http'; origin: string; path: string; method: string; headers: Record<string, string>; body?: string; n: number }
@@ -26,11 +26,11 @@ const pool = (origin: string) => {
   return p;
 };
 
-const clients = new Map<string, DynamoDBDocumentClient>();
+const clients = new Map<string, DynamoDb>();
 const dynamo = (endpoint: string) => {
   let c = clients.get(endpoint);
   if (!c) {
-    c = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    c = localDynamoDb(endpoint);
     clients.set(endpoint, c);
   }
   return c;
@@ -64,7 +64,7 @@ async function run(job: Job): Promise<unknown> {
     case 'dynamo-get': {
       const samples: number[] = [];
       for (let i = 0; i < job.n; i++) {
-        samples.push(await timed(() => dynamo(job.endpoint).send(new GetCommand({ TableName: job.table, Key: job.key, ConsistentRead: true }))));
+        samples.push(await timed(() => dynamo(job.endpoint).get({ TableName: job.table, Key: job.key, ConsistentRead: true })));
       }
       return { samples };
     }
@@ -74,7 +74,7 @@ async function run(job: Job): Promise<unknown> {
         // Fresh keys each time, like the creates they stand beside.
         const suffix = `${process.pid}-${Date.now()}-${i}`;
         const items = job.items.map((item) => ({ Put: { TableName: job.table, Item: { ...item, sk: `${item.sk}${suffix}` } } }));
-        samples.push(await timed(() => dynamo(job.endpoint).send(new TransactWriteCommand({ TransactItems: items }))));
+        samples.push(await timed(() => dynamo(job.endpoint).transactWrite({ TransactItems: items })));
       }
       return { samples };
     }
