@@ -19,14 +19,15 @@ export async function measureBundles(processes = 20) {
   const emptyEntry = join(dir, 'empty.ts');
   writeFileSync(emptyEntry, 'export const handler = async () => ({});\n');
   const empty = await bundle('empty', emptyEntry, dir);
-  const emptyInit = initTime(empty.file, processes);
   const rows: Array<{ name: string; kind: string; bytes: number; initMs: number; importMs: number; emptyInitMs: number }> = [];
   for (const [name, fn] of Object.entries(declaration.functions)) {
     const built = await bundle(name, join(root, fn.entry), dir);
-    const init = initTime(built.file, processes);
-    rows.push({ name, kind: fn.kind, bytes: built.bytes, initMs: init.processMs, importMs: init.importMs, emptyInitMs: emptyInit.processMs });
+    // The empty handler's processes alternate with the function's, so a change in the
+    // machine's load during the run weighs on both sides of each ratio alike.
+    const [init, emptyInit] = initTimes([built.file, empty.file], processes);
+    rows.push({ name, kind: fn.kind, bytes: built.bytes, initMs: init!.processMs, importMs: init!.importMs, emptyInitMs: emptyInit!.processMs });
   }
-  return { rows, emptyBytes: empty.bytes, emptyInitMs: emptyInit.processMs };
+  return { rows, emptyBytes: empty.bytes };
 }
 
 async function bundle(name: string, entry: string, dir: string) {
@@ -35,23 +36,26 @@ async function bundle(name: string, entry: string, dir: string) {
   return bundleFunction(entry, out);
 }
 
-function initTime(file: string, processes: number): { processMs: number; importMs: number } {
+/** Median process and import times of each file, their processes interleaved. */
+function initTimes(files: string[], processes: number): Array<{ processMs: number; importMs: number }> {
   const script = 'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
-  const whole: number[] = [];
-  const imports: number[] = [];
-  // One warm-up for the file system cache, then the measured processes.
+  const whole = files.map((): number[] => []);
+  const imports = files.map((): number[] => []);
+  // One warm-up round for the file system cache, then the measured rounds.
   for (let i = 0; i <= processes; i++) {
-    const start = performance.now();
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+    files.forEach((file, f) => {
+      const start = performance.now();
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+      });
+      const elapsed = performance.now() - start;
+      if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+      if (i > 0) {
+        whole[f]!.push(elapsed);
+        imports[f]!.push(Number(result.stdout));
+      }
     });
-    const elapsed = performance.now() - start;
-    if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
-    if (i > 0) {
-      whole.push(elapsed);
-      imports.push(Number(result.stdout));
-    }
   }
-  return { processMs: median(whole), importMs: median(imports) };
+  return files.map((_, f) => ({ processMs: median(whole[f]!), importMs: median(imports[f]!) }));
 }

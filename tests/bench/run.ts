@@ -47,7 +47,7 @@ const driver = startDriver(1);
 async function bundlesSection() {
   process.stderr.write('bundling every function and timing module init (20 processes each)…\n');
   const bundles = await measureBundles(20);
-  section('Bundles (minified, as deployed) and init: median of 20 fresh node processes loading each, spawn to exit (the import alone in brackets)');
+  section('Bundles (minified, as deployed) and init: median of 20 fresh node processes loading each, spawn to exit (the import alone in brackets), alternating with an empty handler’s processes');
   for (const b of bundles.rows) {
     const http = b.kind === 'route';
     const ratio = b.initMs / b.emptyInitMs;
