@@ -21,6 +21,13 @@ import type { FunctionHost } from './functions';
  * CORS preflight, the Lambda authorizer with its result cache, the 10 MB payload limit,
  * and the v2 event and response mapping. Everything else is the handlers' job, so it
  * behaves the same in AWS.
+ *
+ * It sits in front of every local request, so the hot path is kept lean: what can be
+ * worked out once per route is (route keys, which routes need the authorizer, route
+ * matches), no `URL` or `req.headers` objects are built when the raw request already
+ * says everything, a request without a body and with a cached verdict never waits on
+ * a promise of the gateway's own, and each response goes out as one flat header array
+ * and one `res.end`.
  */
 export interface GatewayOptions {
   declaration: Declaration;
@@ -42,151 +49,338 @@ const gatewayMaxBytes = 10 * 1024 * 1024;
 
 const textTypes = /^(text\/|application\/([\w.+-]+\+)?(json|xml|x-www-form-urlencoded|javascript))/i;
 
+/** What the gateway knows about a route before any request for it arrives. */
+interface RoutePlan {
+  name: string;
+  route: RouteDeclaration;
+  routeKey: string;
+  /** Whether the Lambda authorizer runs first (the route has a scope). */
+  authorized: boolean;
+}
+
+type Verdict = { status: 401 | 403 } | { context: Record<string, unknown> };
+const unauthorized: Verdict = { status: 401 };
+const forbidden: Verdict = { status: 403 };
+
+type HeaderList = Array<string | number | string[]>;
+
+const emptyBody = Buffer.alloc(0);
+
+/** The gateway's own answers (404, 413, …): the same bytes every time. */
+const gatewayAnswers = new Map<number, { text: string; length: number }>(
+  (
+    [
+      [401, 'Unauthorized'],
+      [403, 'Forbidden'],
+      [404, 'Not Found'],
+      [413, 'Request Entity Too Large'],
+      [500, 'Internal Server Error'],
+    ] as const
+  ).map(([status, message]) => {
+    const text = JSON.stringify({ message });
+    return [status, { text, length: Buffer.byteLength(text) }];
+  }),
+);
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { declaration, functions } = options;
   const now = options.now ?? Date.now;
   const [authorizerName, authorizer] = authorizerOf(declaration);
-  const fallback = routesOf(declaration).find(([, r]) => r.route === '$default');
-  const verdicts = new Map<string, { until: number; context: Record<string, unknown> | null }>();
   const cors = declaration.api.cors;
 
-  async function authorize(
-    event: APIGatewayProxyEventV2,
-    routeArn: string,
-  ): Promise<{ status: 401 | 403 } | { context: Record<string, unknown> }> {
-    const identity = authorizer.identitySource.map((source) => identityValue(source, event));
-    if (identity.some((value) => value === undefined)) return { status: 401 };
-    const cacheKey = identity.join('\u0000');
-    const cached = verdicts.get(cacheKey);
-    if (cached && cached.until > now()) {
-      return cached.context ? { context: cached.context } : { status: 403 };
+  const plans = new Map<string, RoutePlan>();
+  for (const [name, route] of routesOf(declaration)) {
+    const routeKey = route.route === '$default' ? '$default' : `${splitRoute(route.route).method} ${splitRoute(route.route).path}`;
+    plans.set(name, { name, route, routeKey, authorized: route.contract.scope !== null });
+  }
+  const fallbackEntry = routesOf(declaration).find(([, r]) => r.route === '$default');
+  const fallback = fallbackEntry ? plans.get(fallbackEntry[0]) : undefined;
+
+  /**
+   * Where a request goes, by method and the path as the client wrote it: the path as
+   * API Gateway reads it and the `matchRoute` answer for it, remembered, since the same
+   * few paths come again and again. (Path parameters are copied for each event.)
+   */
+  const routing = new Map<string, Map<string, Target>>();
+  let remembered = 0;
+  const maxRemembered = 1024;
+  function targetOf(method: string, rawPath: string, raw: string): Target {
+    let byPath = routing.get(method);
+    let target = byPath?.get(rawPath);
+    if (target) return target;
+    // Anything else is parsed whole, as the parser's reading of a path can depend on what follows it.
+    if (!plainPath.test(rawPath) || rawPath.includes('/.')) return routeOf(method, new URL(raw, 'http://gateway').pathname);
+    target = routeOf(method, rawPath);
+    if (remembered >= maxRemembered) {
+      routing.clear();
+      remembered = 0;
+      byPath = undefined;
     }
+    if (!byPath) routing.set(method, (byPath = new Map()));
+    byPath.set(rawPath, target);
+    remembered++;
+    return target;
+  }
+  function routeOf(method: string, path: string): Target {
+    const { match } = matchRoute(declaration, method, path);
+    return match
+      ? { path, plan: plans.get(match.name), pathParameters: hasKeys(match.pathParameters) ? match.pathParameters : undefined }
+      : { path, plan: fallback, pathParameters: undefined };
+  }
+
+  const identitySources = authorizer.identitySource.map(compileIdentitySource);
+  const verdicts = new Map<string, { until: number; verdict: Verdict }>();
+
+  /** The authorizer's verdict: at once from the cache, else after the authorizer ran. */
+  function authorize(event: APIGatewayProxyEventV2, method: string, path: string): Verdict | Promise<Verdict> {
+    let cacheKey = '';
+    const identity: string[] = [];
+    for (let i = 0; i < identitySources.length; i++) {
+      const value = identitySources[i]!(event);
+      if (value === undefined) return unauthorized;
+      identity.push(value);
+      cacheKey = i === 0 ? value : `${cacheKey}\u0000${value}`;
+    }
+    const cached = verdicts.get(cacheKey);
+    if (cached && cached.until > now()) return cached.verdict;
     const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
       version: '2.0',
       type: 'REQUEST',
-      routeArn,
-      identitySource: identity as string[],
+      routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${path}`,
+      identitySource: identity,
       routeKey: event.routeKey,
       rawPath: event.rawPath,
       rawQueryString: event.rawQueryString,
       cookies: event.cookies ?? [],
       headers: event.headers,
       queryStringParameters: event.queryStringParameters ?? {},
-      requestContext: event.requestContext as APIGatewayRequestAuthorizerEventV2['requestContext'],
+      // Its own copy: the route's event gets the verdict added to its request context.
+      requestContext: { ...event.requestContext } as APIGatewayRequestAuthorizerEventV2['requestContext'],
       pathParameters: event.pathParameters ?? {},
       stageVariables: {},
     };
-    const result = (await functions.invoke(authorizerName, authorizerEvent)) as {
-      isAuthorized?: boolean;
-      context?: Record<string, unknown>;
-    };
-    const context = result?.isAuthorized === true ? (result.context ?? {}) : null;
-    if (authorizer.resultsCacheTtlSeconds > 0) {
-      verdicts.set(cacheKey, { until: now() + authorizer.resultsCacheTtlSeconds * 1000, context });
-    }
-    return context ? { context } : { status: 403 };
-  }
-
-  async function serve(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    const method = req.method ?? 'GET';
-    const origin = header(req, 'origin');
-    const requestId = gatewayRequestId();
-    res.setHeader('apigw-requestid', requestId);
-
-    if (method === 'OPTIONS' && origin && header(req, 'access-control-request-method')) {
-      return preflight(res, origin);
-    }
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, { message: 'Request Entity Too Large' }, origin);
-
-    const { match } = matchRoute(declaration, method, url.pathname);
-    const [name, route, pathParameters] = match
-      ? [match.name, match.route, match.pathParameters]
-      : fallback
-        ? [fallback[0], fallback[1], {}]
-        : [undefined, undefined, {}];
-    if (!name || !route) return send(res, 404, { message: 'Not Found' }, origin);
-
-    const event = toEvent(req, url, body, route, pathParameters, requestId);
-    if (route.contract.scope !== null) {
-      const verdict = await authorize(event, `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`);
-      if ('status' in verdict) {
-        return send(res, verdict.status, { message: verdict.status === 401 ? 'Unauthorized' : 'Forbidden' }, origin);
+    return functions.invoke(authorizerName, authorizerEvent).then((answer) => {
+      const result = answer as { isAuthorized?: boolean; context?: Record<string, unknown> } | undefined;
+      const verdict: Verdict = result?.isAuthorized === true ? { context: result.context ?? {} } : forbidden;
+      if (authorizer.resultsCacheTtlSeconds > 0) {
+        verdicts.set(cacheKey, { until: now() + authorizer.resultsCacheTtlSeconds * 1000, verdict });
       }
-      event.requestContext = { ...event.requestContext, authorizer: { lambda: verdict.context } } as never;
-    }
-    let result: unknown;
-    try {
-      result = await functions.invoke(name, event);
-    } catch {
-      // API Gateway's answer when the integration fails; the function host logged the error.
-      return send(res, 500, { message: 'Internal Server Error' }, origin);
-    }
-    writeResult(res, result, origin);
+      return verdict;
+    });
   }
 
-  function preflight(res: ServerResponse, origin: string) {
-    if (!originAllowed(origin)) {
-      res.writeHead(204);
-      return res.end();
+  /** One request; answers a promise only when something had to be waited for. */
+  function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> | void {
+    const method = req.method ?? 'GET';
+    const { headers, cookies } = headersOf(req.rawHeaders);
+    const origin = headers.origin;
+
+    if (method === 'OPTIONS' && origin && headers['access-control-request-method']) {
+      return preflight(res, origin, requestId);
     }
-    res.writeHead(204, {
-      'access-control-allow-origin': cors.allowOrigins.includes('*') ? '*' : origin,
-      'access-control-allow-methods': cors.allowMethods.join(','),
-      'access-control-allow-headers': cors.allowHeaders.join(','),
-      'access-control-max-age': String(cors.maxAgeSeconds),
-      vary: 'origin',
-    });
+    // Path and query string as `new URL(req.url, 'http://gateway')` reads them.
+    const raw = req.url ?? '/';
+    let target: Target;
+    let query: string;
+    if (raw.includes('#')) {
+      const url = new URL(raw, 'http://gateway');
+      target = routeOf(method, url.pathname);
+      query = url.search.slice(1);
+    } else {
+      const mark = raw.indexOf('?');
+      target = targetOf(method, mark < 0 ? raw : raw.slice(0, mark), raw);
+      query = mark < 0 ? '' : raw.slice(mark + 1);
+      if (query !== '' && !plainQuery.test(query)) query = new URL(raw, 'http://gateway').search.slice(1);
+    }
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+      // No body announced (most GETs): nothing to wait for.
+      req.resume();
+      return dispatch(req, res, requestId, method, target, query, headers, cookies, origin, emptyBody);
+    }
+    return readBody(req).then((body) => dispatch(req, res, requestId, method, target, query, headers, cookies, origin, body));
+  }
+
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    method: string,
+    target: Target,
+    query: string,
+    headers: Record<string, string>,
+    cookies: string[] | undefined,
+    origin: string | undefined,
+    body: Buffer | null,
+  ): Promise<void> | void {
+    if (body === null) return send(res, 413, origin, requestId);
+    const plan = target.plan;
+    if (!plan) return send(res, 404, origin, requestId);
+
+    const event = toEvent(req, method, target, query, headers, cookies, body, plan.routeKey, requestId);
+    if (!plan.authorized) return run(res, plan.name, event, origin, requestId);
+    const verdict = authorize(event, method, target.path);
+    if (verdict instanceof Promise) {
+      return verdict.then((settled) => admit(res, plan.name, event, settled, origin, requestId));
+    }
+    return admit(res, plan.name, event, verdict, origin, requestId);
+  }
+
+  function admit(
+    res: ServerResponse,
+    name: string,
+    event: APIGatewayProxyEventV2,
+    verdict: Verdict,
+    origin: string | undefined,
+    requestId: string,
+  ): Promise<void> | void {
+    if ('status' in verdict) return send(res, verdict.status, origin, requestId);
+    (event.requestContext as unknown as Record<string, unknown>).authorizer = { lambda: verdict.context };
+    return run(res, name, event, origin, requestId);
+  }
+
+  function run(res: ServerResponse, name: string, event: APIGatewayProxyEventV2, origin: string | undefined, requestId: string) {
+    let invocation: Promise<unknown>;
+    try {
+      invocation = functions.invoke(name, event);
+    } catch {
+      return send(res, 500, origin, requestId);
+    }
+    return invocation.then(
+      (result) => writeResult(res, result, origin, requestId),
+      // API Gateway's answer when the integration fails; the function host logged the error.
+      () => send(res, 500, origin, requestId),
+    );
+  }
+
+  const allowAnyOrigin = cors.allowOrigins.includes('*');
+  const allowedOrigins = new Set(cors.allowOrigins);
+  const originAllowed = (origin: string) => allowAnyOrigin || allowedOrigins.has(origin);
+  const exposeHeaders = cors.exposeHeaders.join(',');
+  const preflightHeaders: HeaderList = [
+    'access-control-allow-methods',
+    cors.allowMethods.join(','),
+    'access-control-allow-headers',
+    cors.allowHeaders.join(','),
+    'access-control-max-age',
+    String(cors.maxAgeSeconds),
+    'vary',
+    'origin',
+  ];
+
+  function preflight(res: ServerResponse, origin: string, requestId: string) {
+    if (!originAllowed(origin)) {
+      res.writeHead(204, ['apigw-requestid', requestId]);
+      return void res.end();
+    }
+    res.writeHead(204, ['apigw-requestid', requestId, 'access-control-allow-origin', allowAnyOrigin ? '*' : origin, ...preflightHeaders]);
     res.end();
   }
 
-  function corsHeaders(origin: string | undefined): Record<string, string> {
-    if (!origin || !originAllowed(origin)) return {};
-    return {
-      'access-control-allow-origin': cors.allowOrigins.includes('*') ? '*' : origin,
-      'access-control-expose-headers': cors.exposeHeaders.join(','),
-      vary: 'origin',
-    };
+  /** Appends the CORS response headers an allowed origin gets. */
+  function pushCors(headers: HeaderList, origin: string | undefined) {
+    if (!origin || !originAllowed(origin)) return;
+    headers.push('access-control-allow-origin', allowAnyOrigin ? '*' : origin, 'access-control-expose-headers', exposeHeaders, 'vary', 'origin');
   }
 
-  const originAllowed = (origin: string) => cors.allowOrigins.includes('*') || cors.allowOrigins.includes(origin);
-
-  function send(res: ServerResponse, status: number, body: unknown, origin: string | undefined) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      ...corsHeaders(origin),
-    });
-    res.end(text);
+  function send(res: ServerResponse, status: number, origin: string | undefined, requestId: string) {
+    const answer = gatewayAnswers.get(status)!;
+    const headers: HeaderList = ['apigw-requestid', requestId, 'content-type', 'application/json', 'content-length', answer.length];
+    pushCors(headers, origin);
+    res.writeHead(status, headers);
+    res.end(answer.text);
   }
 
   /** Payload 2.0 response mapping, including the shorthand of a plain returned object. */
-  function writeResult(res: ServerResponse, result: unknown, origin: string | undefined) {
+  function writeResult(res: ServerResponse, result: unknown, origin: string | undefined, requestId: string) {
     const structured =
       result !== null && typeof result === 'object' && 'statusCode' in result
         ? (result as APIGatewayProxyStructuredResultV2)
         : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? null) };
-    const payload = structured.body
-      ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
-      : Buffer.alloc(0);
-    const headers: Record<string, string | number | string[]> = {
-      ...corsHeaders(origin),
-      ...(structured.headers as Record<string, string>),
-      'content-length': payload.length,
-    };
+    // A text body is written as the string it is (one write with the headers); only a
+    // base64 one is turned into bytes.
+    let payload: string | Buffer;
+    let length: number;
+    if (!structured.body) {
+      payload = '';
+      length = 0;
+    } else if (structured.isBase64Encoded) {
+      payload = Buffer.from(structured.body, 'base64');
+      length = payload.length;
+    } else {
+      payload = structured.body;
+      length = Buffer.byteLength(payload);
+    }
+    const headers: HeaderList = ['apigw-requestid', requestId];
+    pushCors(headers, origin);
+    let lengthAt = -1;
+    let cookiesAt = -1;
+    const given = structured.headers as Record<string, string | number | boolean> | undefined;
+    for (const name in given) {
+      const value = given[name]!;
+      if (!reserved.has(name)) {
+        if (name.toLowerCase() === name) {
+          headers.push(name, value as string);
+          continue;
+        }
+        // A name in capitals can repeat one given in lower case: node's header rules then apply.
+        return writeResultSlowly(res, structured, payload, length, origin, requestId);
+      }
+      // Later values for a header already in the list replace it in place, as setHeader would.
+      if (name === 'content-length') {
+        lengthAt = headers.length + 1;
+        headers.push(name, length);
+      } else if (name === 'set-cookie') {
+        cookiesAt = headers.length + 1;
+        headers.push(name, value as string);
+      } else {
+        replaceOrPush(headers, name, value as string);
+      }
+    }
+    if (lengthAt < 0) headers.push('content-length', length);
+    if (structured.cookies?.length) {
+      if (cookiesAt < 0) headers.push('set-cookie', structured.cookies);
+      else headers[cookiesAt] = structured.cookies;
+    }
+    res.writeHead(structured.statusCode ?? 200, headers);
+    res.end(payload);
+  }
+
+  /** The general mapping, for handler headers whose names are not all lower case. */
+  function writeResultSlowly(
+    res: ServerResponse,
+    structured: APIGatewayProxyStructuredResultV2,
+    payload: string | Buffer,
+    length: number,
+    origin: string | undefined,
+    requestId: string,
+  ) {
+    res.setHeader('apigw-requestid', requestId);
+    const cors: HeaderList = [];
+    pushCors(cors, origin);
+    const headers: Record<string, string | number | string[]> = {};
+    for (let i = 0; i < cors.length; i += 2) headers[cors[i] as string] = cors[i + 1] as string;
+    Object.assign(headers, structured.headers as Record<string, string>);
+    headers['content-length'] = length;
     if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
     res.writeHead(structured.statusCode ?? 200, headers);
     res.end(payload);
   }
 
+  function fail(res: ServerResponse, requestId: string, error: unknown) {
+    process.stderr.write(`gateway: ${(error as Error).stack ?? String(error)}\n`);
+    if (!res.headersSent) send(res, 500, undefined, requestId);
+    else res.destroy();
+  }
+
+  // No named closures per request: the local runtime loads through tsx, whose
+  // keep-names transform would rename each one as it is made.
   const server = createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      process.stderr.write(`gateway: ${(error as Error).stack ?? String(error)}\n`);
-      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' }, undefined);
-      else res.destroy();
-    });
+    const requestId = gatewayRequestId();
+    try {
+      serve(req, res, requestId)?.catch((error: unknown) => fail(res, requestId, error));
+    } catch (error) {
+      fail(res, requestId, error);
+    }
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -206,87 +400,150 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 }
 
+/** Response headers the gateway itself sets or may already have in its list. */
+const reserved = new Set([
+  'apigw-requestid',
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'vary',
+  'content-length',
+  'set-cookie',
+]);
+
+function replaceOrPush(headers: HeaderList, name: string, value: string) {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+/** The request's headers, lower-cased and joined as API Gateway does; cookies apart. */
+function headersOf(raw: string[]): { headers: Record<string, string>; cookies: string[] | undefined } {
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (name === 'cookie') (cookies ??= []).push(...value.split(/;\s*/));
+    else {
+      const before = headers[name];
+      headers[name] = before === undefined ? value : `${before},${value}`;
+    }
+  }
+  return { headers, cookies };
+}
+
+/** A path and the route it leads to (shared by every request for it: read only). */
+interface Target {
+  /** The path as API Gateway reads it. */
+  path: string;
+  plan: RoutePlan | undefined;
+  pathParameters: Record<string, string> | undefined;
+}
+
+/**
+ * Paths and query strings made only of characters the URL parser leaves as they are
+ * (no escapes, dot segments, backslashes or a leading `//`) are taken as they stand;
+ * anything else goes through the parser.
+ */
+const plainPath = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@/.]*$/;
+const plainQuery = /^[A-Za-z0-9\-_~!$&()*+,;=:@/.?%[\]^`{|}\\]*$/;
+
+/** `Date#toUTCString` has whole seconds: one string a second does for every request in it. */
+let clockSecond = -1;
+let clockText = '';
+function utcString(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = new Date(epochMs).toUTCString();
+  }
+  return clockText;
+}
+
 function toEvent(
   req: IncomingMessage,
-  url: URL,
+  method: string,
+  target: Target,
+  rawQuery: string,
+  headers: Record<string, string>,
+  cookies: string[] | undefined,
   body: Buffer,
-  route: RouteDeclaration,
-  pathParameters: Record<string, string>,
+  routeKey: string,
   requestId: string,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    const value = req.rawHeaders[i + 1]!;
-    if (name === 'cookie') cookies.push(...value.split(/;\s*/));
-    else headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-  }
+  const socket = req.socket;
   // API Gateway tells functions how the client reached it; the local gateway speaks plain HTTP.
   headers['x-forwarded-proto'] = 'http';
-  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
-  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) {
-    query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+  headers['x-forwarded-port'] = String(socket.localPort ?? '');
+  headers['x-forwarded-for'] = socket.remoteAddress ?? '';
+  let query: Record<string, string> | undefined;
+  if (rawQuery !== '') {
+    for (const [key, value] of new URLSearchParams(rawQuery)) {
+      query ??= {};
+      query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+    }
   }
-  const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || textTypes.test(contentType);
-  const time = new Date();
-  const routeKey = route.route === '$default' ? '$default' : `${splitRoute(route.route).method} ${splitRoute(route.route).path}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    ...(cookies.length ? { cookies } : {}),
-    headers,
-    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId,
-      routeKey,
-      stage: '$default',
-      time: time.toUTCString(),
-      timeEpoch: time.getTime(),
+  const isText = body.length === 0 || textTypes.test(headers['content-type'] ?? '');
+  const timeEpoch = Date.now();
+  const host = headers.host ?? 'localhost';
+  const dot = host.indexOf('.');
+  // Keys in the order API Gateway sends them; the optional ones only when there is something.
+  const event = { version: '2.0', routeKey, rawPath: target.path, rawQueryString: rawQuery } as APIGatewayProxyEventV2;
+  if (cookies) event.cookies = cookies;
+  event.headers = headers;
+  if (query) event.queryStringParameters = query;
+  if (target.pathParameters) event.pathParameters = { ...target.pathParameters };
+  event.requestContext = {
+    accountId: '000000000000',
+    apiId: 'local',
+    domainName: host,
+    domainPrefix: dot < 0 ? host : host.slice(0, dot),
+    http: {
+      method,
+      path: target.path,
+      protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+      sourceIp: socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headers['user-agent'] ?? '',
     },
-    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-    isBase64Encoded: !isText,
+    requestId,
+    routeKey,
+    stage: '$default',
+    time: utcString(timeEpoch),
+    timeEpoch,
   };
+  if (body.length) event.body = isText ? body.toString('utf8') : body.toString('base64');
+  event.isBase64Encoded = !isText;
+  return event;
 }
 
-/** Values of `$request.header.X` / `$request.querystring.x` identity sources. */
-function identityValue(source: string, event: APIGatewayProxyEventV2): string | undefined {
+/** Reads `$request.header.X` / `$request.querystring.x` identity sources, parsed once. */
+function compileIdentitySource(source: string): (event: APIGatewayProxyEventV2) => string | undefined {
   const [, kind, name] = /^\$request\.(header|querystring)\.(.+)$/.exec(source) ?? [];
-  if (!kind || !name) throw new Error(`unsupported identity source ${source}`);
-  const value =
-    kind === 'header' ? event.headers[name.toLowerCase()] : event.queryStringParameters?.[name];
-  return value === undefined || value === '' ? undefined : value;
+  if (!kind || !name) {
+    // As API Gateway would refuse it, every request that needs it fails.
+    return () => {
+      throw new Error(`unsupported identity source ${source}`);
+    };
+  }
+  const lower = name.toLowerCase();
+  return kind === 'header'
+    ? (event) => nonEmpty(event.headers[lower])
+    : (event) => nonEmpty(event.queryStringParameters?.[name]);
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
+const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
 /** The body, or null past API Gateway's limit (the rest is drained, not buffered). */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-    // No body announced (most GETs): nothing to wait for.
-    req.resume();
-    return Promise.resolve(Buffer.alloc(0));
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -299,14 +556,24 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
-/** The shape of API Gateway's request ids (`Yx8Wqj3PIAMEb7w=`), cut from a pool of random bytes. */
-let entropy = Buffer.alloc(0);
-let used = 0;
+/**
+ * The shape of API Gateway's request ids (`Yx8Wqj3PIAMEb7w=`): 10 random bytes in base64,
+ * cut from a pool. The first 9 bytes of each id are encoded with the whole pool at once
+ * (9 bytes are whole base64 groups); the tenth, with its padding, from a table.
+ */
+const idsPerPool = 512;
+const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const lastGroup = Array.from({ length: 256 }, (_, byte) => `${base64Alphabet[byte >> 2]}${base64Alphabet[(byte & 3) << 4]}==`);
+let heads = '';
+let tails = Buffer.alloc(0);
+let issued = idsPerPool;
 function gatewayRequestId(): string {
-  if (used + 10 > entropy.length) {
-    entropy = randomBytes(4096);
-    used = 0;
+  if (issued === idsPerPool) {
+    const bytes = randomBytes(idsPerPool * 10);
+    heads = bytes.toString('base64', 0, idsPerPool * 9);
+    tails = bytes.subarray(idsPerPool * 9);
+    issued = 0;
   }
-  used += 10;
-  return entropy.toString('base64', used - 10, used);
+  const at = issued++;
+  return heads.slice(at * 12, at * 12 + 12) + lastGroup[tails[at]!]!;
 }

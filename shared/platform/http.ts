@@ -226,7 +226,10 @@ function rateLimit(dependencies: HttpDependencies): Middleware {
 
 /** The plumbing without parsing, for a route that reads the raw event (`$default`). */
 export function wrap(handle: (event: HttpEvent, context: Context) => Promise<HttpOutput>, layers: Middleware[] = []) {
-  const handler = middy<HttpEvent, HttpResult, Error, Context, Internal>().use(correlate());
+  // No early timeout: middy would arm a timer and an AbortController on every request to
+  // answer just before Lambda's timeout, and nothing here listens for the abort; a function
+  // that runs out of time ends as Lambda ends it.
+  const handler = middy<HttpEvent, HttpResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 }).use(correlate());
   for (const layer of layers) handler.use(layer);
   return handler.handler(async (event, context) => toResult(await handle(event, context)));
 }

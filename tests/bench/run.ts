@@ -83,8 +83,9 @@ const call = async (path: string, init: RequestInit & { json?: unknown } = {}) =
 
 // Handler-only durations, for the cost estimate: time every invocation the gateway makes.
 const durations = new Map<string, number[]>();
-const invoke = runtime.functions.invoke.bind(runtime.functions);
-runtime.functions.invoke = async (name, event) => {
+const untimed = runtime.functions.invoke;
+const invoke = untimed.bind(runtime.functions);
+const timed: typeof untimed = async (name, event) => {
   const start = performance.now();
   try {
     return await invoke(name, event);
@@ -94,6 +95,7 @@ runtime.functions.invoke = async (name, event) => {
     durations.set(name, list);
   }
 };
+runtime.functions.invoke = timed;
 
 // ---- 2. Gateway overhead on the cheapest authenticated read ----
 async function gatewaySection() {
@@ -125,6 +127,9 @@ async function throughputSection() {
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   const bareOrigin = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
   const load = (target: string) => driver.run<{ requests: number; seconds: number }>({ kind: 'load', origin: target, path: '/v1/health', headers: {}, concurrency: 32, durationMs: 3000 });
+  // The cost section's timing wrapper is the benchmark's, not the gateway's, and the bare
+  // server has nothing like it: the gateway is measured as it ships, as the bare server is.
+  runtime.functions.invoke = untimed;
   await load(origin);
   await load(bareOrigin);
   const gatewayRps: number[] = [];
@@ -136,6 +141,7 @@ async function throughputSection() {
     bareRps.push(b.requests / b.seconds);
   }
   bare.close();
+  runtime.functions.invoke = timed;
   section('Throughput, no I/O: GET /v1/health (dependency checks cached) through the gateway vs bare node:http answering the same bytes (32 in flight, 3 s × 3 rounds)');
   const throughput = median(gatewayRps) / median(bareRps);
   rows.push(['requests/s', `${fmt(median(gatewayRps), 0)}`, `${fmt(median(bareRps), 0)}`, `${fmt(throughput)}×`, '≥ 0.6×', check(throughput >= 0.6)]);
