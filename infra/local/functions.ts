@@ -22,19 +22,6 @@ interface Loaded {
   timeoutMs: number;
   invokedFunctionArn: string;
   logGroupName: string;
-  /** Its invocations in the order they started, which is also the order of their deadlines. */
-  running: Invocation[];
-  /** Where the unsettled ones begin in `running`. */
-  first: number;
-  /** Armed, whenever an invocation runs, no later than the first deadline; unref'd when idle. */
-  watchdog: NodeJS.Timeout | undefined;
-}
-
-interface Invocation {
-  deadline: number;
-  settled: boolean;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
 
 export function createFunctionHost(declaration: Declaration, root: string): FunctionHost {
@@ -55,9 +42,6 @@ export function createFunctionHost(declaration: Declaration, root: string): Func
           timeoutMs: (declared.timeoutSeconds ?? defaultTimeoutSeconds) * 1000,
           invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
           logGroupName: `/aws/lambda/${name}`,
-          running: [],
-          first: 0,
-          watchdog: undefined,
         };
         ready.set(name, loaded);
         return loaded;
@@ -76,80 +60,22 @@ export function createFunctionHost(declaration: Declaration, root: string): Func
 }
 
 /**
- * One invocation: the handler's answer, or the timeout's failure if that comes first.
- * Every invocation of a function has the same timeout, so deadlines come in the order
- * invocations start: one watchdog timer per function, set for the earliest deadline,
- * does for all of them what a timer each would (no timer made and cleared per call).
+ * One invocation: the handler's answer, or the timeout's failure if that comes first (a
+ * handler that answers after its timeout is not heard: the promise has settled).
  */
 function call(fn: Loaded, event: unknown): Promise<unknown> {
-  const deadline = Date.now() + fn.timeoutMs;
-  const context = lambdaContext(fn, deadline);
+  const context = lambdaContext(fn, Date.now() + fn.timeoutMs);
   return new Promise((resolve, reject) => {
-    const invocation: Invocation = { deadline, settled: false, resolve, reject };
-    if (fn.first === fn.running.length) {
-      // The first one in flight: the watchdog wakes up (or is made) for it.
-      if (fn.watchdog) fn.watchdog.ref();
-      else fn.watchdog = setTimeout(watch, fn.timeoutMs, fn);
-    }
-    fn.running.push(invocation);
-    let answer: unknown;
-    try {
-      answer = fn.handler(event, context);
-    } catch (error) {
-      return failed(fn, invocation, error);
-    }
-    Promise.resolve(answer).then(
-      (value) => succeeded(fn, invocation, value),
-      (error: unknown) => failed(fn, invocation, error),
+    const timer = setTimeout(() => reject(new Error(`${fn.name}: Task timed out after ${fn.timeoutMs / 1000} seconds`)), fn.timeoutMs);
+    const settle = () => clearTimeout(timer);
+    new Promise((run) => run(fn.handler(event, context))).then(
+      (value) => (settle(), resolve(value)),
+      (error: unknown) => (settle(), reject(error)),
     );
+  }).catch((error: unknown) => {
+    process.stderr.write(`${fn.name} failed: ${(error as Error).message}\n`);
+    throw error;
   });
-}
-
-function succeeded(fn: Loaded, invocation: Invocation, value: unknown) {
-  // A handler that answers after its timeout failed the invocation is not heard.
-  if (invocation.settled) return;
-  settle(fn, invocation);
-  invocation.resolve(value);
-}
-
-function failed(fn: Loaded, invocation: Invocation, error: unknown) {
-  if (invocation.settled) return;
-  settle(fn, invocation);
-  process.stderr.write(`${fn.name} failed: ${(error as Error).message}\n`);
-  invocation.reject(error);
-}
-
-function settle(fn: Loaded, invocation: Invocation) {
-  invocation.settled = true;
-  const running = fn.running;
-  while (fn.first < running.length && running[fn.first]!.settled) fn.first++;
-  if (fn.first === running.length) {
-    running.length = 0;
-    fn.first = 0;
-    // Nothing left to watch: an idle function does not keep the process alive.
-    fn.watchdog?.unref();
-  } else if (fn.first >= 1024 && fn.first * 2 >= running.length) {
-    running.splice(0, fn.first);
-    fn.first = 0;
-  }
-}
-
-/** The watchdog: fails every invocation past its deadline, then waits for the next one. */
-function watch(fn: Loaded) {
-  fn.watchdog = undefined;
-  const now = Date.now();
-  while (fn.first < fn.running.length) {
-    const invocation = fn.running[fn.first]!;
-    if (!invocation.settled) {
-      if (invocation.deadline > now) break;
-      failed(fn, invocation, new Error(`${fn.name}: Task timed out after ${fn.timeoutMs / 1000} seconds`));
-    } else {
-      settle(fn, invocation);
-    }
-  }
-  if (fn.first < fn.running.length) {
-    fn.watchdog = setTimeout(watch, fn.running[fn.first]!.deadline - now, fn);
-  }
 }
 
 const noop = () => undefined;
@@ -164,14 +90,9 @@ function lambdaContext(fn: Loaded, deadline: number): Context {
     awsRequestId: randomUUID(),
     logGroupName: fn.logGroupName,
     logStreamName: 'local',
-    getRemainingTimeInMillis: remainingTime(deadline),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: noop,
     fail: noop,
     succeed: noop,
   };
-}
-
-/** Made by a factory rather than inline, so it costs one closure per invocation and nothing more. */
-function remainingTime(deadline: number): () => number {
-  return () => Math.max(0, deadline - Date.now());
 }

@@ -192,31 +192,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       query = mark < 0 ? '' : raw.slice(mark + 1);
       if (query !== '' && !plainQuery.test(query)) query = new URL(raw, 'http://gateway').search.slice(1);
     }
+    const request: Incoming = { req, requestId, method, target, query, headers, cookies };
     if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
       // No body announced (most GETs): nothing to wait for.
       req.resume();
-      return dispatch(req, res, requestId, method, target, query, headers, cookies, origin, emptyBody);
+      return dispatch(res, request, emptyBody);
     }
-    return readBody(req).then((body) => dispatch(req, res, requestId, method, target, query, headers, cookies, origin, body));
+    return readBody(req).then((body) => dispatch(res, request, body));
   }
 
-  function dispatch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-    method: string,
-    target: Target,
-    query: string,
-    headers: Record<string, string>,
-    cookies: string[] | undefined,
-    origin: string | undefined,
-    body: Buffer | null,
-  ): Promise<void> | void {
+  function dispatch(res: ServerResponse, request: Incoming, body: Buffer | null): Promise<void> | void {
+    const { requestId, method, target } = request;
+    const origin = request.headers.origin;
     if (body === null) return send(res, 413, origin, requestId);
     const plan = target.plan;
     if (!plan) return send(res, 404, origin, requestId);
 
-    const event = toEvent(req, method, target, query, headers, cookies, body, plan.routeKey, requestId);
+    const event = toEvent(request, body, plan.routeKey);
     if (!plan.authorized) return run(res, plan.name, event, origin, requestId);
     const verdict = authorize(event, method, target.path);
     if (verdict instanceof Promise) {
@@ -312,56 +304,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const headers: HeaderList = ['apigw-requestid', requestId];
     pushCors(headers, origin);
-    let lengthAt = -1;
-    let cookiesAt = -1;
     const given = structured.headers as Record<string, string | number | boolean> | undefined;
-    for (const name in given) {
-      const value = given[name]!;
-      if (!reserved.has(name)) {
-        if (name.toLowerCase() === name) {
-          headers.push(name, value as string);
-          continue;
-        }
-        // A name in capitals can repeat one given in lower case: node's header rules then apply.
-        return writeResultSlowly(res, structured, payload, length, origin, requestId);
-      }
-      // Later values for a header already in the list replace it in place, as setHeader would.
-      if (name === 'content-length') {
-        lengthAt = headers.length + 1;
-        headers.push(name, length);
-      } else if (name === 'set-cookie') {
-        cookiesAt = headers.length + 1;
-        headers.push(name, value as string);
-      } else {
-        replaceOrPush(headers, name, value as string);
-      }
+    for (const key in given) {
+      // Names are case-insensitive: a later spelling of one replaces the earlier value, and
+      // a handler's value replaces the gateway's own. The gateway sets the length itself.
+      const name = key.toLowerCase();
+      if (name !== 'content-length') replaceOrPush(headers, name, String(given[key]));
     }
-    if (lengthAt < 0) headers.push('content-length', length);
-    if (structured.cookies?.length) {
-      if (cookiesAt < 0) headers.push('set-cookie', structured.cookies);
-      else headers[cookiesAt] = structured.cookies;
-    }
-    res.writeHead(structured.statusCode ?? 200, headers);
-    res.end(payload);
-  }
-
-  /** The general mapping, for handler headers whose names are not all lower case. */
-  function writeResultSlowly(
-    res: ServerResponse,
-    structured: APIGatewayProxyStructuredResultV2,
-    payload: string | Buffer,
-    length: number,
-    origin: string | undefined,
-    requestId: string,
-  ) {
-    res.setHeader('apigw-requestid', requestId);
-    const cors: HeaderList = [];
-    pushCors(cors, origin);
-    const headers: Record<string, string | number | string[]> = {};
-    for (let i = 0; i < cors.length; i += 2) headers[cors[i] as string] = cors[i + 1] as string;
-    Object.assign(headers, structured.headers as Record<string, string>);
-    headers['content-length'] = length;
-    if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+    headers.push('content-length', length);
+    if (structured.cookies?.length) replaceOrPush(headers, 'set-cookie', structured.cookies);
     res.writeHead(structured.statusCode ?? 200, headers);
     res.end(payload);
   }
@@ -400,17 +351,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 }
 
-/** Response headers the gateway itself sets or may already have in its list. */
-const reserved = new Set([
-  'apigw-requestid',
-  'access-control-allow-origin',
-  'access-control-expose-headers',
-  'vary',
-  'content-length',
-  'set-cookie',
-]);
-
-function replaceOrPush(headers: HeaderList, name: string, value: string) {
+function replaceOrPush(headers: HeaderList, name: string, value: string | string[]) {
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i] === name) {
       headers[i + 1] = value;
@@ -469,17 +410,20 @@ function utcString(epochMs: number): string {
   return clockText;
 }
 
-function toEvent(
-  req: IncomingMessage,
-  method: string,
-  target: Target,
-  rawQuery: string,
-  headers: Record<string, string>,
-  cookies: string[] | undefined,
-  body: Buffer,
-  routeKey: string,
-  requestId: string,
-): APIGatewayProxyEventV2 {
+/** A request as the gateway has read it, before its body. */
+interface Incoming {
+  req: IncomingMessage;
+  requestId: string;
+  method: string;
+  target: Target;
+  /** The raw query string. */
+  query: string;
+  headers: Record<string, string>;
+  cookies: string[] | undefined;
+}
+
+function toEvent(request: Incoming, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const { req, requestId, method, target, query: rawQuery, headers, cookies } = request;
   const socket = req.socket;
   // API Gateway tells functions how the client reached it; the local gateway speaks plain HTTP.
   headers['x-forwarded-proto'] = 'http';

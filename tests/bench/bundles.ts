@@ -27,7 +27,7 @@ export async function measureBundles(processes = 20) {
     const [init, emptyInit] = initTimes([built.file, empty.file], processes);
     rows.push({ name, kind: fn.kind, bytes: built.bytes, initMs: init!.processMs, importMs: init!.importMs, emptyInitMs: emptyInit!.processMs });
   }
-  return { rows, emptyBytes: empty.bytes };
+  return { rows };
 }
 
 async function bundle(name: string, entry: string, dir: string) {
