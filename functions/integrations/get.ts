@@ -1,4 +1,4 @@
-import { getCustomIntegration } from '../../shared/integrations/custom';
+import { getCustomIntegration } from '../../shared/integrations/tenant-catalog';
 import { builtInIntegrations } from '../../shared/integrations/catalog';
 import { getIntegrationContract } from '../../shared/integrations/contracts';
 import { getIntegration } from '../../shared/integrations/service';

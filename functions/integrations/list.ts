@@ -1,4 +1,4 @@
-import { catalogFor } from '../../shared/integrations/custom';
+import { catalogFor } from '../../shared/integrations/tenant-catalog';
 import { listIntegrationsContract } from '../../shared/integrations/contracts';
 import { listIntegrations } from '../../shared/integrations/service';
 import { http } from '../../shared/platform/http';

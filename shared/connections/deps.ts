@@ -1,4 +1,4 @@
-import { catalogFor } from '../integrations/custom';
+import { catalogFor } from '../integrations/tenant-catalog';
 import { oauthDeps, tokenPort } from '../oauth/deps';
 import { once } from '../platform/config';
 import { send } from '../platform/outbound';

@@ -1,41 +1,15 @@
 import * as z from 'zod';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
-import { queryPage, strip, transact, type TableStore } from '../platform/items';
+import { queryPage, transact, type TableStore } from '../platform/items';
 import { builtInIntegrations } from './catalog/index';
 import { IntegrationDefinition, type Integration } from './schema';
-import type { Catalog } from './service';
+import { builtInKeys, catalogFor, customKey, getCustomIntegration, maxCustomIntegrations, tenantPk, type CustomItem } from './tenant-catalog';
 
 /**
- * Tenants' own integrations, checked by the same schema as the built-ins and visible only
- * to their tenant.
- *
- *   pk TENANT#<tenant>  sk INTEGRATION#<key>   { definition, version, createdAt, updatedAt }
+ * Writing tenants' own integrations: every definition is checked by the same schema as
+ * the built-ins before it is stored (reading them is `tenant-catalog.ts`).
  */
-export const maxCustomIntegrations = 100;
-
-interface CustomItem {
-  definition: Integration;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const pk = (tenantId: string) => `TENANT#${tenantId}`;
-const sk = (key: string) => `INTEGRATION#${key}`;
-const builtInKeys = new Set(builtInIntegrations.map((i) => i.key));
-
-/** What a tenant can connect to: the built-ins, then its own. */
-export async function catalogFor(store: TableStore, tenantId: string): Promise<Catalog> {
-  const { items } = await queryPage<CustomItem>(store, { pk: pk(tenantId), prefix: 'INTEGRATION#', limit: maxCustomIntegrations });
-  return [...builtInIntegrations, ...items.map((i) => i.definition)];
-}
-
-export async function getCustomIntegration(store: TableStore, tenantId: string, key: string) {
-  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: sk(key) }, ConsistentRead: true });
-  return Item ? strip<CustomItem>(Item) : undefined;
-}
-
 export async function createCustomIntegration(store: TableStore, audit: Audit, definition: Integration, now = new Date()) {
   if (builtInKeys.has(definition.key)) throw new Conflict(`"${definition.key}" is a built-in integration; choose another key`);
   const catalog = await catalogFor(store, audit.tenantId);
@@ -45,7 +19,7 @@ export async function createCustomIntegration(store: TableStore, audit: Audit, d
   const at = now.toISOString();
   const item: CustomItem = { definition, version: 1, createdAt: at, updatedAt: at };
   const created = await transact(store, [
-    { Put: { TableName: store.table, Item: { pk: pk(audit.tenantId), sk: sk(definition.key), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: store.table, Item: { ...customKey(audit.tenantId, definition.key), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
     ...changeRecords(store.table, audit, definition.key, at, 201),
   ]);
   if (!created) throw new Conflict(`the custom integration "${definition.key}" already exists`);
@@ -77,7 +51,7 @@ export async function updateCustomIntegration(
     {
       Update: {
         TableName: store.table,
-        Key: { pk: pk(audit.tenantId), sk: sk(key) },
+        Key: customKey(audit.tenantId, key),
         UpdateExpression: 'SET #definition = :definition, updatedAt = :at ADD #version :one',
         ConditionExpression: '#version = :expected',
         ExpressionAttributeNames: { '#definition': 'definition', '#version': 'version' },
@@ -94,7 +68,7 @@ export async function updateCustomIntegration(
 export async function deleteCustomIntegration(store: TableStore, audit: Audit, key: string, now = new Date()) {
   if (builtInKeys.has(key)) throw new NotFound(`"${key}" is built in and cannot be deleted`);
   const { items } = await queryPage<{ id: string }>(store, {
-    pk: pk(audit.tenantId),
+    pk: tenantPk(audit.tenantId),
     prefix: 'CONN#',
     limit: 1,
     equals: { integration: key },
@@ -102,7 +76,7 @@ export async function deleteCustomIntegration(store: TableStore, audit: Audit, k
   if (items.length > 0) throw new Conflict(`connections still use "${key}" (for example ${items[0]!.id}); delete them first`);
   const at = now.toISOString();
   const deleted = await transact(store, [
-    { Delete: { TableName: store.table, Key: { pk: pk(audit.tenantId), sk: sk(key) }, ConditionExpression: 'attribute_exists(pk)' } },
+    { Delete: { TableName: store.table, Key: customKey(audit.tenantId, key), ConditionExpression: 'attribute_exists(pk)' } },
     ...changeRecords(store.table, audit, key, at, 204),
   ]);
   if (!deleted) throw new NotFound(`there is no custom integration "${key}"`);

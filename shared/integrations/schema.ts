@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { PageQuery } from '../platform/pagination';
 import { pathTemplateProblem, placeholdersOf, urlTemplateProblem } from './templates';
+import { authTypes, compilePattern, credentialFieldNames, IntegrationKey } from './vocabulary';
 
 /**
  * An integration definition: everything Junction needs to know to connect to a provider,
@@ -12,7 +13,6 @@ import { pathTemplateProblem, placeholdersOf, urlTemplateProblem } from './templ
  * (HubSpot: OAuth apps and private-app tokens). A connection picks one; when more than
  * one non-OAuth type is offered it must say which (`authType`).
  */
-export const authTypes = ['api_key', 'basic', 'bearer', 'oauth2', 'none'] as const;
 export const AuthType = z.enum(authTypes);
 export type AuthType = z.infer<typeof AuthType>;
 
@@ -35,22 +35,7 @@ export const categories = [
 export const Category = z.enum(categories);
 export type Category = z.infer<typeof Category>;
 
-export const integrationKeyPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-export const IntegrationKey = z.string().max(64).regex(integrationKeyPattern, 'must be a kebab-case integration key');
-
-/** The credential fields each auth type takes, fixed by the API (`api_key` → `{ apiKey }`…). */
-export const credentialFieldNames: Record<AuthType, readonly string[]> = {
-  api_key: ['apiKey'],
-  basic: ['username', 'password'],
-  bearer: ['token'],
-  oauth2: [],
-  none: [],
-};
-
-/**
- * A regular expression, written without anchors: it always has to match the whole value
- * (see `compilePattern`), so `a|b` cannot be read as "contains a, or ends in b".
- */
+/** A regular expression, written without anchors: it always has to match the whole value (see `compilePattern`). */
 const Pattern = z
   .string()
   .min(1)
@@ -351,11 +336,6 @@ export type IntegrationInput = z.input<typeof IntegrationDefinition>;
 /** A validated definition. */
 export type Integration = z.output<typeof IntegrationDefinition>;
 
-/** Compiles a definition's pattern so that it must match the whole value. */
-export function compilePattern(source: string): RegExp {
-  return new RegExp(`^(?:${source})$`, 'u');
-}
-
 function compiles(source: string): boolean {
   try {
     compilePattern(source);
@@ -378,8 +358,6 @@ export const IntegrationListQuery = PageQuery.extend({
   q: z.string().trim().min(1).max(100).optional(),
 });
 export type IntegrationListQuery = z.infer<typeof IntegrationListQuery>;
-
-export const IntegrationPath = z.strictObject({ key: IntegrationKey });
 
 export const IntegrationSummary = z
   .object({

@@ -1,8 +1,5 @@
 import { Invalid, NotFound, type FieldError } from '../platform/errors';
 import {
-  compilePattern,
-  credentialFieldNames,
-  integrationKeyPattern,
   type AuthType,
   type CredentialField,
   type Integration,
@@ -10,6 +7,7 @@ import {
   type IntegrationSummary,
   type IntegrationView,
 } from './schema';
+import { compilePattern, credentialFieldNames, integrationKeyPattern } from './vocabulary';
 import { builtInIntegrations } from './catalog/index';
 import { appendPath, fillUrlTemplate, TemplateValueError } from './templates';
 

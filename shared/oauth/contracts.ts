@@ -1,5 +1,5 @@
 import { defineContract } from '../platform/contract';
-import { IntegrationPath } from '../integrations/schema';
+import { IntegrationPath } from '../integrations/vocabulary';
 import { CallbackQuery, ConnectSessionInput, ConnectSessionPath, ConnectSessionView, OAuthClientInput, OAuthClientView } from './schema';
 
 const tag = 'OAuth';

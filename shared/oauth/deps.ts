@@ -1,5 +1,5 @@
 import type { TokenPort } from '../connections/service';
-import { catalogFor } from '../integrations/custom';
+import { catalogFor } from '../integrations/tenant-catalog';
 import { once } from '../platform/config';
 import { send } from '../platform/outbound';
 import { mainTable } from '../platform/tables';

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
-import { IntegrationKey } from '../integrations/schema';
+import { IntegrationKey } from '../integrations/vocabulary';
 
 const printable = (max: number) => z.string().min(1).max(max).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 const Scope = printable(200);

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import * as connections from '../connections/store';
 import { buildOAuthUrl, findIntegration, validateParams } from '../integrations/service';
 import type { Integration } from '../integrations/schema';
-import { compilePattern } from '../integrations/schema';
+import { compilePattern } from '../integrations/vocabulary';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound } from '../platform/errors';
 import { eventPut } from '../platform/events';

@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { defaultMemoryMb } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
 import { startLocal } from '../../infra/local/runtime';
-import { catalogFor } from '../../shared/integrations/custom';
+import { catalogFor } from '../../shared/integrations/tenant-catalog';
 import { challengeOf, newVerifier } from '../../shared/oauth/pkce';
 import { freshTokens, type TokenDeps } from '../../shared/oauth/tokens';
 import { send } from '../../shared/platform/outbound';

@@ -1,6 +1,6 @@
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
-import { catalogFor } from '../../shared/integrations/custom';
+import { catalogFor } from '../../shared/integrations/tenant-catalog';
 import { freshTokens, type TokenDeps } from '../../shared/oauth/tokens';
 import { operatorAudit } from '../../shared/platform/audit';
 import { send } from '../../shared/platform/outbound';

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { builtInDefinitions, builtInIntegrations, withDefaults } from '../../../shared/integrations/catalog';
-import { IntegrationDefinition, integrationKeyPattern, type Integration } from '../../../shared/integrations/schema';
+import { IntegrationDefinition, type Integration } from '../../../shared/integrations/schema';
+import { integrationKeyPattern } from '../../../shared/integrations/vocabulary';
 import { appendPath, fillUrlTemplate } from '../../../shared/integrations/templates';
 import { root } from '../../support/runtime';
 

@@ -1,4 +1,5 @@
-import { compilePattern, IntegrationDefinition, type IntegrationInput } from '../../../shared/integrations/schema';
+import { IntegrationDefinition, type IntegrationInput } from '../../../shared/integrations/schema';
+import { compilePattern } from '../../../shared/integrations/vocabulary';
 
 /** A small valid definition that each test bends one way. */
 const base = (): IntegrationInput => ({
