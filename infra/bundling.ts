@@ -34,6 +34,10 @@ const choices = {
     '@aws-sdk/client-kms': join(here, 'lambda-kms.ts'),
     // Its package index also brings in the hierarchical keyring (see lambda-kms-keyring.ts).
     '@aws-crypto/kms-keyring-node': join(here, 'lambda-kms-keyring.ts'),
+    // The SDK's ECDSA helpers, for signing suites the vault does not use (see lambda-asn1.ts).
+    'asn1.js': join(here, 'lambda-asn1.ts'),
+    // Node's own streams in place of their userland copy (see lambda-readable-stream.ts).
+    'readable-stream': join(here, 'lambda-readable-stream.ts'),
   },
 };
 

@@ -1,9 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { AlgorithmSuiteIdentifier, CommitmentPolicy } from '@aws-crypto/material-management-node';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { bundleFunction } from '../../infra/bundling';
+import { localKeyring } from '../../shared/vault/keyring';
+import { createVault } from '../../shared/vault/vault';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,5 +75,59 @@ describe('a function bundle', () => {
     const load = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
 console.log(process.moduleLoadList.some((name) => name.includes('undici')));`;
     expect(runNode(load).trim()).toBe('false');
+  });
+});
+
+describe('the vault inside a bundle', () => {
+  // Bundles swap two of the Encryption SDK's dependencies (readable-stream for Node's
+  // streams, asn1.js for a stub): messages must still be the same both ways.
+  let vaultBundle: { file: string };
+  let keyPath: string;
+  const context = { tenantId: 'ten_a', connectionId: 'conn_1', purpose: 'credentials' };
+  beforeAll(async () => {
+    vaultBundle = await bundleFunction(join(root, 'tests/fixtures/vault-in-bundle.ts'), join(workdir, 'vault'));
+    keyPath = join(workdir, 'key');
+    writeFileSync(keyPath, randomBytes(32));
+  });
+
+  /** Calls the bundle's `reseal` in a fresh Node; answers what it printed or threw. */
+  async function resealInBundle(sealed: unknown) {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(vaultBundle.file).href)});
+try { console.log(JSON.stringify(await m.default.reseal(process.argv[1], JSON.parse(process.argv[2])))); }
+catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, keyPath, JSON.stringify(sealed)], {
+      env: { PATH: process.env.PATH },
+    });
+    return JSON.parse(stdout) as { opened?: unknown; sealed?: { ciphertext: string; keyId: string; context: typeof context }; error?: string };
+  }
+
+  it('opens what the unbundled vault sealed, and seals what it can open', async () => {
+    const keyring = localKeyring(keyPath);
+    const vault = createVault({ keyring: keyring.keyring, currentKeyId: keyring.id });
+    // Longer than one 4 KiB frame, so the framed stream carries several.
+    const secret = { apiKey: 'sk_test_roundtrip', note: 'x'.repeat(10_000) };
+    const result = await resealInBundle(await vault.seal(secret, context));
+    expect(result.error).toBeUndefined();
+    expect(result.opened).toEqual(secret);
+    await expect(vault.open(result.sealed!, context)).resolves.toEqual(secret);
+  });
+
+  it('refuses an ECDSA-signed message with a clear error instead of misreading it', async () => {
+    const keyring = localKeyring(keyPath);
+    const { encrypt } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const { result } = await encrypt(keyring.keyring, JSON.stringify({ apiKey: 'sk_signed' }), {
+      encryptionContext: { 'junction:tenant': 'ten_a', 'junction:connection': 'conn_1', 'junction:purpose': 'credentials' },
+      suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+    });
+    const signed = { ciphertext: Buffer.from(result).toString('base64'), keyId: keyring.id, context };
+    expect((await resealInBundle(signed)).error).toMatch(/ECDSA-signed .* not supported/);
+  });
+
+  it('leaves out asn1.js and the userland copy of Node streams', () => {
+    const text = readFileSync(vaultBundle.file, 'utf8');
+    // Error messages each package carries in its own code.
+    expect(text).not.toContain('Multi-octet tag encoding unsupported');
+    expect(text).not.toContain('stream.push() after EOF');
+    expect(text).toContain('ECDSA-signed Encryption SDK messages are not supported');
   });
 });
