@@ -1,3 +1,4 @@
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -8,23 +9,31 @@ import { defaultTimeoutSeconds, type Declaration } from '../declaration';
  * Runs the declared functions in this process, as Lambda would: the entry module is
  * loaded once (its cold start), each call gets a Lambda context, and a call that outlives
  * the declared timeout fails the way a timed-out invocation does.
+ *
+ * One process runs many invocations at once, as a Lambda environment with
+ * multi-concurrency does, so the host does what Lambda's runtime does there: it says so
+ * (`AWS_LAMBDA_MAX_CONCURRENCY`, set by the local runtime before anything else) and runs
+ * each invocation in its own InvokeStore context. Per-invocation state kept through it
+ * (the Powertools logger's request keys) then cannot leak from one request into another.
  */
 export interface FunctionHost {
   invoke(name: string, event: unknown): Promise<unknown>;
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+export type Store = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>;
 
 /** A function whose module has loaded, with what every one of its contexts shares. */
 interface Loaded {
   name: string;
   handler: Handler;
+  store: Store;
   timeoutMs: number;
   invokedFunctionArn: string;
   logGroupName: string;
 }
 
-export function createFunctionHost(declaration: Declaration, root: string): FunctionHost {
+export function createFunctionHost(declaration: Declaration, root: string, store: Store): FunctionHost {
   const loading = new Map<string, Promise<Loaded>>();
   /** Functions past their cold start: invoked without waiting on the import again. */
   const ready = new Map<string, Loaded>();
@@ -39,6 +48,7 @@ export function createFunctionHost(declaration: Declaration, root: string): Func
         const loaded: Loaded = {
           name,
           handler: module.handler as Handler,
+          store,
           timeoutMs: (declared.timeoutSeconds ?? defaultTimeoutSeconds) * 1000,
           invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
           logGroupName: `/aws/lambda/${name}`,
@@ -60,6 +70,24 @@ export function createFunctionHost(declaration: Declaration, root: string): Func
 }
 
 /**
+ * The process's InvokeStore, checked to keep each invocation's context apart: one created
+ * before AWS_LAMBDA_MAX_CONCURRENCY was set shares a single context between all of them.
+ */
+export async function scopedInvokeStore(): Promise<Store> {
+  const store = await InvokeStore.getInstanceAsync(true);
+  const requestId = InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID;
+  const first = store.run({ [requestId]: 'first' }, async () => {
+    await new Promise(setImmediate);
+    return store.getRequestId();
+  });
+  await store.run({ [requestId]: 'second' }, async () => store.getRequestId());
+  if ((await first) !== 'first') {
+    throw new Error('the InvokeStore shares one context between invocations: it was created before AWS_LAMBDA_MAX_CONCURRENCY was set');
+  }
+  return store;
+}
+
+/**
  * One invocation: the handler's answer, or the timeout's failure if that comes first (a
  * handler that answers after its timeout is not heard: the promise has settled).
  */
@@ -68,7 +96,8 @@ function call(fn: Loaded, event: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${fn.name}: Task timed out after ${fn.timeoutMs / 1000} seconds`)), fn.timeoutMs);
     const settle = () => clearTimeout(timer);
-    new Promise((run) => run(fn.handler(event, context))).then(
+    const scope = { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId };
+    new Promise((run) => run(fn.store.run(scope, () => fn.handler(event, context)))).then(
       (value) => (settle(), resolve(value)),
       (error: unknown) => (settle(), reject(error)),
     );

@@ -1,4 +1,4 @@
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { declaration } from '../../infra/functions';
 import { routesOf } from '../../infra/declaration';
 
@@ -133,5 +133,29 @@ describe('cross-origin requests', () => {
     const response = await runtime.call('/v1/health', { key: null, headers: { origin: 'https://app.example' } });
     expect(response.headers.get('access-control-expose-headers')).toContain('x-request-id');
     expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+});
+
+describe('log lines of concurrent requests', () => {
+  // The local runtime hosts every function in one process, so requests overlap there as
+  // they do under Lambda's multi-concurrency: each line must still carry its own ids.
+  it("carry their own request's request id and correlation id", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `corr-${i}`);
+    const { output, result: responses } = await captureOutput(() =>
+      Promise.all(
+        // Each handler awaits a DynamoDB read before it refuses (404) and logs the refusal.
+        ids.map((id) => runtime.call(`/v1/connections/conn_${'0'.repeat(26)}`, { headers: { 'x-correlation-id': id } })),
+      ),
+    );
+    const requestIdOf = new Map(responses.map((r, i) => [r.headers.get('x-request-id')!, ids[i]!]));
+    const refusals = output
+      .split('\n')
+      .filter((line) => line.includes('"request refused"'))
+      .map((line) => JSON.parse(line) as { requestId: string; correlationId: string; status: number });
+    expect(responses.map((r) => r.status)).toEqual(ids.map(() => 404));
+    expect(refusals).toHaveLength(ids.length);
+    // One line per request, each under that request's ids (not the last request's).
+    expect(refusals.map((line) => line.requestId).sort()).toEqual([...requestIdOf.keys()].sort());
+    for (const line of refusals) expect(line.correlationId).toBe(requestIdOf.get(line.requestId));
   });
 });
