@@ -83,9 +83,12 @@ const call = async (path: string, init: RequestInit & { json?: unknown } = {}) =
 
 // Handler-only durations, for the cost estimate: time every invocation the gateway makes.
 const durations = new Map<string, number[]>();
+/** The last event each function was given, to invoke it again directly. */
+const lastEvents = new Map<string, Parameters<typeof untimed>[1]>();
 const untimed = runtime.functions.invoke;
 const invoke = untimed.bind(runtime.functions);
 const timed: typeof untimed = async (name, event) => {
+  lastEvents.set(name, event);
   const start = performance.now();
   try {
     return await invoke(name, event);
@@ -110,6 +113,12 @@ async function gatewaySection() {
   rows.push(['p50', `${fmt(read.a.p50)} ms`, `${fmt(read.b.p50)} ms`, `${fmt(read.a.p50 / read.b.p50)}×`, '', '']);
   rows.push(['p99', `${fmt(read.a.p99)} ms`, `${fmt(read.b.p99)} ms`, `${fmt(read.a.p99 / read.b.p99)}×`, '≤ 1.3×', check(read.a.p99 / read.b.p99 <= 1.3)]);
   rows.push(['median added latency', `${fmt(read.a.p50 - read.b.p50)} ms`, '', '', '≤ 1 ms', check(read.a.p50 - read.b.p50 <= 1)]);
+
+  // The gateway caches the authorizer's verdict, so above it ran only once or twice, cold.
+  // For the cost of calls whose verdict is not cached, time it warm on the same request.
+  durations.delete('authorizer');
+  const authorizerEvent = lastEvents.get('authorizer');
+  for (let i = 0; authorizerEvent && i < 300; i++) await runtime.functions.invoke('authorizer', authorizerEvent);
 
 }
 
