@@ -5,11 +5,10 @@ import { startDynamoDb } from '../infra/local/dynamodb';
  * table prefix on it, which saves a JVM start per file.
  */
 export default async function globalSetup() {
-  // The AWS SDK creates the process's InvokeStore on first use, and jest copies this
-  // process's globals into every test file's: it must be the kind that keeps concurrent
-  // invocations apart, as the local runtime needs (infra/local/functions.ts).
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
   const dynamodb = await startDynamoDb();
+  // Jest copies this process's globals into every test file's. The InvokeStore the AWS SDK
+  // made here keeps one context for all invocations; each file's local runtime makes its own.
+  delete (globalThis as { awslambda?: unknown }).awslambda;
   process.env.TEST_DYNAMODB_ENDPOINT = dynamodb.endpoint;
   (globalThis as { __dynamodb?: typeof dynamodb }).__dynamodb = dynamodb;
 }

@@ -1,9 +1,10 @@
-import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
+import { InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultTimeoutSeconds, type Declaration } from '../declaration';
+import type { Store } from './invoke-store';
 
 /**
  * Runs the declared functions in this process, as Lambda would: the entry module is
@@ -11,9 +12,8 @@ import { defaultTimeoutSeconds, type Declaration } from '../declaration';
  * the declared timeout fails the way a timed-out invocation does.
  *
  * One process runs many invocations at once, as a Lambda environment with
- * multi-concurrency does, so the host does what Lambda's runtime does there: it says so
- * (`AWS_LAMBDA_MAX_CONCURRENCY`, set by the local runtime before anything else) and runs
- * each invocation in its own InvokeStore context. Per-invocation state kept through it
+ * multi-concurrency does, so the host does what Lambda's runtime does there: it runs each
+ * invocation in its own InvokeStore context (see invoke-store.ts). Per-invocation state kept through it
  * (the Powertools logger's request keys) then cannot leak from one request into another.
  */
 export interface FunctionHost {
@@ -21,7 +21,6 @@ export interface FunctionHost {
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-export type Store = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>;
 
 /** A function whose module has loaded, with what every one of its contexts shares. */
 interface Loaded {
@@ -67,24 +66,6 @@ export function createFunctionHost(declaration: Declaration, root: string, store
       return loaded ? call(loaded, event) : load(name).then((first) => call(first, event));
     },
   };
-}
-
-/**
- * The process's InvokeStore, checked to keep each invocation's context apart: one created
- * before AWS_LAMBDA_MAX_CONCURRENCY was set shares a single context between all of them.
- */
-export async function scopedInvokeStore(): Promise<Store> {
-  const store = await InvokeStore.getInstanceAsync(true);
-  const requestId = InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID;
-  const first = store.run({ [requestId]: 'first' }, async () => {
-    await new Promise(setImmediate);
-    return store.getRequestId();
-  });
-  await store.run({ [requestId]: 'second' }, async () => store.getRequestId());
-  if ((await first) !== 'first') {
-    throw new Error('the InvokeStore shares one context between invocations: it was created before AWS_LAMBDA_MAX_CONCURRENCY was set');
-  }
-  return store;
 }
 
 /**

@@ -12,7 +12,8 @@ import { scopes } from '../../shared/platform/contract';
 import { operatorAudit } from '../../shared/platform/audit';
 import { authenticate, createApiKey, createTenant } from '../../shared/tenancy/service';
 import { startDynamoDb, type RunningDynamoDb } from './dynamodb';
-import { createFunctionHost, scopedInvokeStore, type FunctionHost } from './functions';
+import { createFunctionHost, type FunctionHost } from './functions';
+import { scopedInvokeStore } from './invoke-store';
 import { startGateway } from './gateway';
 import { startPollers } from './pollers';
 import { freePort } from './ports';
@@ -52,8 +53,6 @@ export interface LocalRuntime {
 }
 
 const region = 'us-east-1';
-/** What the process says it hosts at once; nothing here limits it (Lambda's default account concurrency). */
-const localConcurrency = 1000;
 export const localTenantId = 'local';
 
 /**
@@ -72,9 +71,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
-  // Before any AWS SDK call: the SDK creates the process's InvokeStore on first use, and
-  // this variable decides whether that store keeps one context per invocation (see functions.ts).
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= String(localConcurrency);
+  const invokeStore = await scopedInvokeStore();
   try {
     let dynamodb: RunningDynamoDb | undefined;
     if (!options.dynamodbEndpoint) {
@@ -128,7 +125,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       options.localApiKey,
     );
 
-    const functions = createFunctionHost(options.declaration, options.root, await scopedInvokeStore());
+    const functions = createFunctionHost(options.declaration, options.root, invokeStore);
     const gateway = await startGateway({
       declaration: options.declaration,
       functions,
