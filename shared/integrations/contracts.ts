@@ -1,7 +1,6 @@
 import { defineContract } from '../platform/contract';
 import { page } from '../platform/pagination';
-import { IntegrationPatch } from './custom';
-import { IntegrationDefinition, IntegrationListQuery, IntegrationSummary, IntegrationView } from './schema';
+import { IntegrationDefinition, IntegrationListQuery, IntegrationPatch, IntegrationSummary, IntegrationView } from './schema';
 import { IntegrationPath } from './vocabulary';
 
 const tag = 'Integrations';

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
 import { queryPage, transact, type TableStore } from '../platform/items';
@@ -97,17 +96,3 @@ export function parseDefinition(value: unknown): Integration {
 function stale(key: string, expected: number, actual: number) {
   return new PreconditionFailed(`integration ${key} is at version ${actual}, not ${expected}; read it again and retry`);
 }
-
-/**
- * PATCH takes any subset of the definition's top-level fields; `null` removes an optional
- * one. The values are checked when the merged definition is (`parseDefinition`).
- */
-const topLevelFields = new Set(Object.keys(IntegrationDefinition.shape));
-export const IntegrationPatch = z
-  .record(z.string(), z.unknown())
-  .superRefine((patch, ctx) => {
-    const unknown = Object.keys(patch).filter((name) => !topLevelFields.has(name));
-    if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: patch });
-    else if (Object.keys(patch).length === 0) ctx.addIssue({ code: 'custom', message: 'send at least one field' });
-  })
-  .meta({ id: 'IntegrationPatch', description: 'Top-level fields of an integration definition to replace; null removes an optional field' });

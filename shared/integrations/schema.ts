@@ -420,3 +420,17 @@ export const IntegrationView = IntegrationSummary.extend({
   webhooks: z.object({ scheme: z.string() }).nullable(),
 }).meta({ id: 'Integration' });
 export type IntegrationView = z.infer<typeof IntegrationView>;
+
+/**
+ * PATCH takes any subset of the definition's top-level fields; `null` removes an optional
+ * one. The values are checked when the merged definition is (`parseDefinition` in custom.ts).
+ */
+const topLevelFields = new Set(Object.keys(IntegrationDefinition.shape));
+export const IntegrationPatch = z
+  .record(z.string(), z.unknown())
+  .superRefine((patch, ctx) => {
+    const unknown = Object.keys(patch).filter((name) => !topLevelFields.has(name));
+    if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: patch });
+    else if (Object.keys(patch).length === 0) ctx.addIssue({ code: 'custom', message: 'send at least one field' });
+  })
+  .meta({ id: 'IntegrationPatch', description: 'Top-level fields of an integration definition to replace; null removes an optional field' });
