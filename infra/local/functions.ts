@@ -13,8 +13,8 @@ import type { Store } from './invoke-store';
  *
  * One process runs many invocations at once, as a Lambda environment with
  * multi-concurrency does, so the host does what Lambda's runtime does there: it runs each
- * invocation in its own InvokeStore context (see invoke-store.ts). Per-invocation state kept through it
- * (the Powertools logger's request keys) then cannot leak from one request into another.
+ * invocation in its own InvokeStore context (see invoke-store.ts). Per-invocation state
+ * kept there (the Powertools logger's request keys) cannot leak into another request.
  */
 export interface FunctionHost {
   invoke(name: string, event: unknown): Promise<unknown>;
