@@ -26,7 +26,6 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 interface Loaded {
   name: string;
   handler: Handler;
-  store: Store;
   timeoutMs: number;
   invokedFunctionArn: string;
   logGroupName: string;
@@ -47,7 +46,6 @@ export function createFunctionHost(declaration: Declaration, root: string, store
         const loaded: Loaded = {
           name,
           handler: module.handler as Handler,
-          store,
           timeoutMs: (declared.timeoutSeconds ?? defaultTimeoutSeconds) * 1000,
           invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
           logGroupName: `/aws/lambda/${name}`,
@@ -63,7 +61,7 @@ export function createFunctionHost(declaration: Declaration, root: string, store
   return {
     invoke(name, event) {
       const loaded = ready.get(name);
-      return loaded ? call(loaded, event) : load(name).then((first) => call(first, event));
+      return loaded ? call(loaded, store, event) : load(name).then((first) => call(first, store, event));
     },
   };
 }
@@ -72,13 +70,13 @@ export function createFunctionHost(declaration: Declaration, root: string, store
  * One invocation: the handler's answer, or the timeout's failure if that comes first (a
  * handler that answers after its timeout is not heard: the promise has settled).
  */
-function call(fn: Loaded, event: unknown): Promise<unknown> {
+function call(fn: Loaded, store: Store, event: unknown): Promise<unknown> {
   const context = lambdaContext(fn, Date.now() + fn.timeoutMs);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${fn.name}: Task timed out after ${fn.timeoutMs / 1000} seconds`)), fn.timeoutMs);
     const settle = () => clearTimeout(timer);
     const scope = { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId };
-    new Promise((run) => run(fn.store.run(scope, () => fn.handler(event, context)))).then(
+    new Promise((run) => run(store.run(scope, () => fn.handler(event, context)))).then(
       (value) => (settle(), resolve(value)),
       (error: unknown) => (settle(), reject(error)),
     );

@@ -1,12 +1,11 @@
 import { buildEncrypt } from '@aws-crypto/encrypt-node';
 import { AlgorithmSuiteIdentifier, CommitmentPolicy } from '@aws-crypto/material-management-node';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { bundleFunction } from '../../infra/bundling';
 import { localKeyring } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
@@ -31,10 +30,10 @@ afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
 const code = () => readFileSync(bundle.file, 'utf8');
 
-/** Runs `script` in a fresh Node with only the variables Lambda would set. */
-function runNode(script: string, env: Record<string, string> = {}) {
-  return execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...env },
+/** Runs `script` (with `args` as its `process.argv[1…]`) in a fresh Node with only the variables Lambda would set. */
+function runNode(script: string, args: string[] = []) {
+  return execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, ...args], {
+    env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' },
     encoding: 'utf8',
   });
 }
@@ -91,14 +90,11 @@ describe('the vault inside a bundle', () => {
   });
 
   /** Calls the bundle's `reseal` in a fresh Node; answers what it printed or threw. */
-  async function resealInBundle(sealed: unknown) {
+  function resealInBundle(sealed: unknown) {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(vaultBundle.file).href)});
 try { console.log(JSON.stringify(await m.default.reseal(process.argv[1], JSON.parse(process.argv[2])))); }
 catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, keyPath, JSON.stringify(sealed)], {
-      env: { PATH: process.env.PATH },
-    });
-    return JSON.parse(stdout) as { opened?: unknown; sealed?: { ciphertext: string; keyId: string; context: typeof context }; error?: string };
+    return JSON.parse(runNode(script, [keyPath, JSON.stringify(sealed)])) as { opened?: unknown; sealed?: { ciphertext: string; keyId: string; context: typeof context }; error?: string };
   }
 
   it('opens what the unbundled vault sealed, and seals what it can open', async () => {
@@ -106,7 +102,7 @@ catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
     const vault = createVault({ keyring: keyring.keyring, currentKeyId: keyring.id });
     // Longer than one 4 KiB frame, so the framed stream carries several.
     const secret = { apiKey: 'sk_test_roundtrip', note: 'x'.repeat(10_000) };
-    const result = await resealInBundle(await vault.seal(secret, context));
+    const result = resealInBundle(await vault.seal(secret, context));
     expect(result.error).toBeUndefined();
     expect(result.opened).toEqual(secret);
     await expect(vault.open(result.sealed!, context)).resolves.toEqual(secret);
@@ -120,7 +116,7 @@ catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
       suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
     });
     const signed = { ciphertext: Buffer.from(result).toString('base64'), keyId: keyring.id, context };
-    expect((await resealInBundle(signed)).error).toMatch(/ECDSA-signed .* not supported/);
+    expect(resealInBundle(signed).error).toMatch(/ECDSA-signed .* not supported/);
   });
 
   it('leaves out asn1.js and the userland copy of Node streams', () => {
