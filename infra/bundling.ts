@@ -34,8 +34,12 @@ const choices = {
     '@aws-sdk/client-kms': join(here, 'lambda-kms.ts'),
     // Its package index also brings in the hierarchical keyring (see lambda-kms-keyring.ts).
     '@aws-crypto/kms-keyring-node': join(here, 'lambda-kms-keyring.ts'),
+    // Its decrypt client, without the pipeline that client builds as it loads (see lambda-decrypt-node.ts).
+    '@aws-crypto/decrypt-node': join(here, 'lambda-decrypt-node.ts'),
     // The SDK's ECDSA helpers, for signing suites the vault does not use (see lambda-asn1.ts).
     'asn1.js': join(here, 'lambda-asn1.ts'),
+    // Its few big-number operations on BigInt, in place of bn.js (see lambda-bn.ts).
+    'bn.js': join(here, 'lambda-bn.ts'),
     // Node's own streams in place of their userland copy (see lambda-readable-stream.ts).
     'readable-stream': join(here, 'lambda-readable-stream.ts'),
   },

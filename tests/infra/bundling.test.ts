@@ -78,8 +78,8 @@ console.log(process.moduleLoadList.some((name) => name.includes('undici')));`;
 });
 
 describe('the vault inside a bundle', () => {
-  // Bundles swap two of the Encryption SDK's dependencies (readable-stream for Node's
-  // streams, asn1.js for a stub): messages must still be the same both ways.
+  // Bundles swap three of the Encryption SDK's dependencies (readable-stream for Node's
+  // streams, asn1.js for a stub, bn.js for BigInt): messages must still be the same both ways.
   let vaultBundle: { file: string };
   let keyPath: string;
   const context = { tenantId: 'ten_a', connectionId: 'conn_1', purpose: 'credentials' };
@@ -119,10 +119,21 @@ catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
     expect(resealInBundle(signed).error).toMatch(/ECDSA-signed .* not supported/);
   });
 
-  it('leaves out asn1.js and the userland copy of Node streams', () => {
+  it('builds no decrypt pipeline as it loads', () => {
+    // The SDK's decrypt client, as published, assembles one at load; its output end is a PassThrough.
+    const script = `import stream from 'node:stream';
+let made = 0;
+stream.PassThrough = class extends stream.PassThrough { constructor(...args) { super(...args); made++; } };
+await import(${JSON.stringify(pathToFileURL(vaultBundle.file).href)});
+console.log(made);`;
+    expect(runNode(script).trim()).toBe('0');
+  });
+
+  it('leaves out asn1.js, bn.js and the userland copy of Node streams', () => {
     const text = readFileSync(vaultBundle.file, 'utf8');
     // Error messages each package carries in its own code.
     expect(text).not.toContain('Multi-octet tag encoding unsupported');
+    expect(text).not.toContain('Unknown prime');
     expect(text).not.toContain('stream.push() after EOF');
     expect(text).toContain('ECDSA-signed Encryption SDK messages are not supported');
   });
