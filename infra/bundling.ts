@@ -14,10 +14,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const choices = {
   target: 'node24',
   minify: true,
-  // Stack traces point at the TypeScript (with NODE_OPTIONS=--enable-source-maps);
-  // leaving the sources out of the map keeps it small, the line numbers are what matter.
+  // Stack traces point at the TypeScript through the map, read when a stack is first
+  // formatted (see lambda-source-maps.ts); leaving the sources out of the map keeps it
+  // small, the line numbers are what matter.
   sourcemap: true,
   sourcesContent: false,
+  inject: [join(here, 'lambda-source-maps.ts')],
   // Packages' ES module builds tree-shake better than their CommonJS ones.
   mainFields: ['module', 'main'],
   // CommonJS output, not ESM: an ES module's `import … from 'node:http'` builds a module
@@ -53,6 +55,7 @@ export const functionBundling: BundlingOptions = {
   sourceMap: choices.sourcemap,
   sourcesContent: choices.sourcesContent,
   mainFields: choices.mainFields,
+  inject: choices.inject,
   externalModules: choices.external,
   esbuildArgs: Object.fromEntries(Object.entries(choices.alias).map(([from, to]) => [`--alias:${from}`, to])),
 };
@@ -75,6 +78,7 @@ export async function bundleFunction(entry: string, outdir: string): Promise<{ f
     sourcemap: choices.sourcemap,
     sourcesContent: choices.sourcesContent,
     mainFields: choices.mainFields,
+    inject: choices.inject,
     external: choices.external,
     alias: choices.alias,
     logLevel: 'warning',

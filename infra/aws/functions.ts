@@ -42,7 +42,6 @@ export function createFunction(
     tracing: lambda.Tracing.ACTIVE,
     environment: {
       POWERTOOLS_SERVICE_NAME: 'junction',
-      NODE_OPTIONS: '--enable-source-maps',
     },
     bundling: functionBundling,
   });

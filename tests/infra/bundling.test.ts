@@ -31,9 +31,9 @@ afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 const code = () => readFileSync(bundle.file, 'utf8');
 
 /** Runs `script` (with `args` as its `process.argv[1…]`) in a fresh Node with only the variables Lambda would set. */
-function runNode(script: string, args: string[] = []) {
-  return execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, ...args], {
-    env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' },
+function runNode(script: string, args: string[] = [], env: Record<string, string> = {}) {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script, ...args], {
+    env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...env },
     encoding: 'utf8',
   });
 }
@@ -74,6 +74,33 @@ describe('a function bundle', () => {
     const load = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
 console.log(process.moduleLoadList.some((name) => name.includes('undici')));`;
     expect(runNode(load).trim()).toBe('false');
+  });
+});
+
+describe('stack traces of a bundle', () => {
+  let thrower: { file: string };
+  beforeAll(async () => {
+    thrower = await bundleFunction(join(root, 'tests/fixtures/throws-in-bundle.ts'), join(workdir, 'thrower'));
+  });
+
+  it('point at the TypeScript line, through the map beside the bundle, with no Node flag', () => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(thrower.file).href)});
+try { m.default.fail(); } catch (e) { console.log(e.stack); }`;
+    const stack = runNode(script, [], { NODE_OPTIONS: '' }).split('\n');
+    expect(stack[0]).toBe('Error: thrown inside the bundle');
+    expect(stack[1]).toMatch(/^ {4}at failDeep \(tests\/fixtures\/throws-in-bundle\.ts:3:9\)$/);
+    expect(stack[2]).toMatch(/ \(tests\/fixtures\/throws-in-bundle\.ts:7:3\)$/);
+  });
+
+  it('leave the map unread while the bundle loads and serves', () => {
+    const script = `import fs from 'node:fs';
+let reads = 0;
+const read = fs.readFileSync;
+fs.readFileSync = (path, ...rest) => (String(path).endsWith('.map') && reads++, read(path, ...rest));
+const m = await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
+new Error('made, never formatted');
+console.log(reads, typeof m.default.handler);`;
+    expect(runNode(script).trim()).toBe('0 function');
   });
 });
 

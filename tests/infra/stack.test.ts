@@ -149,7 +149,6 @@ describe('the Junction stack', () => {
     for (const [name, declared] of Object.entries(declaration.functions)) {
       const expected = [
         'POWERTOOLS_SERVICE_NAME',
-        'NODE_OPTIONS',
         ...Object.keys(declared.access.tables ?? {}).map(resourceEnv.table),
         ...Object.keys(declared.access.queues ?? {}).map(resourceEnv.queue),
         ...(declared.access.bucket ? [resourceEnv.bucket] : []),
