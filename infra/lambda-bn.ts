@@ -8,7 +8,7 @@
  * JavaScript wrapped in a function V8 compiles eagerly, and those constants take its
  * Montgomery code a few milliseconds more: all of it on every cold start of a function that
  * touches the vault. Each method below keeps bn.js's meaning for the inputs the SDK gives
- * it (tests/infra/bn.test.ts checks them against bn.js itself); anything else is refused.
+ * it (tests/unit/infra/bn.test.ts checks them against bn.js itself); anything else is refused.
  */
 type Endian = 'be' | 'le';
 type Input = number | string | bigint | ArrayLike<number>;
@@ -29,10 +29,6 @@ export default class BN {
   /** The reduction context `toRed` works in; bn.js's Montgomery form has the same results. */
   static mont(modulus: BN): Reduction {
     return new Reduction(modulus.#value);
-  }
-
-  static isBN(value: unknown): value is BN {
-    return value instanceof BN;
   }
 
   add(other: BN): BN {
