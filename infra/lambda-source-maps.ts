@@ -27,10 +27,11 @@ function mapFor(file: string): SourceMap | null {
 }
 
 interface Frame {
+  /** V8's text for the frame, its location mapped when a map covers it. */
   text: string;
-  /** `file:line:column` as V8 wrote it, and what it maps to. */
-  location?: string;
-  original?: { location: string; name?: string };
+  mapped: boolean;
+  /** The name written at the frame's position in the source: what its call names. */
+  name?: string;
 }
 
 function frameOf(site: NodeJS.CallSite): Frame {
@@ -38,18 +39,15 @@ function frameOf(site: NodeJS.CallSite): Frame {
   const file = site.getFileName();
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
-  if (!file || line === null || column === null) return { text };
+  if (!file || line === null || column === null) return { text, mapped: false };
   const entry = mapFor(file)?.findEntry(line - 1, column - 1);
-  if (!entry || !('originalSource' in entry)) return { text };
+  if (!entry || !('originalSource' in entry)) return { text, mapped: false };
   // esbuild writes sources relative to the map (`../../shared/platform/http.ts`).
   const source = entry.originalSource.replace(/^(\.\.\/)+/, '');
   // Node answers the name written at that place too; @types/node leaves it out.
   const { name } = entry as { name?: string };
-  return {
-    text,
-    location: `${file}:${line}:${column}`,
-    original: { location: `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`, name },
-  };
+  const original = `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  return { text: text.replace(`${file}:${line}:${column}`, original), mapped: true, name };
 }
 
 Error.prepareStackTrace = (error, sites) => {
@@ -60,17 +58,13 @@ Error.prepareStackTrace = (error, sites) => {
     heading = 'Error';
   }
   const frames = sites.map(frameOf);
-  const lines = frames.map(({ text, location, original }, i) => {
-    if (!location || !original) return text;
-    let mapped = text.replace(location, original.location);
-    // A frame's own name is minified; the call in the frame below it names it as written.
+  const lines = frames.map(({ text, mapped }, i) => {
+    // A mapped frame's own name is minified; the call in the frame below it names it as written.
     const minified = sites[i]!.getFunctionName();
-    const written = frames[i + 1]?.original?.name;
-    const call = mapped.lastIndexOf(' (');
-    if (minified && written && call > 0 && mapped.slice(0, call).endsWith(minified)) {
-      mapped = `${mapped.slice(0, call - minified.length)}${written}${mapped.slice(call)}`;
-    }
-    return mapped;
+    const written = frames[i + 1]?.name;
+    const call = text.lastIndexOf(' (');
+    if (!mapped || !minified || !written || call < 0 || !text.slice(0, call).endsWith(minified)) return text;
+    return `${text.slice(0, call - minified.length)}${written}${text.slice(call)}`;
   });
   return [heading, ...lines.map((line) => `    at ${line}`)].join('\n');
 };

@@ -92,7 +92,7 @@ try { m.default.fail(); } catch (e) { console.log(e.stack); }`;
     expect(stack[2]).toMatch(/ \(tests\/fixtures\/throws-in-bundle\.ts:7:3\)$/);
   });
 
-  it('leave the map unread while the bundle loads and serves', () => {
+  it('leave the map unread while the bundle loads and makes errors', () => {
     const script = `import fs from 'node:fs';
 let reads = 0;
 const read = fs.readFileSync;
