@@ -1,8 +1,12 @@
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import openApiDocument from '../functions/platform/openapi-document';
+import routeKeys from '../functions/platform/route-keys';
+import { once } from '../shared/platform/config';
 
 /**
  * How every function is bundled: the CDK app (`NodejsFunction`) and the bundle benchmark
@@ -47,8 +51,39 @@ const choices = {
   },
 };
 
+/**
+ * Modules whose value is JSON computed from the declaration alone (named in package.json's
+ * `imports`). A bundle gets the value as computed at build time in place of the code that
+ * computes it: the OpenAPI document without the ~700 schemas it is generated from, the
+ * route keys without every route's contract.
+ */
+const frozenModules: Record<string, unknown> = {
+  '#openapi-document': openApiDocument,
+  '#route-keys': routeKeys,
+};
+
+/** Writes each frozen module under .build/ and answers the aliases that point bundles at them. */
+const frozenAliases = once(() => {
+  const dir = join(here, '..', '.build', 'frozen');
+  mkdirSync(dir, { recursive: true });
+  return Object.fromEntries(
+    Object.entries(frozenModules).map(([specifier, value]) => {
+      const file = join(dir, `${specifier.slice(1)}.cjs`);
+      // V8 reads a JSON string faster than the same value written as a JavaScript literal.
+      const text = `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(value))});\n`;
+      // Another process may be bundling at the same time: each file appears whole.
+      const partial = `${file}.${process.pid}`;
+      writeFileSync(partial, text);
+      renameSync(partial, file);
+      return [specifier, file];
+    }),
+  );
+});
+
+const aliases = () => ({ ...choices.alias, ...frozenAliases() });
+
 /** The `bundling` prop of every `NodejsFunction`: one CommonJS file (`index.js`) for nodejs24.x. */
-export const functionBundling: BundlingOptions = {
+export const functionBundling = (): BundlingOptions => ({
   format: OutputFormat.CJS,
   target: choices.target,
   minify: choices.minify,
@@ -57,8 +92,8 @@ export const functionBundling: BundlingOptions = {
   mainFields: choices.mainFields,
   inject: choices.inject,
   externalModules: choices.external,
-  esbuildArgs: Object.fromEntries(Object.entries(choices.alias).map(([from, to]) => [`--alias:${from}`, to])),
-};
+  esbuildArgs: Object.fromEntries(Object.entries(aliases()).map(([from, to]) => [`--alias:${from}`, to])),
+});
 
 /**
  * Bundles one entry point exactly as the CDK app does; answers the bundle's path and size.
@@ -80,7 +115,7 @@ export async function bundleFunction(entry: string, outdir: string): Promise<{ f
     mainFields: choices.mainFields,
     inject: choices.inject,
     external: choices.external,
-    alias: choices.alias,
+    alias: aliases(),
     logLevel: 'warning',
   });
   return { file, bytes: (await stat(file)).size };

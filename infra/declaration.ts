@@ -131,24 +131,20 @@ export interface RouteMatch {
 
 /**
  * Matches a request to a declared route the way API Gateway does: `{name}` takes one
- * path segment, `{name+}` the rest; a path that matches only under other methods
- * reports them as `allowed` (for 405), and `$default` catches the rest.
+ * path segment, `{name+}` the rest; what matches nothing goes to `$default`.
  */
-export function matchRoute(
-  declaration: Declaration,
-  method: string,
-  path: string,
-): { match?: RouteMatch; allowed: string[] } {
-  const allowed: string[] = [];
+export function matchRoute(declaration: Declaration, method: string, path: string): RouteMatch | undefined {
   for (const { name, route, template } of routeTable(declaration)) {
+    if (template.method !== method && template.method !== 'ANY') continue;
     const pathParameters = matchPath(template.path, path);
-    if (!pathParameters) continue;
-    if (template.method === method || template.method === 'ANY') {
-      return { match: { name, route, pathParameters }, allowed };
-    }
-    allowed.push(template.method);
+    if (pathParameters) return { name, route, pathParameters };
   }
-  return { allowed };
+  return undefined;
+}
+
+/** The methods that route keys (`GET /v1/things/{id}`) serve on a path: a 405's `Allow`. */
+export function methodsServing(routeKeys: readonly string[], path: string): string[] {
+  return routeKeys.map(splitRoute).flatMap(({ method, path: template }) => (matchPath(template, path) ? [method] : []));
 }
 
 /** The declared routes, split once per declaration (the gateway matches every request). */

@@ -1,10 +1,10 @@
+import openApiDocument from '#openapi-document';
 import { http } from '../../shared/platform/http';
 import { docsContract } from '../../shared/platform/contracts';
 import { once } from '../../shared/platform/config';
 import { renderDocsPage } from '../../shared/platform/docs-page';
-import { openApiDocument } from '../openapi-document';
 
-const page = once(() => renderDocsPage(openApiDocument() as Parameters<typeof renderDocsPage>[0]));
+const page = once(() => renderDocsPage(openApiDocument as Parameters<typeof renderDocsPage>[0]));
 
 export const handler = http(docsContract, async () => ({
   status: 200,

@@ -43,7 +43,7 @@ export function createFunction(
     environment: {
       POWERTOOLS_SERVICE_NAME: 'junction',
     },
-    bundling: functionBundling,
+    bundling: functionBundling(),
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',

@@ -99,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   /**
    * Where a request goes, by method and the path as the client wrote it: the path as
-   * API Gateway reads it and the `matchRoute` answer for it, remembered, since the same
+   * API Gateway reads it and the route `matchRoute` finds for it, remembered, since the same
    * few paths come again and again. (Path parameters are copied for each event.)
    */
   const routing = new Map<string, Target>();
@@ -116,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     return target;
   }
   function routeOf(method: string, path: string): Target {
-    const { match } = matchRoute(declaration, method, path);
+    const match = matchRoute(declaration, method, path);
     return match
       ? { path, plan: plans.get(match.name), pathParameters: hasKeys(match.pathParameters) ? match.pathParameters : undefined }
       : { path, plan: fallback, pathParameters: undefined };

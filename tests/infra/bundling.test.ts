@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import openApiDocument from '#openapi-document';
 import { bundleFunction } from '../../infra/bundling';
 import { localKeyring } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
@@ -74,6 +75,40 @@ describe('a function bundle', () => {
     const load = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
 console.log(process.moduleLoadList.some((name) => name.includes('undici')));`;
     expect(runNode(load).trim()).toBe('false');
+  });
+});
+
+describe('modules frozen at build time', () => {
+  // A message of a connection schema: in the code that validates, not in the document.
+  const schemaCode = 'an integration key (kebab-case)';
+  let openapi: { file: string };
+  let notFound: { file: string };
+  beforeAll(async () => {
+    openapi = await bundleFunction(join(root, 'functions/platform/openapi.ts'), join(workdir, 'openapi'));
+    notFound = await bundleFunction(join(root, 'functions/platform/not-found.ts'), join(workdir, 'not-found'));
+  });
+
+  /** Invokes a bundle's handler in a fresh Node with an HTTP API event; answers status and body. */
+  function invoke(file: string, method: string, path: string) {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(file).href)});
+const http = { method: process.argv[1], path: process.argv[2] };
+const event = { version: '2.0', routeKey: '$default', rawPath: http.path, rawQueryString: '', headers: {}, requestContext: { http, requestId: 'r1' }, isBase64Encoded: false };
+const res = await m.default.handler(event, { awsRequestId: 'a1', functionName: 'f', getRemainingTimeInMillis: () => 3000 });
+console.log(JSON.stringify({ status: res.statusCode, body: JSON.parse(res.body) }));`;
+    return JSON.parse(runNode(script, [method, path]).split('\n').findLast((line) => line.startsWith('{"status"'))!);
+  }
+
+  it('serve the OpenAPI document as computed from the declaration, without the schemas it is made from', () => {
+    expect(code()).toContain(schemaCode);
+    expect(readFileSync(openapi.file, 'utf8')).not.toContain(schemaCode);
+    expect(invoke(openapi.file, 'GET', '/openapi.json')).toEqual({ status: 200, body: openApiDocument });
+  });
+
+  it('tell 405 from 404 by the declared route keys, without the routes’ contracts', () => {
+    expect(readFileSync(notFound.file, 'utf8')).not.toContain(schemaCode);
+    const wrongMethod = invoke(notFound.file, 'PUT', '/v1/api-keys/key_1');
+    expect([wrongMethod.status, wrongMethod.body.detail]).toEqual([405, 'PUT is not served on /v1/api-keys/key_1; use GET, DELETE']);
+    expect(invoke(notFound.file, 'GET', '/v1/nothing-here').status).toBe(404);
   });
 });
 

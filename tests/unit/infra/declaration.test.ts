@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import { matchRoute, routesOf, splitRoute } from '../../../infra/declaration';
+import routeKeys from '#route-keys';
+import { matchRoute, methodsServing, routesOf, splitRoute } from '../../../infra/declaration';
 import { declaration } from '../../../infra/functions';
 import { root } from '../../support/runtime';
 
@@ -56,22 +57,27 @@ describe('the declaration', () => {
 
 describe('route matching', () => {
   it('matches a templated path and decodes its parameters', () => {
-    const { match } = matchRoute(declaration, 'GET', '/v1/api-keys/key%5F1');
+    const match = matchRoute(declaration, 'GET', '/v1/api-keys/key%5F1');
     expect(match?.name).toBe('getApiKey');
     expect(match?.pathParameters).toEqual({ id: 'key_1' });
   });
 
-  it('lists the methods a path does have when the method does not match', () => {
-    const { match, allowed } = matchRoute(declaration, 'PATCH', '/v1/api-keys/key_1');
-    expect(match).toBeUndefined();
-    expect(allowed.sort()).toEqual(['DELETE', 'GET']);
+  it('matches no route when only the method differs, and names the methods the path has', () => {
+    expect(matchRoute(declaration, 'PATCH', '/v1/api-keys/key_1')).toBeUndefined();
+    expect(methodsServing(routeKeys, '/v1/api-keys/key_1').sort()).toEqual(['DELETE', 'GET']);
   });
 
   it('does not let a parameter span segments', () => {
-    expect(matchRoute(declaration, 'GET', '/v1/api-keys/a/b')).toEqual({ allowed: [] });
+    expect(matchRoute(declaration, 'GET', '/v1/api-keys/a/b')).toBeUndefined();
+    expect(methodsServing(routeKeys, '/v1/api-keys/a/b')).toEqual([]);
   });
 
   it('leaves an undecodable escape as it is', () => {
-    expect(matchRoute(declaration, 'GET', '/v1/api-keys/%E0%A4%A').match?.pathParameters).toEqual({ id: '%E0%A4%A' });
+    expect(matchRoute(declaration, 'GET', '/v1/api-keys/%E0%A4%A')?.pathParameters).toEqual({ id: '%E0%A4%A' });
+  });
+
+  it('lists as route keys every declared route but $default', () => {
+    expect(routeKeys).toEqual(routesOf(declaration).map(([, r]) => r.route).filter((key) => key !== '$default'));
+    expect(routeKeys).toContain('GET /v1/api-keys/{id}');
   });
 });

@@ -1,0 +1,17 @@
+import { routesOf, splitRoute } from '../../infra/declaration';
+import { declaration } from '../../infra/functions';
+import { buildOpenApi } from '../../shared/platform/openapi';
+import pkg from '../../package.json' with { type: 'json' };
+
+/**
+ * The OpenAPI document of every declared route. It depends on the declaration alone, so
+ * function bundles get it as computed at build time (`#openapi-document`, see
+ * infra/bundling.ts) and load none of the schemas it is made from.
+ */
+const openApiDocument = buildOpenApi(
+  routesOf(declaration)
+    .filter(([, r]) => r.route !== '$default')
+    .map(([, r]) => ({ ...splitRoute(r.route), contract: r.contract })),
+  { version: pkg.version },
+);
+export default openApiDocument;
