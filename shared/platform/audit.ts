@@ -1,8 +1,7 @@
-import * as z from 'zod';
 import { newId } from './ids';
 import { idempotencyCommit, type IdempotencyClaim } from './idempotency';
-import { queryPage, type TableStore, type TransactItem } from './items';
-import { PageQuery } from './pagination';
+import type { AuditEntry } from './audit-log';
+import type { TableStore, TransactItem } from './items';
 
 /**
  * The audit log: one entry per mutating call, newest first per tenant.
@@ -11,7 +10,7 @@ import { PageQuery } from './pagination';
  *
  * A change writes its entry in the same DynamoDB transaction as the change itself
  * (`changeRecords`), so no change exists without its entry. A refused call changes nothing;
- * the HTTP wrapper records it on its own (`recordRefusal`).
+ * the HTTP wrapper records it on its own (`recordRefusal`). Reading it is audit-log.ts.
  */
 export interface Audit {
   tenantId: string;
@@ -28,26 +27,6 @@ export interface Audit {
 export function operatorAudit(tenantId: string, operator: string, action: string): Audit {
   return { tenantId, keyId: operator, requestId: newId('req'), action };
 }
-
-export const AuditEntry = z
-  .object({
-    id: z.string(),
-    at: z.iso.datetime(),
-    keyId: z.string(),
-    requestId: z.string(),
-    action: z.string(),
-    target: z.string().nullable(),
-    outcome: z.enum(['succeeded', 'refused']),
-    status: z.number().int(),
-    problem: z.string().optional(),
-  })
-  .meta({ id: 'AuditEntry' });
-export type AuditEntry = z.infer<typeof AuditEntry>;
-
-export const AuditQuery = PageQuery.extend({
-  action: z.string().max(100).optional(),
-  outcome: z.enum(['succeeded', 'refused']).optional(),
-});
 
 const item = (audit: Audit, entry: Omit<AuditEntry, 'id' | 'keyId' | 'requestId' | 'action'>) => {
   const id = newId('aud', Date.parse(entry.at));
@@ -78,15 +57,4 @@ export async function recordRefusal(store: TableStore, audit: Audit, target: str
       TableName: store.table,
       Item: item(audit, { at: new Date().toISOString(), target, outcome: 'refused', status, problem }),
     });
-}
-
-export async function listAuditLog(store: TableStore, tenantId: string, query: z.infer<typeof AuditQuery>) {
-  const { items, nextCursor } = await queryPage<AuditEntry>(store, {
-    pk: `TENANT#${tenantId}`,
-    prefix: 'AUDIT#',
-    limit: query.limit,
-    cursor: query.cursor,
-    equals: { action: query.action, outcome: query.outcome },
-  });
-  return { data: items, nextCursor };
 }

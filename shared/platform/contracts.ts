@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { defineContract } from './contract';
 import { Health } from './health-schema';
-import { Problem } from './problem';
-import { AuditEntry, AuditQuery } from './audit';
+import { Problem } from './problem-schema';
+import { AuditEntry, AuditQuery } from './audit-log';
 import { page } from './pagination';
 
 const tag = 'Platform';

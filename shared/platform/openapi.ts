@@ -6,7 +6,8 @@ import {
 } from 'zod-openapi';
 import * as z from 'zod';
 import type { Contract } from './contract';
-import { Problem, problemContentType } from './problem';
+import { problemContentType } from './problem';
+import { Problem } from './problem-schema';
 
 export interface DocumentedRoute {
   method: string;
