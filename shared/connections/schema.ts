@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { PageQuery } from '../platform/pagination';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
+import { responseSchema } from '../platform/contract';
 
 export const connectionIdPattern = idPattern('conn');
 const integrationKey = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an integration key (kebab-case)').max(64);
@@ -38,58 +39,66 @@ export const ConnectionPatch = z
   .meta({ id: 'ConnectionPatch' });
 export type ConnectionPatch = z.infer<typeof ConnectionPatch>;
 
-export const TestOutcome = z.object({
-  at: z.iso.datetime(),
-  ok: z.boolean(),
-  /** The provider's HTTP status, or null when it did not answer. */
-  status: z.number().int().nullable(),
-  latencyMs: z.number(),
-  detail: z.string(),
-});
+export const TestOutcome = responseSchema(() =>
+  z.object({
+    at: z.iso.datetime(),
+    ok: z.boolean(),
+    /** The provider's HTTP status, or null when it did not answer. */
+    status: z.number().int().nullable(),
+    latencyMs: z.number(),
+    detail: z.string(),
+  }),
+);
 
-export const Connection = z
-  .object({
-    id: z.string(),
-    integration: z.string(),
-    name: z.string(),
-    authType: z.string(),
-    params: z.record(z.string(), z.string()),
-    credentialFields: z.array(z.string()),
-    status,
-    version: z.number().int(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-    lastTest: TestOutcome.nullable(),
-    /** OAuth connections: the scopes granted and when the access token expires (null: never). */
-    oauth: z.object({ scopes: z.array(z.string()), tokenExpiresAt: z.iso.datetime().nullable() }).nullable(),
-  })
-  .meta({ id: 'Connection' });
-export type Connection = z.infer<typeof Connection>;
+export const Connection = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      integration: z.string(),
+      name: z.string(),
+      authType: z.string(),
+      params: z.record(z.string(), z.string()),
+      credentialFields: z.array(z.string()),
+      status,
+      version: z.number().int(),
+      createdAt: z.iso.datetime(),
+      updatedAt: z.iso.datetime(),
+      lastTest: TestOutcome().nullable(),
+      /** OAuth connections: the scopes granted and when the access token expires (null: never). */
+      oauth: z.object({ scopes: z.array(z.string()), tokenExpiresAt: z.iso.datetime().nullable() }).nullable(),
+    })
+    .meta({ id: 'Connection' }),
+);
+export type Connection = z.infer<ReturnType<typeof Connection>>;
 
-export const ConnectionHealthView = z
-  .object({
-    id: z.string(),
-    status,
-    /** The last call with the credentials that the provider accepted (a test, a token refresh). */
-    lastSuccessAt: z.iso.datetime().nullable(),
-    lastFailureAt: z.iso.datetime().nullable(),
-    lastError: z.string().nullable(),
-    consecutiveFailures: z.number().int(),
-    tokenExpiresAt: z.iso.datetime().nullable(),
-    lastTest: TestOutcome.nullable(),
-    lastSyncAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ConnectionHealth' });
-export type ConnectionHealthView = z.infer<typeof ConnectionHealthView>;
+export const ConnectionHealthView = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      status,
+      /** The last call with the credentials that the provider accepted (a test, a token refresh). */
+      lastSuccessAt: z.iso.datetime().nullable(),
+      lastFailureAt: z.iso.datetime().nullable(),
+      lastError: z.string().nullable(),
+      consecutiveFailures: z.number().int(),
+      tokenExpiresAt: z.iso.datetime().nullable(),
+      lastTest: TestOutcome().nullable(),
+      lastSyncAt: z.iso.datetime().nullable(),
+    })
+    .meta({ id: 'ConnectionHealth' }),
+);
+export type ConnectionHealthView = z.infer<ReturnType<typeof ConnectionHealthView>>;
 
-export const ConnectionDeleted = z
-  .object({
-    id: z.string(),
-    deleted: z.literal(true),
-    /** OAuth connections: whether the provider revoked the grant; the deletion happened either way. */
-    tokenRevocation: z.object({ status: z.enum(['revoked', 'failed', 'unsupported']), detail: z.string() }).nullable(),
-  })
-  .meta({ id: 'ConnectionDeleted' });
+export const ConnectionDeleted = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      deleted: z.literal(true),
+      /** OAuth connections: whether the provider revoked the grant; the deletion happened either way. */
+      tokenRevocation: z.object({ status: z.enum(['revoked', 'failed', 'unsupported']), detail: z.string() }).nullable(),
+    })
+    .meta({ id: 'ConnectionDeleted' }),
+);
 
 export const ConnectionPath = z.strictObject({
   id: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)'),

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { PageQuery } from '../platform/pagination';
 import { pathTemplateProblem, placeholdersOf, urlTemplateProblem } from './templates';
 import { authTypes, compilePattern, credentialFieldNames, IntegrationKey } from './vocabulary';
+import { responseSchema } from '../platform/contract';
 
 /**
  * An integration definition: everything Junction needs to know to connect to a provider,
@@ -359,27 +360,31 @@ export const IntegrationListQuery = PageQuery.extend({
 });
 export type IntegrationListQuery = z.infer<typeof IntegrationListQuery>;
 
-export const IntegrationSummary = z
-  .object({
-    key: z.string(),
-    name: z.string(),
-    category: Category,
-    description: z.string(),
-    authTypes: z.array(AuthType),
-    /** `built-in`, or (later) `custom` for the tenant's own. */
-    origin: z.enum(['built-in', 'custom']),
-  })
-  .meta({ id: 'IntegrationSummary' });
-export type IntegrationSummary = z.infer<typeof IntegrationSummary>;
+export const IntegrationSummary = responseSchema(() =>
+  z
+    .object({
+      key: z.string(),
+      name: z.string(),
+      category: Category,
+      description: z.string(),
+      authTypes: z.array(AuthType),
+      /** `built-in`, or (later) `custom` for the tenant's own. */
+      origin: z.enum(['built-in', 'custom']),
+    })
+    .meta({ id: 'IntegrationSummary' }),
+);
+export type IntegrationSummary = z.infer<ReturnType<typeof IntegrationSummary>>;
 
-const FieldView = z.object({
-  name: z.string(),
-  label: z.string(),
-  secret: z.boolean(),
-  pattern: z.string().optional(),
-  hint: z.string().optional(),
-  maxLength: z.number().int(),
-});
+const FieldView = responseSchema(() =>
+  z.object({
+    name: z.string(),
+    label: z.string(),
+    secret: z.boolean(),
+    pattern: z.string().optional(),
+    hint: z.string().optional(),
+    maxLength: z.number().int(),
+  }),
+);
 
 /**
  * One integration as the API shows it: what a client needs to connect (auth types and
@@ -387,39 +392,41 @@ const FieldView = z.object({
  * itself calls the provider (headers, key placement, check request, token endpoint
  * details) stays internal.
  */
-export const IntegrationView = IntegrationSummary.extend({
-  docsUrl: z.string(),
-  baseUrl: z.string(),
-  baseUrlOverridable: z.boolean(),
-  params: z.array(
-    z.object({
-      name: z.string(),
-      label: z.string(),
-      description: z.string(),
-      pattern: z.string(),
-      hint: z.string().optional(),
-      maxLength: z.number().int(),
-      required: z.boolean(),
-      default: z.string().optional(),
-      example: z.string(),
-    }),
-  ),
-  auth: z.array(z.object({ type: AuthType, fields: z.array(FieldView) })),
-  oauth2: z
-    .object({
-      scopeSeparator: z.string(),
-      defaultScopes: z.array(z.string()),
-      pkce: z.enum(['required', 'supported', 'unsupported']),
-      accessTokenLifetimeSeconds: z.number().int().nullable(),
-      refreshTokens: z.enum(['none', 'static', 'rotating']),
-    })
-    .nullable(),
-  rateLimits: z.array(
-    z.object({ requests: z.number().int(), perSeconds: z.number().int(), per: z.string(), note: z.string().optional() }),
-  ),
-  webhooks: z.object({ scheme: z.string() }).nullable(),
-}).meta({ id: 'Integration' });
-export type IntegrationView = z.infer<typeof IntegrationView>;
+export const IntegrationView = responseSchema(() =>
+  IntegrationSummary().extend({
+    docsUrl: z.string(),
+    baseUrl: z.string(),
+    baseUrlOverridable: z.boolean(),
+    params: z.array(
+      z.object({
+        name: z.string(),
+        label: z.string(),
+        description: z.string(),
+        pattern: z.string(),
+        hint: z.string().optional(),
+        maxLength: z.number().int(),
+        required: z.boolean(),
+        default: z.string().optional(),
+        example: z.string(),
+      }),
+    ),
+    auth: z.array(z.object({ type: AuthType, fields: z.array(FieldView()) })),
+    oauth2: z
+      .object({
+        scopeSeparator: z.string(),
+        defaultScopes: z.array(z.string()),
+        pkce: z.enum(['required', 'supported', 'unsupported']),
+        accessTokenLifetimeSeconds: z.number().int().nullable(),
+        refreshTokens: z.enum(['none', 'static', 'rotating']),
+      })
+      .nullable(),
+    rateLimits: z.array(
+      z.object({ requests: z.number().int(), perSeconds: z.number().int(), per: z.string(), note: z.string().optional() }),
+    ),
+    webhooks: z.object({ scheme: z.string() }).nullable(),
+  }).meta({ id: 'Integration' }),
+);
+export type IntegrationView = z.infer<ReturnType<typeof IntegrationView>>;
 
 /**
  * PATCH takes any subset of the definition's top-level fields; `null` removes an optional

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
 import { IntegrationKey } from '../integrations/vocabulary';
+import { responseSchema } from '../platform/contract';
 
 const printable = (max: number) => z.string().min(1).max(max).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 const Scope = printable(200);
@@ -35,17 +36,19 @@ export const OAuthClientInput = z
   .meta({ id: 'OAuthClientInput' });
 export type OAuthClientInput = z.infer<typeof OAuthClientInput>;
 
-export const OAuthClientView = z
-  .object({
-    integration: z.string(),
-    clientId: z.string(),
-    clientSecretSet: z.boolean(),
-    scopes: z.array(z.string()).nullable(),
-    redirectUrl: z.string().nullable(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'OAuthClient' });
-export type OAuthClientView = z.infer<typeof OAuthClientView>;
+export const OAuthClientView = responseSchema(() =>
+  z
+    .object({
+      integration: z.string(),
+      clientId: z.string(),
+      clientSecretSet: z.boolean(),
+      scopes: z.array(z.string()).nullable(),
+      redirectUrl: z.string().nullable(),
+      updatedAt: z.iso.datetime(),
+    })
+    .meta({ id: 'OAuthClient' }),
+);
+export type OAuthClientView = z.infer<ReturnType<typeof OAuthClientView>>;
 
 // ---- Connect sessions ----
 
@@ -69,24 +72,26 @@ export type ConnectSessionInput = z.infer<typeof ConnectSessionInput>;
 
 export const sessionStatuses = ['pending', 'exchanging', 'completed', 'failed', 'expired'] as const;
 
-export const ConnectSessionView = z
-  .object({
-    id: z.string(),
-    integration: z.string(),
-    status: z.enum(sessionStatuses),
-    scopes: z.array(z.string()),
-    returnUrl: z.string(),
-    /** Only while pending: where to send the user. */
-    authorizationUrl: z.string().nullable(),
-    expiresAt: z.iso.datetime(),
-    connectionId: z.string().nullable(),
-    /** Why the flow failed: an OAuth error code (`access_denied`, `invalid_grant`…) or ours. */
-    error: z.string().nullable(),
-    errorDescription: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'ConnectSession' });
-export type ConnectSessionView = z.infer<typeof ConnectSessionView>;
+export const ConnectSessionView = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      integration: z.string(),
+      status: z.enum(sessionStatuses),
+      scopes: z.array(z.string()),
+      returnUrl: z.string(),
+      /** Only while pending: where to send the user. */
+      authorizationUrl: z.string().nullable(),
+      expiresAt: z.iso.datetime(),
+      connectionId: z.string().nullable(),
+      /** Why the flow failed: an OAuth error code (`access_denied`, `invalid_grant`…) or ours. */
+      error: z.string().nullable(),
+      errorDescription: z.string().nullable(),
+      createdAt: z.iso.datetime(),
+    })
+    .meta({ id: 'ConnectSession' }),
+);
+export type ConnectSessionView = z.infer<ReturnType<typeof ConnectSessionView>>;
 
 export const ConnectSessionPath = z.strictObject({ id: z.string().regex(sessionIdPattern, 'not a connect session id (cs_…)') });
 

@@ -29,11 +29,25 @@ export interface Contract {
 
 export interface ResponseContract {
   description: string;
-  schema?: z.ZodType;
+  /** Called only to build the OpenAPI document: functions never validate what they answer. */
+  schema?: ResponseSchema;
   /** Defaults to application/json when a schema is given. */
   contentType?: string;
 }
 
 export function defineContract<C extends Contract>(contract: C): C {
   return contract;
+}
+
+/** A response's schema, built on first call and kept: `z.infer<ReturnType<typeof X>>` is its type. */
+export type ResponseSchema<T extends z.ZodType = z.ZodType> = () => T;
+
+/**
+ * Declares a response schema without building it. A function's bundle holds the OpenAPI
+ * document already built (infra/bundling.ts), so it never calls this: its cold start
+ * skips every response schema of the modules it loads.
+ */
+export function responseSchema<T extends z.ZodType>(build: () => T): ResponseSchema<T> {
+  let built: T | undefined;
+  return () => (built ??= build());
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineContract } from './contract';
+import { defineContract, responseSchema } from './contract';
 import { Health } from './health-schema';
 import { Problem } from './problem-schema';
 import { AuditEntry, AuditQuery } from './audit-log';
@@ -21,7 +21,7 @@ export const openApiContract = defineContract({
   summary: 'This OpenAPI 3.1 document',
   tag,
   scope: null,
-  responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) } },
+  responses: { 200: { description: 'The document', schema: responseSchema(() => z.record(z.string(), z.unknown())) } },
 });
 
 export const docsContract = defineContract({

@@ -1,6 +1,5 @@
 import { access, constants } from 'node:fs/promises';
-import type { z } from 'zod';
-import { DependencyStatus, type Health } from './health-schema';
+import type { DependencyStatus, Health } from './health-schema';
 import { dynamo, region } from './aws';
 import { once } from './config';
 import { createKms } from './kms';
@@ -68,7 +67,7 @@ async function runChecks(now: () => number): Promise<Health> {
   return health;
 }
 
-async function timed(check: Check): Promise<z.infer<typeof DependencyStatus>> {
+async function timed(check: Check): Promise<DependencyStatus> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {

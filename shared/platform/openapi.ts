@@ -90,13 +90,13 @@ function responsesOf(contract: Contract, idempotent: boolean) {
     responses[status] = {
       description: response.description,
       ...(response.schema || response.contentType
-        ? { content: { [contentType]: response.schema ? { schema: response.schema } : {} } }
+        ? { content: { [contentType]: response.schema ? { schema: response.schema() } : {} } }
         : {}),
     };
   }
   const extra = { ...(contract.scope === null ? {} : authProblems), ...(idempotent ? idempotencyProblems : {}), ...commonProblems };
   for (const [status, description] of Object.entries(extra)) {
-    responses[status] ??= { description, content: { [problemContentType]: { schema: Problem } } };
+    responses[status] ??= { description, content: { [problemContentType]: { schema: Problem() } } };
   }
   return responses;
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { responseSchema, type ResponseSchema } from './contract';
 import { Invalid } from './errors';
 
 /** `?limit=&cursor=` on every list. */
@@ -7,8 +8,9 @@ export const PageQuery = z.strictObject({
   cursor: z.string().max(1024).optional(),
 });
 
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+/** A page of `item`s, as every list answers. */
+export const page = <T extends z.ZodType>(item: ResponseSchema<T>) =>
+  responseSchema(() => z.object({ data: z.array(item()), nextCursor: z.string().nullable() }));
 
 /**
  * Cursors are DynamoDB's LastEvaluatedKey, base64url-encoded. The partition key is not

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PageQuery } from '../platform/pagination';
-import { scopes } from '../platform/contract';
+import { responseSchema, scopes } from '../platform/contract';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
 
@@ -21,24 +21,28 @@ export const ApiKeyInput = z
   .meta({ id: 'ApiKeyInput' });
 export type ApiKeyInput = z.infer<typeof ApiKeyInput>;
 
-export const ApiKey = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    /** The first characters of the key, to recognise it by. */
-    prefix: z.string(),
-    scopes: z.array(Scope),
-    createdAt: z.iso.datetime(),
-    revokedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ApiKey' });
-export type ApiKey = z.infer<typeof ApiKey>;
+export const ApiKey = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      /** The first characters of the key, to recognise it by. */
+      prefix: z.string(),
+      scopes: z.array(Scope),
+      createdAt: z.iso.datetime(),
+      revokedAt: z.iso.datetime().nullable(),
+    })
+    .meta({ id: 'ApiKey' }),
+);
+export type ApiKey = z.infer<ReturnType<typeof ApiKey>>;
 
-export const ApiKeyCreated = ApiKey.extend({
-  /** The key itself, shown this once; Junction keeps only its hash. */
-  secret: z.string().startsWith('jh_'),
-}).meta({ id: 'ApiKeyCreated' });
-export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
+export const ApiKeyCreated = responseSchema(() =>
+  ApiKey().extend({
+    /** The key itself, shown this once; Junction keeps only its hash. */
+    secret: z.string().startsWith('jh_'),
+  }).meta({ id: 'ApiKeyCreated' }),
+);
+export type ApiKeyCreated = z.infer<ReturnType<typeof ApiKeyCreated>>;
 
 export const ApiKeyPath = z.strictObject({
   id: z.string().regex(apiKeyIdPattern, 'not an API key id (key_…)'),

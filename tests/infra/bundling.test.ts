@@ -71,6 +71,15 @@ describe('a function bundle', () => {
     expect(runNode(load).trim()).toBe('function');
   });
 
+  it('builds the request schemas it validates with, and none of the response schemas', () => {
+    // Named schemas land in zod's global registry (kept on globalThis) as they are built.
+    const load = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
+console.log(JSON.stringify([...globalThis.__zod_globalRegistry._idmap.keys()].sort()));`;
+    const built = JSON.parse(runNode(load)) as string[];
+    expect(built).toContain('ConnectionInput');
+    expect(built).not.toContain('Connection');
+  });
+
   it('loads without reading the lazy globals that pull in Node’s internal fetch (undici)', () => {
     const load = `await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
 console.log(process.moduleLoadList.some((name) => name.includes('undici')));`;
