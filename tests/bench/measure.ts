@@ -50,21 +50,14 @@ export function startDriver(core: number) {
 export type Driver = ReturnType<typeof startDriver>;
 
 /**
- * Latency of `a` next to `b`: warm-up, then rounds alternating between them, all samples
- * pooled; answers p50 and p99 of each.
+ * Latency of each contender next to the others: a warm-up of each, then rounds that take
+ * them in turn, all samples pooled; answers p50 and p99 of each, in order.
  */
-export async function sideBySide(
-  a: () => Promise<number[]>,
-  b: () => Promise<number[]>,
-  rounds = 5,
-): Promise<{ a: { p50: number; p99: number }; b: { p50: number; p99: number } }> {
-  await a();
-  await b();
-  const as: number[] = [];
-  const bs: number[] = [];
+export async function sideBySide(contenders: Array<() => Promise<number[]>>, rounds = 5): Promise<Array<{ p50: number; p99: number }>> {
+  for (const run of contenders) await run();
+  const samples = contenders.map((): number[] => []);
   for (let round = 0; round < rounds; round++) {
-    as.push(...(await a()));
-    bs.push(...(await b()));
+    for (const [i, run] of contenders.entries()) samples[i]!.push(...(await run()));
   }
-  return { a: { p50: median(as), p99: percentile(as, 99) }, b: { p50: median(bs), p99: percentile(bs, 99) } };
+  return samples.map((all) => ({ p50: median(all), p99: percentile(all, 99) }));
 }
