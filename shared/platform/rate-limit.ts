@@ -10,13 +10,18 @@ import { resourceEnv } from './resource-env';
  * Each tenant's request budget: `RATE_LIMIT_PER_MINUTE` requests per fixed UTC minute,
  * counted in the `limits` table so every Lambda container shares one count.
  *
- * A container does not write once per request: it claims tokens in small batches with one
+ * A container does not write once per request: it claims tokens in batches with one
  * atomic ADD and spends them locally, and claims the next batch in the background once
  * half of the current one is spent, so a steady stream of requests never waits for the
- * count. The count in DynamoDB never lets more than the limit through (a batch is only
- * granted up to what is left); the cost is that tokens a container claimed but did not
- * spend before the minute ends are lost, so under heavy fan-out a tenant may see slightly
- * fewer than the limit, never more.
+ * count. A batch is about a second of the container's own recent traffic: at least 10
+ * tokens, at most a twentieth of the limit, and at most twice the last one. A busy
+ * container thus writes the tenant's count about once a second, not once every ten
+ * requests (DynamoDB throttles writes to one item beyond 1,000 a second).
+ *
+ * The count in DynamoDB never lets more than the limit through (a batch is only granted
+ * up to what is left); the cost is that tokens a container claimed but did not spend
+ * before the minute ends are lost (at most one batch: about a second of its traffic), so
+ * under heavy fan-out a tenant may see slightly fewer than the limit, never more.
  */
 export interface RateLimitDeps {
   db: DynamoDb;
@@ -43,13 +48,35 @@ interface Lease {
   claiming?: Promise<void>;
 }
 
+/** How fast a container has been spending one tenant's tokens, across minutes. */
+interface Pace {
+  /** The size of the last claim, and when it was granted. */
+  batch: number;
+  grantedAt: number;
+  /** Tokens spent since then. */
+  spent: number;
+}
+
 const windowMs = 60_000;
+/** A batch should last a container about this long at its recent pace. */
+const batchLifetimeMs = 1000;
 
 export function createRateLimiter(deps: RateLimitDeps) {
   const leases = new Map<string, Lease>();
-  const batch = Math.max(1, Math.min(10, Math.floor(deps.limitPerMinute / 20)));
+  const paces = new Map<string, Pace>();
+  const maxBatch = Math.max(1, Math.floor(deps.limitPerMinute / 20));
+  const minBatch = Math.min(10, maxBatch);
+  const now = () => deps.now?.() ?? Date.now();
+
+  /** About `batchLifetimeMs` of the pace since the last claim, growing at most twofold. */
+  function nextBatch(pace: Pace | undefined): number {
+    if (!pace) return minBatch;
+    const wanted = Math.ceil((pace.spent * batchLifetimeMs) / Math.max(1, now() - pace.grantedAt));
+    return Math.max(minBatch, Math.min(maxBatch, 2 * pace.batch, wanted));
+  }
 
   async function claim(tenantId: string, lease: Lease) {
+    const batch = nextBatch(paces.get(tenantId));
     const { Attributes } = await deps.db.update({
         TableName: deps.table,
         Key: { pk: `RATE#${tenantId}`, sk: String(lease.window) },
@@ -63,6 +90,7 @@ export function createRateLimiter(deps: RateLimitDeps) {
     const granted = Math.max(0, Math.min(batch, deps.limitPerMinute - (Number(Attributes?.used ?? batch) - batch)));
     lease.spare += granted;
     if (granted < batch) lease.spent = true;
+    paces.set(tenantId, { batch, grantedAt: now(), spent: 0 });
   }
 
   function startClaim(tenantId: string, lease: Lease) {
@@ -71,9 +99,9 @@ export function createRateLimiter(deps: RateLimitDeps) {
   }
 
   return async function admit(tenantId: string): Promise<Admission> {
-    const now = deps.now?.() ?? Date.now();
-    const window = Math.floor(now / windowMs);
-    const resetSeconds = Math.ceil(((window + 1) * windowMs - now) / 1000);
+    const at = now();
+    const window = Math.floor(at / windowMs);
+    const resetSeconds = Math.ceil(((window + 1) * windowMs - at) / 1000);
     let lease = leases.get(tenantId);
     if (!lease || lease.window !== window) {
       lease = { window, spare: 0, used: 0, spent: false };
@@ -87,7 +115,9 @@ export function createRateLimiter(deps: RateLimitDeps) {
       );
     }
     lease.spare -= 1;
-    if (lease.spare <= batch / 2 && !lease.spent && !lease.claiming) {
+    const pace = paces.get(tenantId)!;
+    pace.spent += 1;
+    if (lease.spare <= pace.batch / 2 && !lease.spent && !lease.claiming) {
       // Ahead of need; if it fails, the request that finds no spare claims again and sees why.
       startClaim(tenantId, lease).catch((error: Error) => logger.warn('could not claim rate-limit tokens ahead', error));
     }

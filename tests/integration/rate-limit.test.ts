@@ -66,4 +66,26 @@ describe('the limiter', () => {
     expect(admitted).toBeLessThanOrEqual(100);
     expect(admitted).toBeGreaterThanOrEqual(90);
   });
+
+  it('claims bigger batches while a container spends them fast, up to a twentieth of the limit, and smaller ones again as traffic slows', async () => {
+    const claimed: number[] = [];
+    const counting: DynamoDb = {
+      ...db,
+      update: (input) => (claimed.push(Number(input.ExpressionAttributeValues?.[':batch'])), db.update(input)),
+    };
+    let now = Date.parse('2026-01-01T02:00:00Z');
+    const admit = createRateLimiter({ db: counting, table: runtime.env.LIMITS_TABLE_NAME!, limitPerMinute: 2000, now: () => now });
+    for (let i = 0; i < 600; i++) await admit('t-busy');
+    expect(claimed.slice(0, 5)).toEqual([10, 20, 40, 80, 100]);
+    expect(Math.max(...claimed)).toBe(100);
+    // Ten requests a claim before batches grew; now far fewer.
+    expect(claimed.length).toBeLessThan(15);
+
+    claimed.length = 0;
+    for (let i = 0; i < 100; i++) {
+      now += 2500;
+      await admit('t-busy');
+    }
+    expect(claimed.at(-1)).toBe(10);
+  });
 });
