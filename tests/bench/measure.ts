@@ -50,11 +50,15 @@ export function startDriver(core: number) {
 export type Driver = ReturnType<typeof startDriver>;
 
 /**
- * Latency of each contender next to the others: a warm-up of each, then rounds that take
- * them in turn, all samples pooled; answers p50 and p99 of each, in order.
+ * Latency of each contender next to the others: warm-up rounds, then measured rounds that
+ * take them in turn, all measured samples pooled; answers p50 and p99 of each, in order.
  */
-export async function sideBySide(contenders: Array<() => Promise<number[]>>, rounds = 5): Promise<Array<{ p50: number; p99: number }>> {
-  for (const run of contenders) await run();
+export async function sideBySide(
+  contenders: Array<() => Promise<number[]>>,
+  rounds = 5,
+  warmUpRounds = 1,
+): Promise<Array<{ p50: number; p99: number }>> {
+  for (let round = 0; round < warmUpRounds; round++) for (const run of contenders) await run();
   const samples = contenders.map((): number[] => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, run] of contenders.entries()) samples[i]!.push(...(await run()));
