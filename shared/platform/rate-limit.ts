@@ -20,8 +20,9 @@ import { resourceEnv } from './resource-env';
  *
  * The count in DynamoDB never lets more than the limit through (a batch is only granted
  * up to what is left); the cost is that tokens a container claimed but did not spend
- * before the minute ends are lost (at most one batch: about a second of its traffic), so
- * under heavy fan-out a tenant may see slightly fewer than the limit, never more.
+ * before the minute ends are lost (at most its last batch and half the one before: a
+ * second or two of its traffic), so under heavy fan-out a tenant may see slightly fewer
+ * than the limit, never more.
  */
 export interface RateLimitDeps {
   db: DynamoDb;
