@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { defineContract, responseSchema } from './contract';
 import { Health } from './health-schema';
-import { Problem } from './problem-schema';
 import { AuditEntry, AuditQuery } from './audit-log';
+import { Problem } from './problem';
 import { page } from './pagination';
 
 const tag = 'Platform';

@@ -6,8 +6,7 @@ import {
 } from 'zod-openapi';
 import * as z from 'zod';
 import type { Contract } from './contract';
-import { problemContentType } from './problem';
-import { Problem } from './problem-schema';
+import { Problem, problemContentType } from './problem';
 
 export interface DocumentedRoute {
   method: string;

@@ -1,8 +1,24 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod';
+import { responseSchema } from './contract';
 import type { DomainError } from './errors';
 import { problemType } from './errors';
-import type { Problem } from './problem-schema';
 
+/** RFC 9457 problem details, as every error response carries them. */
+export const Problem = responseSchema(() =>
+  z
+    .object({
+      type: z.string(),
+      title: z.string(),
+      status: z.number().int(),
+      detail: z.string(),
+      instance: z.string().optional(),
+      requestId: z.string(),
+      errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    })
+    .meta({ id: 'Problem' }),
+);
+export type Problem = z.infer<ReturnType<typeof Problem>>;
 
 export const problemContentType = 'application/problem+json';
 
