@@ -9,7 +9,6 @@ import {
   authorizerOf,
   matchRoute,
   routesOf,
-  splitRoute,
   type Declaration,
   type RouteDeclaration,
 } from '../declaration';
@@ -91,10 +90,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const plans = new Map<string, RoutePlan>();
   let fallback: RoutePlan | undefined;
   for (const [name, route] of routesOf(declaration)) {
-    const template = route.route === '$default' ? undefined : splitRoute(route.route);
-    const plan = { name, route, routeKey: template ? `${template.method} ${template.path}` : '$default', authorized: route.contract.scope !== null };
+    const plan = { name, route, routeKey: route.route, authorized: route.contract.scope !== null };
     plans.set(name, plan);
-    if (!template) fallback = plan;
+    if (route.route === '$default') fallback = plan;
   }
 
   /**

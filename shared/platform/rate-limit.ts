@@ -47,9 +47,11 @@ interface Lease {
   spent: boolean;
   /** A claim in flight; concurrent requests wait for it instead of claiming their own. */
   claiming?: Promise<void>;
+  /** Set by the first claim; a new minute's lease carries it over from the last one. */
+  pace?: Pace;
 }
 
-/** How fast a container has been spending one tenant's tokens, across minutes. */
+/** How fast this container has been spending the tenant's tokens. */
 interface Pace {
   /** The size of the last claim, and when it was granted. */
   batch: number;
@@ -64,7 +66,6 @@ const batchLifetimeMs = 1000;
 
 export function createRateLimiter(deps: RateLimitDeps) {
   const leases = new Map<string, Lease>();
-  const paces = new Map<string, Pace>();
   const maxBatch = Math.max(1, Math.floor(deps.limitPerMinute / 20));
   const minBatch = Math.min(10, maxBatch);
   const now = () => deps.now?.() ?? Date.now();
@@ -77,7 +78,7 @@ export function createRateLimiter(deps: RateLimitDeps) {
   }
 
   async function claim(tenantId: string, lease: Lease) {
-    const batch = nextBatch(paces.get(tenantId));
+    const batch = nextBatch(lease.pace);
     const { Attributes } = await deps.db.update({
         TableName: deps.table,
         Key: { pk: `RATE#${tenantId}`, sk: String(lease.window) },
@@ -85,13 +86,14 @@ export function createRateLimiter(deps: RateLimitDeps) {
         ExpressionAttributeValues: { ':batch': batch, ':expires': (lease.window + 2) * 60 },
         ReturnValues: 'UPDATED_NEW',
       });
-    lease.used = Math.max(lease.used, Number(Attributes?.used ?? batch));
+    const used = Number(Attributes?.used ?? batch);
+    lease.used = Math.max(lease.used, used);
     // Only the part of the batch that fits under the limit is ours to spend; a short batch
     // means the budget is gone, so no further claims this minute.
-    const granted = Math.max(0, Math.min(batch, deps.limitPerMinute - (Number(Attributes?.used ?? batch) - batch)));
+    const granted = Math.max(0, Math.min(batch, deps.limitPerMinute - (used - batch)));
     lease.spare += granted;
     if (granted < batch) lease.spent = true;
-    paces.set(tenantId, { batch, grantedAt: now(), spent: 0 });
+    lease.pace = { batch, grantedAt: now(), spent: 0 };
   }
 
   function startClaim(tenantId: string, lease: Lease) {
@@ -105,7 +107,7 @@ export function createRateLimiter(deps: RateLimitDeps) {
     const resetSeconds = Math.ceil(((window + 1) * windowMs - at) / 1000);
     let lease = leases.get(tenantId);
     if (!lease || lease.window !== window) {
-      lease = { window, spare: 0, used: 0, spent: false };
+      lease = { window, spare: 0, used: 0, spent: false, pace: lease?.pace };
       leases.set(tenantId, lease);
     }
     while (lease.spare === 0 && !lease.spent) await startClaim(tenantId, lease);
@@ -116,7 +118,8 @@ export function createRateLimiter(deps: RateLimitDeps) {
       );
     }
     lease.spare -= 1;
-    const pace = paces.get(tenantId)!;
+    // Spare tokens come only from a claim, which set the pace.
+    const pace = lease.pace!;
     pace.spent += 1;
     if (lease.spare <= pace.batch / 2 && !lease.spent && !lease.claiming) {
       // Ahead of need; if it fails, the request that finds no spare claims again and sees why.
