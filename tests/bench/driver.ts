@@ -12,7 +12,8 @@ import { localDynamoDb } from '../support/dynamodb';
 export type Job =
   | { kind: 'http'; origin: string; path: string; method: string; headers: Record<string, string>; body?: string; n: number }
   | { kind: 'http-each'; origin: string; requests: Array<{ path: string; method: string; headers: Record<string, string>; body?: string }> }
-  | { kind: 'dynamo-get'; endpoint: string; table: string; key: Record<string, string>; n: number }
+  /** `consistent`: the read mode of the handler it stands beside. */
+  | { kind: 'dynamo-get'; endpoint: string; table: string; key: Record<string, string>; consistent: boolean; n: number }
   | { kind: 'dynamo-transact'; endpoint: string; table: string; items: Array<Record<string, unknown>>; n: number }
   | { kind: 'load'; origin: string; path: string; headers: Record<string, string>; concurrency: number; durationMs: number };
 
@@ -64,7 +65,7 @@ async function run(job: Job): Promise<unknown> {
     case 'dynamo-get': {
       const samples: number[] = [];
       for (let i = 0; i < job.n; i++) {
-        samples.push(await timed(() => dynamo(job.endpoint).get({ TableName: job.table, Key: job.key, ConsistentRead: true })));
+        samples.push(await timed(() => dynamo(job.endpoint).get({ TableName: job.table, Key: job.key, ConsistentRead: job.consistent })));
       }
       return { samples };
     }
