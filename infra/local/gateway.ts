@@ -310,6 +310,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
 
   function fail(res: ServerResponse, requestId: string, error: unknown) {
+    // A client that hung up before its body arrived has no one to answer, and nothing
+    // went wrong here: API Gateway drops such a request without invoking anything.
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' && res.req.destroyed) return;
     process.stderr.write(`gateway: ${(error as Error).stack ?? String(error)}\n`);
     if (!res.headersSent) send(res, 500, undefined, requestId);
     else res.destroy();

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { declaration } from '../../infra/functions';
 import { routesOf } from '../../infra/declaration';
@@ -77,6 +79,24 @@ describe('requests the API does not serve', () => {
 
   it('answers an unknown path with 404 even when it carries a JSON body', async () => {
     await expectProblem(await runtime.call('/v1/nothing-here', { method: 'POST', json: { a: 1 } }), 404);
+  });
+
+  it('drops a request whose client hangs up before its body arrives without logging an error, and serves the next', async () => {
+    const { port } = new URL(runtime.url);
+    const { output } = await captureOutput(async () => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        `POST /v1/api-keys HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${runtime.apiKey}\r\n` +
+          'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":',
+      );
+      // Give the gateway the headers and the first bytes before the client goes.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    expect(output).toBe('');
+    expect((await runtime.call('/v1/health', { key: null })).status).toBe(200);
   });
 });
 
