@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { routesOf } from '../../infra/declaration';
+import { declaration } from '../../infra/functions';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/**
+ * The promise every route makes, new ones included: input of any shape gets a 4xx
+ * problem that says what was wrong, never a 5xx. Each declared route is sent odd path
+ * parameters and odd query strings; a route that takes a body is sent broken documents,
+ * and a good body with each of its values, one at a time, replaced by something odd (a
+ * lone surrogate, a control character, 20,000 characters, a value of the wrong kind).
+ * Paths aim at real resources, so what passes validation goes on into the handler and
+ * to DynamoDB, where a value the schemas let through would answer 500.
+ */
+let runtime: TestRuntime;
+let connectionId: string;
+
+const customIntegration = {
+  key: 'odd-input',
+  name: 'Odd input',
+  category: 'crm',
+  description: 'A target for bad input.',
+  docsUrl: 'https://docs.example.com',
+  baseUrl: 'https://api.example.com/v1',
+  auth: [{ type: 'bearer', fields: [{ name: 'token', label: 'Token', secret: true, maxLength: 64 }] }],
+  check: { method: 'GET', path: '/me' },
+};
+const stripeKey = () => `sk_test_${randomBytes(18).toString('hex')}`;
+
+/**
+ * A body each write route accepts. A route that takes a body and is missing here fails
+ * its test: add one.
+ */
+const goodBodies: Record<string, () => Record<string, unknown>> = {
+  'POST /v1/api-keys': () => ({ name: 'Odd input', scopes: ['read', 'write'] }),
+  'POST /v1/connections': () => ({ integration: 'stripe', name: 'Odd input', credentials: { apiKey: stripeKey() }, params: {} }),
+  'PATCH /v1/connections/{id}': () => ({ name: 'Renamed', credentials: { apiKey: stripeKey() } }),
+  'POST /v1/integrations': () => ({ ...customIntegration, key: `odd-${randomBytes(4).toString('hex')}` }),
+  'PATCH /v1/integrations/{key}': () => ({ name: 'Renamed', description: 'Changed.', auth: customIntegration.auth }),
+  'PUT /v1/integrations/{key}/oauth-client': () => ({ clientId: 'client', clientSecret: 'secret', scopes: ['crm.objects.contacts.read'] }),
+  'POST /v1/connect-sessions': () => ({ integration: 'hubspot', returnUrl: 'https://app.example.com/done', params: {}, scopes: [] }),
+};
+
+/** The resource each `{id}`/`{key}` route is aimed at. */
+const aimAt = (pattern: string) =>
+  pattern
+    .replace('{id}', connectionId)
+    .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
+    .replace('{key}', customIntegration.key);
+
+beforeAll(async () => {
+  // Thousands of requests from one tenant: the budget would answer 429 before the handlers.
+  process.env.RATE_LIMIT_PER_MINUTE = '1000000';
+  runtime = await startTestRuntime();
+  const setUp = [
+    await runtime.call('/v1/integrations', { method: 'POST', json: customIntegration }),
+    await runtime.call('/v1/integrations/hubspot/oauth-client', { method: 'PUT', json: goodBodies['PUT /v1/integrations/{key}/oauth-client']!() }),
+    await runtime.call('/v1/connections', { method: 'POST', json: goodBodies['POST /v1/connections']!() }),
+  ];
+  expect(setUp.map((response) => response.status)).toEqual([201, 200, 201]);
+  connectionId = ((await setUp[2]!.json()) as { id: string }).id;
+});
+afterAll(() => runtime.stop());
+
+const oddIds = ['nope', '%ZZ', '%00', '%2F..%2F', 'a'.repeat(2000), '%F0%9F%92%A9', '%ED%A0%80', '__proto__'];
+const oddQueries = [
+  '?limit=-1',
+  '?limit=abc',
+  '?limit=1e9',
+  '?limit=1&limit=2',
+  '?cursor=garbage',
+  `?cursor=${Buffer.from('{"pk":"TENANT#someone-else","sk":"APIKEY#x"}').toString('base64url')}`,
+  `?cursor=${'A'.repeat(4000)}`,
+  '?status=%ZZ',
+  '?integration=%00',
+  '?state=x&code=y',
+  '?__proto__=1',
+];
+const oddDocuments = ['{"name":', '[]', 'null', '"text"', '12', '{"a":'.repeat(2000) + '1' + '}'.repeat(2000), '{"__proto__":{"admin":true}}'];
+const oddValues: unknown[] = [null, 0, -1, 1e308, true, '', ' ', '\ud800', '\u0000', 'x'.repeat(20_000), '💩', [], [{}], {}];
+
+const goodBody = 'the good body';
+
+interface Attempt {
+  what: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+}
+
+/** Every way to replace one value of `body` (at any depth) with an odd one. */
+function oddVariants(body: unknown, at: string[] = []): Array<{ where: string; body: unknown }> {
+  const variants = at.length === 0 ? [] : oddValues.map((value) => ({ where: at.join('.'), value }));
+  const children = body && typeof body === 'object' ? Object.entries(body) : [];
+  const replaced = variants.map(({ where, value }) => ({ where: `${where} = ${JSON.stringify(value).slice(0, 12)}`, body: value }));
+  const nested = children.flatMap(([key, child]) =>
+    oddVariants(child, [...at, key]).map(({ where, body: childBody }) => ({
+      where,
+      body: Array.isArray(body)
+        ? body.map((item, i) => (String(i) === key ? childBody : item))
+        : { ...(body as object), [key]: childBody },
+    })),
+  );
+  return [...replaced, ...nested];
+}
+
+function attemptsFor(routeKey: string): Attempt[] {
+  const [method, pattern] = routeKey.split(' ') as [string, string];
+  const good = goodBodies[routeKey];
+  const emptyBody = method === 'GET' || method === 'DELETE' ? {} : { body: '{}' };
+  const aimed = aimAt(pattern);
+  const attempts: Attempt[] = [
+    ...oddIds.map((id) => ({ what: `path ${id.slice(0, 20)}`, path: pattern.replace(/\{\w+\}/g, id), ...emptyBody })),
+    ...oddQueries.map((query) => ({ what: `query ${query.slice(0, 40)}`, path: `${aimed}${query}`, ...emptyBody })),
+  ];
+  if (!good) return attempts;
+  // The good body itself must succeed, or every variant would fail for another reason.
+  attempts.push({ what: goodBody, path: aimed, body: JSON.stringify(good()) });
+  attempts.push(...oddDocuments.map((body) => ({ what: `document ${body.slice(0, 30)}`, path: aimed, body })));
+  for (const contentType of ['text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded']) {
+    attempts.push({ what: `content-type ${contentType}`, path: aimed, body: JSON.stringify(good()), contentType });
+  }
+  for (const { where, body } of oddVariants(good())) attempts.push({ what: where, path: aimed, body: JSON.stringify(body) });
+  return attempts;
+}
+
+/** The version to send in If-Match: what a GET of the same resource answers now. */
+async function currentVersion(path: string): Promise<string> {
+  if (!path.startsWith('/v1/connections/') && !path.startsWith('/v1/integrations/')) return '"1"';
+  return (await runtime.call(path.replace(/\/oauth-client$/, ''))).headers.get('etag') ?? '"1"';
+}
+
+describe('bad input to every declared route', () => {
+  // Deletes last: some of their odd queries aim at the real resources, and delete them.
+  const routes = routesOf(declaration)
+    .filter(([, route]) => route.route !== '$default')
+    .sort(([, a], [, b]) => Number(a.route.startsWith('DELETE')) - Number(b.route.startsWith('DELETE')));
+
+  it('has a good body for every route that takes one', () => {
+    const takingBodies = routes.filter(([, route]) => route.contract.body).map(([, route]) => route.route);
+    expect(takingBodies.filter((routeKey) => !goodBodies[routeKey])).toEqual([]);
+  });
+
+  it.each(routes.map(([name, route]) => [name, route.route]))(
+    '%s (%s) answers each odd path, query and value with a 4xx problem, never a 5xx',
+    async (_name, routeKey) => {
+      const method = routeKey.split(' ')[0]!;
+      const wrong: string[] = [];
+      const attempts = attemptsFor(routeKey);
+      // Updates one at a time, each under the version it read; the rest a few at a time.
+      const batch = method === 'PATCH' ? 1 : 8;
+      for (let i = 0; i < attempts.length; i += batch) {
+        await Promise.all(
+          attempts.slice(i, i + batch).map(async (attempt) => {
+            const response = await fetch(`${runtime.url}${attempt.path}`, {
+              method,
+              headers: {
+                authorization: `Bearer ${runtime.apiKey}`,
+                'if-match': await currentVersion(attempt.path),
+                'idempotency-key': randomBytes(8).toString('hex'),
+                ...(attempt.body === undefined ? {} : { 'content-type': attempt.contentType ?? 'application/json' }),
+              },
+              ...(attempt.body === undefined ? {} : { body: attempt.body }),
+              redirect: 'manual',
+            });
+            const type = response.headers.get('content-type') ?? '';
+            const text = await response.text();
+            const isProblem = type === 'application/problem+json' && /"detail":"[^"]+"/.test(text);
+            if (attempt.what === goodBody && response.status >= 300) wrong.push(`${goodBody}: ${response.status} ${text.slice(0, 200)}`);
+            // Successes and redirects (the OAuth callback's answer to a user) are not errors.
+            if (response.status >= 500 || (response.status >= 400 && !isProblem)) {
+              wrong.push(`${attempt.what}: ${response.status} ${type} ${text.slice(0, 200)}`);
+            }
+          }),
+        );
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
+});
