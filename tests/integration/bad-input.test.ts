@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
+import { customIntegration, goodBodies } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
@@ -15,45 +16,19 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let connectionId: string;
 
-const customIntegration = {
-  key: 'odd-input',
-  name: 'Odd input',
-  category: 'crm',
-  description: 'A target for bad input.',
-  docsUrl: 'https://docs.example.com',
-  baseUrl: 'https://api.example.com/v1',
-  auth: [{ type: 'bearer', fields: [{ name: 'token', label: 'Token', secret: true, maxLength: 64 }] }],
-  check: { method: 'GET', path: '/me' },
-};
-const stripeKey = () => `sk_test_${randomBytes(18).toString('hex')}`;
-
-/**
- * A body each write route accepts. A route that takes a body and is missing here fails
- * its test: add one.
- */
-const goodBodies: Record<string, () => Record<string, unknown>> = {
-  'POST /v1/api-keys': () => ({ name: 'Odd input', scopes: ['read', 'write'] }),
-  'POST /v1/connections': () => ({ integration: 'stripe', name: 'Odd input', credentials: { apiKey: stripeKey() }, params: {} }),
-  'PATCH /v1/connections/{id}': () => ({ name: 'Renamed', credentials: { apiKey: stripeKey() } }),
-  'POST /v1/integrations': () => ({ ...customIntegration, key: `odd-${randomBytes(4).toString('hex')}` }),
-  'PATCH /v1/integrations/{key}': () => ({ name: 'Renamed', description: 'Changed.', auth: customIntegration.auth }),
-  'PUT /v1/integrations/{key}/oauth-client': () => ({ clientId: 'client', clientSecret: 'secret', scopes: ['crm.objects.contacts.read'] }),
-  'POST /v1/connect-sessions': () => ({ integration: 'hubspot', returnUrl: 'https://app.example.com/done', params: {}, scopes: [] }),
-};
-
 /** The resource each `{id}`/`{key}` route is aimed at. */
 const aimAt = (pattern: string) =>
   pattern
     .replace('{id}', connectionId)
     .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
-    .replace('{key}', customIntegration.key);
+    .replace('{key}', 'odd-input');
 
 beforeAll(async () => {
   // Thousands of requests from one tenant: the budget would answer 429 before the handlers.
   process.env.RATE_LIMIT_PER_MINUTE = '1000000';
   runtime = await startTestRuntime();
   const setUp = [
-    await runtime.call('/v1/integrations', { method: 'POST', json: customIntegration }),
+    await runtime.call('/v1/integrations', { method: 'POST', json: customIntegration('odd-input') }),
     await runtime.call('/v1/integrations/hubspot/oauth-client', { method: 'PUT', json: goodBodies['PUT /v1/integrations/{key}/oauth-client']!() }),
     await runtime.call('/v1/connections', { method: 'POST', json: goodBodies['POST /v1/connections']!() }),
   ];

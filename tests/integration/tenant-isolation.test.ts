@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { routesOf } from '../../infra/declaration';
+import { declaration } from '../../infra/functions';
+import { operatorAudit } from '../../shared/platform/audit';
+import { createApiKey, createTenant } from '../../shared/tenancy/service';
+import { localDynamoDb } from '../support/dynamodb';
+import { customIntegration, goodBodies } from '../support/good-bodies';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/**
+ * Every tenant's data is reachable only with that tenant's key, on every declared route,
+ * new ones included. Tenant "local" owns one resource of each kind, each named with a
+ * marker; a rival tenant with every scope calls every route, aimed at those resources,
+ * with good bodies and the owner's current versions. Each aimed call must answer 404
+ * (not 403 or 412, which would say the resource exists), no answer may carry the
+ * marker or an owner's id the caller did not send, and afterwards the owner's resources are as they were.
+ */
+let runtime: TestRuntime;
+let rivalKey: string;
+const marker = `mark${randomBytes(6).toString('hex')}`;
+const owned = { apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '' };
+
+/** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
+const oauthIntegration = {
+  ...customIntegration(owned.oauthIntegration),
+  name: `${marker} OAuth`,
+  auth: [{ type: 'oauth2' }],
+  oauth2: {
+    authorizationUrl: 'https://idp.example.com/authorize',
+    tokenUrl: 'https://idp.example.com/token',
+    scopeSeparator: ' ',
+    defaultScopes: ['read'],
+    pkce: 'required',
+    clientAuth: 'basic',
+    tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
+  },
+};
+
+/** Each owned resource, as its owner reads it, with the ETag it answered. */
+const ownedPaths = () => [
+  `/v1/api-keys/${owned.apiKey}`,
+  `/v1/connections/${owned.connection}`,
+  `/v1/integrations/${owned.integration}`,
+  `/v1/integrations/${owned.oauthIntegration}`,
+  `/v1/integrations/${owned.oauthIntegration}/oauth-client`,
+  `/v1/connect-sessions/${owned.session}`,
+];
+
+async function ownerView() {
+  return Promise.all(
+    ownedPaths().map(async (path) => {
+      const response = await runtime.call(path);
+      return { path, status: response.status, etag: response.headers.get('etag'), body: await response.json() };
+    }),
+  );
+}
+
+function aimAt(pattern: string): string {
+  return pattern
+    .replace('/v1/api-keys/{id}', `/v1/api-keys/${owned.apiKey}`)
+    .replace('/v1/connections/{id}', `/v1/connections/${owned.connection}`)
+    .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
+    .replace('/v1/integrations/{key}/oauth-client', `/v1/integrations/${owned.oauthIntegration}/oauth-client`)
+    .replace('/v1/integrations/{key}', `/v1/integrations/${owned.integration}`);
+}
+
+beforeAll(async () => {
+  process.env.RATE_LIMIT_PER_MINUTE = '1000000';
+  runtime = await startTestRuntime();
+  const store = { db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.MAIN_TABLE_NAME! };
+  await createTenant(store, 'Rival', 'rival');
+  rivalKey = (await createApiKey(store, operatorAudit('rival', 'test', 'api_key.create'), { name: 'rival', scopes: ['read', 'write', 'admin'] })).secret;
+
+  const made = async (path: string, method: string, json: unknown) => {
+    const response = await runtime.call(path, { method, json });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  owned.apiKey = (await made('/v1/api-keys', 'POST', { name: `${marker} key`, scopes: ['read'] })).id;
+  owned.connection = (await made('/v1/connections', 'POST', { ...goodBodies['POST /v1/connections']!(), name: `${marker} connection` })).id;
+  await made('/v1/integrations', 'POST', { ...customIntegration(owned.integration), name: `${marker} integration` });
+  await made('/v1/integrations', 'POST', oauthIntegration);
+  await made(`/v1/integrations/${owned.oauthIntegration}/oauth-client`, 'PUT', { clientId: `${marker}-client`, clientSecret: `${marker}-secret` });
+  owned.session = (await made('/v1/connect-sessions', 'POST', { integration: owned.oauthIntegration, returnUrl: `https://${marker}.example.com/done` })).id;
+});
+afterAll(() => runtime.stop());
+
+describe("another tenant's key", () => {
+  it('reaches none of the owner\'s resources on any route, and changes none of them', async () => {
+    const before = await ownerView();
+    expect(before.map((view) => view.status)).toEqual(ownedPaths().map(() => 200));
+    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session];
+
+    // Deletes last, so that every other route still finds the owner's resources there.
+    const routes = routesOf(declaration)
+      .map(([, route]) => route.route)
+      .filter((routeKey) => routeKey !== '$default')
+      .sort((a, b) => Number(a.startsWith('DELETE')) - Number(b.startsWith('DELETE')));
+    const wrong: string[] = [];
+    for (const routeKey of routes) {
+      const [method, pattern] = routeKey.split(' ') as [string, string];
+      const path = aimAt(pattern);
+      const good = goodBodies[routeKey];
+      const ownerVersion = before.find((view) => path.startsWith(view.path))?.etag;
+      const response = await runtime.call(path, {
+        method,
+        key: rivalKey,
+        headers: { 'idempotency-key': randomBytes(8).toString('hex'), ...(ownerVersion ? { 'if-match': ownerVersion } : {}) },
+        ...(good ? { json: good() } : {}),
+        redirect: 'manual',
+      });
+      const text = await response.text();
+      if (pattern.includes('{') && response.status !== 404) wrong.push(`${method} ${path}: ${response.status}, not 404: ${text.slice(0, 160)}`);
+      // An answer may repeat what the caller sent (the 404's detail and instance), nothing else.
+      for (const leaked of [marker, ...ownerIds.filter((id) => !path.includes(id))]) {
+        if (text.includes(leaked)) wrong.push(`${method} ${path}: the answer carries ${leaked === marker ? 'the marker' : leaked}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+
+    // The owner's resources are unchanged, versions included.
+    const after = await ownerView();
+    expect(after).toEqual(before);
+  });
+});

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+
+/** A custom integration with bearer credentials, as a tenant would declare one. */
+export const customIntegration = (key = 'odd-input') => ({
+  key,
+  name: 'Odd input',
+  category: 'crm',
+  description: 'A custom integration for the route-wide tests.',
+  docsUrl: 'https://docs.example.com',
+  baseUrl: 'https://api.example.com/v1',
+  auth: [{ type: 'bearer', fields: [{ name: 'token', label: 'Token', secret: true, maxLength: 64 }] }],
+  check: { method: 'GET', path: '/me' },
+});
+
+export const stripeKey = () => `sk_test_${randomBytes(18).toString('hex')}`;
+
+/**
+ * A body each write route accepts, keyed by route. The route-wide tests fail for a route
+ * that takes a body and is missing here: add one.
+ */
+export const goodBodies: Record<string, () => Record<string, unknown>> = {
+  'POST /v1/api-keys': () => ({ name: 'Good key', scopes: ['read', 'write'] }),
+  'POST /v1/connections': () => ({ integration: 'stripe', name: 'Good connection', credentials: { apiKey: stripeKey() }, params: {} }),
+  'PATCH /v1/connections/{id}': () => ({ name: 'Renamed', credentials: { apiKey: stripeKey() } }),
+  'POST /v1/integrations': () => customIntegration(`good-${randomBytes(4).toString('hex')}`),
+  'PATCH /v1/integrations/{key}': () => ({ name: 'Renamed', description: 'Changed.', auth: customIntegration().auth }),
+  'PUT /v1/integrations/{key}/oauth-client': () => ({ clientId: 'client', clientSecret: 'secret', scopes: ['crm.objects.contacts.read'] }),
+  'POST /v1/connect-sessions': () => ({ integration: 'hubspot', returnUrl: 'https://app.example.com/done', params: {}, scopes: [] }),
+};
