@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
-import { customIntegration, goodBodies } from '../support/good-bodies';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customIntegration, goodBodies, secretsIn } from '../support/good-bodies';
+import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * The promise every route makes, new ones included: input of any shape gets a 4xx
@@ -11,7 +11,8 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
  * and a good body with each of its values, one at a time, replaced by something odd (a
  * lone surrogate, a control character, 20,000 characters, a value of the wrong kind).
  * Paths aim at real resources, so what passes validation goes on into the handler and
- * to DynamoDB, where a value the schemas let through would answer 500.
+ * to DynamoDB, where a value the schemas let through would answer 500. Neither the
+ * answers nor the log lines may repeat a secret that a body carried.
  */
 let runtime: TestRuntime;
 let connectionId: string;
@@ -117,38 +118,45 @@ describe('bad input to every declared route', () => {
   });
 
   it.each(routes.map(([name, route]) => [name, route.route]))(
-    '%s (%s) answers each odd path, query and value with a 4xx problem, never a 5xx',
+    '%s (%s) answers each odd path, query and value with a 4xx problem, never a 5xx, and repeats no secret',
     async (_name, routeKey) => {
       const method = routeKey.split(' ')[0]!;
       const wrong: string[] = [];
       const attempts = attemptsFor(routeKey);
       // Updates one at a time, each under the version it read; the rest a few at a time.
       const batch = method === 'PATCH' ? 1 : 8;
-      for (let i = 0; i < attempts.length; i += batch) {
-        await Promise.all(
-          attempts.slice(i, i + batch).map(async (attempt) => {
-            const response = await fetch(`${runtime.url}${attempt.path}`, {
-              method,
-              headers: {
-                authorization: `Bearer ${runtime.apiKey}`,
-                'if-match': await currentVersion(attempt.path),
-                'idempotency-key': randomBytes(8).toString('hex'),
-                ...(attempt.body === undefined ? {} : { 'content-type': attempt.contentType ?? 'application/json' }),
-              },
-              ...(attempt.body === undefined ? {} : { body: attempt.body }),
-              redirect: 'manual',
-            });
-            const type = response.headers.get('content-type') ?? '';
-            const text = await response.text();
-            const isProblem = type === 'application/problem+json' && /"detail":"[^"]+"/.test(text);
-            if (attempt.what === goodBody && response.status >= 300) wrong.push(`${goodBody}: ${response.status} ${text.slice(0, 200)}`);
-            // Successes and redirects (the OAuth callback's answer to a user) are not errors.
-            if (response.status >= 500 || (response.status >= 400 && !isProblem)) {
-              wrong.push(`${attempt.what}: ${response.status} ${type} ${text.slice(0, 200)}`);
-            }
-          }),
-        );
-      }
+      const { output } = await captureOutput(async () => {
+        for (let i = 0; i < attempts.length; i += batch) {
+          await Promise.all(
+            attempts.slice(i, i + batch).map(async (attempt) => {
+              const response = await fetch(`${runtime.url}${attempt.path}`, {
+                method,
+                headers: {
+                  authorization: `Bearer ${runtime.apiKey}`,
+                  'if-match': await currentVersion(attempt.path),
+                  'idempotency-key': randomBytes(8).toString('hex'),
+                  ...(attempt.body === undefined ? {} : { 'content-type': attempt.contentType ?? 'application/json' }),
+                },
+                ...(attempt.body === undefined ? {} : { body: attempt.body }),
+                redirect: 'manual',
+              });
+              const type = response.headers.get('content-type') ?? '';
+              const text = await response.text();
+              const isProblem = type === 'application/problem+json' && /"detail":"[^"]+"/.test(text);
+              if (attempt.what === goodBody && response.status >= 300) wrong.push(`${goodBody}: ${response.status} ${text.slice(0, 200)}`);
+              // Successes and redirects (the OAuth callback's answer to a user) are not errors.
+              if (response.status >= 500 || (response.status >= 400 && !isProblem)) {
+                wrong.push(`${attempt.what}: ${response.status} ${type} ${text.slice(0, 200)}`);
+              }
+              for (const secret of secretsIn(attempt.body ?? '')) {
+                if (text.includes(secret)) wrong.push(`${attempt.what}: the answer repeats a secret the body carried`);
+              }
+            }),
+          );
+        }
+      });
+      const sent = attempts.flatMap((attempt) => secretsIn(attempt.body ?? ''));
+      if (sent.some((secret) => output.includes(secret))) wrong.push('a log line repeats a secret a body carried');
       expect(wrong).toEqual([]);
     },
   );

@@ -65,7 +65,6 @@ function aimAt(pattern: string): string {
 }
 
 beforeAll(async () => {
-  process.env.RATE_LIMIT_PER_MINUTE = '1000000';
   runtime = await startTestRuntime();
   const store = { db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.MAIN_TABLE_NAME! };
   await createTenant(store, 'Rival', 'rival');

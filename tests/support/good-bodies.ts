@@ -13,6 +13,10 @@ export const customIntegration = (key = 'odd-input') => ({
 });
 
 export const stripeKey = () => `sk_test_${randomBytes(18).toString('hex')}`;
+const clientSecret = () => `secret-${randomBytes(8).toString('hex')}`;
+
+/** The secrets the good bodies carry: no answer or log line may repeat one. */
+export const secretsIn = (text: string) => text.match(/sk_test_[0-9a-f]{36}|secret-[0-9a-f]{16}/g) ?? [];
 
 /**
  * A body each write route accepts, keyed by route. The route-wide tests fail for a route
@@ -24,6 +28,6 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/connections/{id}': () => ({ name: 'Renamed', credentials: { apiKey: stripeKey() } }),
   'POST /v1/integrations': () => customIntegration(`good-${randomBytes(4).toString('hex')}`),
   'PATCH /v1/integrations/{key}': () => ({ name: 'Renamed', description: 'Changed.', auth: customIntegration().auth }),
-  'PUT /v1/integrations/{key}/oauth-client': () => ({ clientId: 'client', clientSecret: 'secret', scopes: ['crm.objects.contacts.read'] }),
+  'PUT /v1/integrations/{key}/oauth-client': () => ({ clientId: 'client', clientSecret: clientSecret(), scopes: ['crm.objects.contacts.read'] }),
   'POST /v1/connect-sessions': () => ({ integration: 'hubspot', returnUrl: 'https://app.example.com/done', params: {}, scopes: [] }),
 };
