@@ -41,37 +41,78 @@ const portOpen = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-it('stops everything, Java included, on SIGTERM with requests in flight', async () => {
+/** A process hosting the local runtime, once it says where it runs, with every process below it. */
+async function startRuntimeProcess(...command: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+  const [program, ...args] = command.length === 1 ? [process.execPath, '--import', 'tsx', command[0]!] : command;
+  const child = spawn(program!, args, {
     cwd: root,
     env: { ...process.env, PORT: '0', JUNCTION_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  await waitFor(async () => expect(output).toMatch(/running at (http:\/\/\S+)/), { timeoutMs: 60_000, what: 'npm start' });
+  await waitFor(async () => expect(output).toMatch(/running at (http:\/\/\S+)/), { timeoutMs: 60_000, what: command.join(' ') });
   const url = /running at (http:\/\/\S+)/.exec(output)![1]!;
-  const key = /dev API key[^:]*: (jh_\S+)/.exec(output)![1]!;
-  const port = Number(new URL(url).port);
   const processes = descendants(child.pid!);
   expect(processes.length).toBeGreaterThan(0);
+  return {
+    child,
+    url,
+    key: () => /dev API key[^:]*: (jh_\S+)/.exec(output)![1]!,
+    exited,
+    /** Every process it started has gone, and its port is free. */
+    async leftNothing() {
+      try {
+        // Helpers such as tsx's esbuild service leave when their parent's pipe closes: give them a moment.
+        await waitFor(async () => expect(processes.filter(alive)).toEqual([]), { timeoutMs: 5000, what: 'children to exit' });
+        expect(await portOpen(Number(new URL(url).port))).toBe(false);
+      } finally {
+        // Whatever was left behind goes now, so that a failure does not hold the test run open.
+        for (const pid of processes.filter(alive)) process.kill(pid, 'SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
 
+it('stops everything, Java included, on SIGTERM with requests in flight', async () => {
+  const runtime = await startRuntimeProcess('infra/local/main.ts');
   const inFlight = Array.from({ length: 20 }, () =>
-    fetch(`${url}/v1/api-keys`, { headers: { authorization: `Bearer ${key}` } }).then(
+    fetch(`${runtime.url}/v1/api-keys`, { headers: { authorization: `Bearer ${runtime.key()}` } }).then(
       (r) => r.status,
       () => 'dropped',
     ),
   );
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  runtime.child.kill('SIGTERM');
+  expect(await runtime.exited).toBe(0);
   await Promise.all(inFlight);
+  await runtime.leftNothing();
+});
 
-  // Helpers such as tsx's esbuild service leave when their parent's pipe closes: give them a moment.
-  await waitFor(async () => expect(processes.filter(alive)).toEqual([]), { timeoutMs: 5000, what: 'children to exit' });
-  expect(await portOpen(port)).toBe(false);
-  rmSync(dataDir, { recursive: true, force: true });
+it.each([
+  ['SIGINT', 'Ctrl-C'],
+  ['SIGHUP', 'its terminal closed'],
+] as const)('stops everything on %s (%s)', async (signal, _why) => {
+  const runtime = await startRuntimeProcess('infra/local/main.ts');
+  runtime.child.kill(signal);
+  expect(await runtime.exited).toBe(0);
+  await runtime.leftNothing();
+});
+
+it('stops everything when npm start itself is sent SIGTERM, as a process manager stops it', async () => {
+  // npm passes the signal to the script's process; the script execs node, so that is Junction.
+  const runtime = await startRuntimeProcess('npm', 'start', '--silent');
+  runtime.child.kill('SIGTERM');
+  await runtime.exited;
+  await runtime.leftNothing();
+});
+
+it('takes Java down with it when the process hosting the runtime crashes', async () => {
+  const runtime = await startRuntimeProcess('tests/fixtures/crashing-runtime.ts');
+  runtime.child.stdin.write('crash\n');
+  expect(await runtime.exited).toBe(1);
+  await runtime.leftNothing();
 });
