@@ -18,9 +18,13 @@ export interface DocumentedRoute {
 const commonProblems: Record<number, string> = {
   400: 'The request is not valid (the problem lists each field)',
   413: 'The body is larger than 1 MiB',
-  415: 'The body is not application/json',
-  429: 'Too many requests',
   500: 'A bug on our side (quote the request id)',
+};
+const bodyProblems: Record<number, string> = {
+  415: 'The body is not application/json',
+};
+const pathProblems: Record<number, string> = {
+  404: "No such resource for this key's tenant (another tenant's are not found either)",
 };
 /** Mutating POSTs take an Idempotency-Key (see idempotency.ts). */
 const IdempotencyHeader = z.object({
@@ -37,6 +41,7 @@ const idempotencyProblems: Record<number, string> = {
 const authProblems: Record<number, string> = {
   401: 'Missing, unknown or revoked API key',
   403: 'The key lacks the scope this route needs',
+  429: "The tenant's requests this minute are over its budget (see Retry-After)",
 };
 
 /** The OpenAPI 3.1 document, built from the same contracts that validate requests. */
@@ -93,7 +98,13 @@ function responsesOf(contract: Contract, idempotent: boolean) {
         : {}),
     };
   }
-  const extra = { ...(contract.scope === null ? {} : authProblems), ...(idempotent ? idempotencyProblems : {}), ...commonProblems };
+  const extra = {
+    ...(contract.scope === null ? {} : authProblems),
+    ...(contract.path ? pathProblems : {}),
+    ...(contract.body ? bodyProblems : {}),
+    ...(idempotent ? idempotencyProblems : {}),
+    ...commonProblems,
+  };
   for (const [status, description] of Object.entries(extra)) {
     responses[status] ??= { description, content: { [problemContentType]: { schema: Problem() } } };
   }

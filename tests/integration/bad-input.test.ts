@@ -11,11 +11,14 @@ import { captureOutput, startTestRuntime, type TestRuntime } from '../support/ru
  * and a good body with each of its values, one at a time, replaced by something odd (a
  * lone surrogate, a control character, 20,000 characters, a value of the wrong kind).
  * Paths aim at real resources, so what passes validation goes on into the handler and
- * to DynamoDB, where a value the schemas let through would answer 500. Neither the
+ * to DynamoDB, where a value the schemas let through would answer 500. Each status
+ * answered must be one the OpenAPI document lists for that operation, and neither the
  * answers nor the log lines may repeat a secret that a body carried.
  */
 let runtime: TestRuntime;
 let connectionId: string;
+/** Each operation's documented statuses, from the OpenAPI document. */
+let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
 /** The resource each `{id}`/`{key}` route is aimed at. */
 const aimAt = (pattern: string) =>
@@ -35,6 +38,7 @@ beforeAll(async () => {
   ];
   expect(setUp.map((response) => response.status)).toEqual([201, 200, 201]);
   connectionId = ((await setUp[2]!.json()) as { id: string }).id;
+  documented = (await (await runtime.call('/openapi.json', { key: null })).json()).paths;
 });
 afterAll(() => runtime.stop());
 
@@ -118,9 +122,10 @@ describe('bad input to every declared route', () => {
   });
 
   it.each(routes.map(([name, route]) => [name, route.route]))(
-    '%s (%s) answers each odd path, query and value with a 4xx problem, never a 5xx, and repeats no secret',
+    '%s (%s) answers each odd path, query and value with a documented 4xx problem, never a 5xx, and repeats no secret',
     async (_name, routeKey) => {
-      const method = routeKey.split(' ')[0]!;
+      const [method, pattern] = routeKey.split(' ') as [string, string];
+      const statuses = Object.keys(documented[pattern]![method.toLowerCase()]!.responses);
       const wrong: string[] = [];
       const attempts = attemptsFor(routeKey);
       // Updates one at a time, each under the version it read; the rest a few at a time.
@@ -147,6 +152,9 @@ describe('bad input to every declared route', () => {
               // Successes and redirects (the OAuth callback's answer to a user) are not errors.
               if (response.status >= 500 || (response.status >= 400 && !isProblem)) {
                 wrong.push(`${attempt.what}: ${response.status} ${type} ${text.slice(0, 200)}`);
+              }
+              if (!statuses.includes(String(response.status))) {
+                wrong.push(`${attempt.what}: ${response.status} is not among the documented ${statuses.join(', ')}`);
               }
               for (const secret of secretsIn(attempt.body ?? '')) {
                 if (text.includes(secret)) wrong.push(`${attempt.what}: the answer repeats a secret the body carried`);
