@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
+import type { Contract } from '../../shared/platform/contract';
+import { Problem } from '../../shared/platform/problem';
 import { customIntegration, goodBodies, secretsIn } from '../support/good-bodies';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -12,8 +15,9 @@ import { captureOutput, startTestRuntime, type TestRuntime } from '../support/ru
  * lone surrogate, a control character, 20,000 characters, a value of the wrong kind).
  * Paths aim at real resources, so what passes validation goes on into the handler and
  * to DynamoDB, where a value the schemas let through would answer 500. Each status
- * answered must be one the OpenAPI document lists for that operation, and neither the
- * answers nor the log lines may repeat a secret that a body carried.
+ * answered must be one the OpenAPI document lists for that operation, each body must be
+ * exactly what the contract's response schema describes (no field it does not name), and
+ * neither the answers nor the log lines may repeat a secret that a body carried.
  */
 let runtime: TestRuntime;
 let connectionId: string;
@@ -104,6 +108,19 @@ function attemptsFor(routeKey: string): Attempt[] {
   return attempts;
 }
 
+/** What `text`, answered with `status`, breaks in the contract's response schema, if anything. */
+function breachOf(contract: Contract, status: number, type: string, text: string): string | undefined {
+  if (!type.includes('json')) return undefined;
+  const schema = contract.responses[status]?.schema ?? (status >= 400 ? Problem : undefined);
+  if (!schema) return `a ${status} body the contract does not describe`;
+  const body: unknown = JSON.parse(text);
+  const parsed = schema().safeParse(body);
+  if (!parsed.success) return `a ${status} body off its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
+  // Parsing drops what the schema does not name: a difference is an undocumented field.
+  if (!isDeepStrictEqual(parsed.data, body)) return `a ${status} body with fields its schema does not name`;
+  return undefined;
+}
+
 /** The version to send in If-Match: what a GET of the same resource answers now. */
 async function currentVersion(path: string): Promise<string> {
   if (!path.startsWith('/v1/connections/') && !path.startsWith('/v1/integrations/')) return '"1"';
@@ -121,9 +138,9 @@ describe('bad input to every declared route', () => {
     expect(takingBodies.filter((routeKey) => !goodBodies[routeKey])).toEqual([]);
   });
 
-  it.each(routes.map(([name, route]) => [name, route.route]))(
+  it.each(routes.map(([name, route]) => [name, route.route, route.contract] as const))(
     '%s (%s) answers each odd path, query and value with a documented 4xx problem, never a 5xx, and repeats no secret',
-    async (_name, routeKey) => {
+    async (_name, routeKey, contract) => {
       const [method, pattern] = routeKey.split(' ') as [string, string];
       const statuses = Object.keys(documented[pattern]![method.toLowerCase()]!.responses);
       const wrong: string[] = [];
@@ -153,6 +170,8 @@ describe('bad input to every declared route', () => {
               if (response.status >= 500 || (response.status >= 400 && !isProblem)) {
                 wrong.push(`${attempt.what}: ${response.status} ${type} ${text.slice(0, 200)}`);
               }
+              const breach = breachOf(contract, response.status, type, text);
+              if (breach) wrong.push(`${attempt.what}: ${breach}`);
               if (!statuses.includes(String(response.status))) {
                 wrong.push(`${attempt.what}: ${response.status} is not among the documented ${statuses.join(', ')}`);
               }
