@@ -52,26 +52,28 @@ async function main() {
   const [command, ...rest] = positionals;
   if (values.help || !command) return void process.stdout.write(`${usage}\n`);
   const scopes = parseScopes(values.scopes);
+  // What the command line lacks is said before any store is reached.
+  const name = rest.join(' ').trim();
+  if (!['create-tenant', 'create-key', 'rotate-credentials-key'].includes(command)) {
+    throw new Error(`unknown command "${command}"\n${usage}`);
+  }
+  if (command === 'create-tenant' && !name) throw new Error(`create-tenant needs a name\n${usage}`);
+  if (command === 'create-key' && !values.tenant) throw new Error(`create-key needs --tenant\n${usage}`);
   const { deps, aws, close } = values.stack ? await awsStore(values.stack) : await localStore();
   try {
     if (command === 'create-tenant') {
-      const name = rest.join(' ').trim();
-      if (!name) throw new Error(`create-tenant needs a name\n${usage}`);
       const { tenant, created } = await createTenant(deps, name, values.id);
       if (!created) throw new Error(`tenant ${tenant.id} already exists`);
       const key = await createApiKey(deps, operatorAudit(tenant.id, 'admin-cli', 'api_key.create'), { name: 'first admin key', scopes: scopes ?? [...allScopes] });
       process.stdout.write(`tenant ${tenant.id} (${tenant.name})\nkey ${key.id}: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
     } else if (command === 'create-key') {
-      if (!values.tenant) throw new Error(`create-key needs --tenant\n${usage}`);
-      const key = await createApiKey(deps, operatorAudit(values.tenant, 'admin-cli', 'api_key.create'), {
+      const key = await createApiKey(deps, operatorAudit(values.tenant!, 'admin-cli', 'api_key.create'), {
         name: values.name ?? 'admin CLI key',
         scopes: scopes ?? ['read', 'write'],
       });
       process.stdout.write(`key ${key.id} [${key.scopes.join(' ')}]: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
-    } else if (command === 'rotate-credentials-key') {
-      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key'], aws: aws! } : { dataDir: localDataDir() });
     } else {
-      throw new Error(`unknown command "${command}"\n${usage}`);
+      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key'], aws: aws! } : { dataDir: localDataDir() });
     }
   } finally {
     await close();

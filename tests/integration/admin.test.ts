@@ -55,6 +55,18 @@ describe('npm run admin against a running local runtime', () => {
     expect(retiredKeyrings(runtime.dataDir)).toHaveLength(1);
   });
 
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['create-key'], 'create-key needs --tenant'],
+    [['create-tenant'], 'create-tenant needs a name'],
+  ])('says what %j lacks before it looks for any data', async (args, message) => {
+    const nowhere = run(process.execPath, ['--import', 'tsx', 'infra/admin.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, JUNCTION_DATA_DIR: '/nonexistent/junction' },
+    });
+    await expect(nowhere).rejects.toMatchObject({ stderr: expect.stringContaining(message) });
+  });
+
   it('fails with a message for an unknown tenant', async () => {
     await expect(admin('create-key', '--tenant', 'ghost')).rejects.toMatchObject({
       stderr: expect.stringContaining('tenant "ghost" does not exist'),
