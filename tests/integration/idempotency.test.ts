@@ -1,6 +1,9 @@
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { routesOf } from '../../infra/declaration';
+import { declaration } from '../../infra/functions';
+import { customIntegration, goodBodies } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
@@ -139,4 +142,51 @@ it('acts on every request that carries no key', async () => {
   expect((await post('/v1/connections', body)).status).toBe(201);
   expect((await post('/v1/connections', body)).status).toBe(201);
   expect(await connectionCount(body.name)).toBe(2);
+});
+
+describe('every route that takes an Idempotency-Key', () => {
+  // New routes included: each acts once for a request retried under the same key.
+  const keyed = routesOf(declaration).filter(([, route]) => route.route.startsWith('POST ') && route.contract.audit);
+  let paths: Record<string, string>;
+
+  beforeAll(async () => {
+    // A provider that cannot be reached, so that a connection's test call goes nowhere.
+    const offline = { ...customIntegration('offline'), baseUrl: 'https://api.junction.invalid/v1' };
+    const setUp = [
+      await runtime.call('/v1/integrations', { method: 'POST', json: offline }),
+      await runtime.call('/v1/integrations/hubspot/oauth-client', { method: 'PUT', json: goodBodies['PUT /v1/integrations/{key}/oauth-client']!() }),
+      await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'offline', name: 'Offline', credentials: { token: 't' } } }),
+    ];
+    expect(setUp.map((response) => response.status)).toEqual([201, 200, 201]);
+    paths = { '/v1/connections/{id}/test': `/v1/connections/${(await setUp[2]!.json()).id}/test` };
+  });
+
+  it.each(keyed.map(([name, route]) => [name, route.route, route.contract] as const))(
+    '%s (%s) answers a retry under the same key with the first answer, and acts once',
+    async (_name, routeKey, contract) => {
+      const pattern = routeKey.slice('POST '.length);
+      const path = paths[pattern] ?? pattern;
+      expect(path).not.toContain('{');
+      const body = goodBodies[routeKey]?.();
+      const key = randomUUID();
+      const send = () => runtime.call(path, { method: 'POST', headers: { 'idempotency-key': key }, ...(body ? { json: body } : {}) });
+      const first = await send();
+      expect(first.status).toBeLessThan(300);
+      const firstText = await first.text();
+      const retry = await send();
+      if (contract.secretResponse) {
+        // A secret is shown once: the retry is told the first request succeeded.
+        expect(retry.status).toBe(409);
+      } else {
+        expect(retry.status).toBe(first.status);
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
+        expect(await retry.text()).toBe(firstText);
+      }
+      // One change, so one entry that succeeded: the first request's (a refused retry has its own).
+      const log = await runtime.call(`/v1/audit-log?action=${contract.audit}&outcome=succeeded&limit=100`);
+      const entries = ((await log.json()) as { data: Array<{ requestId: string }> }).data;
+      const acted = entries.filter((entry) => [first, retry].some((r) => r.headers.get('x-request-id') === entry.requestId));
+      expect(acted.map((entry) => entry.requestId)).toEqual([first.headers.get('x-request-id')]);
+    },
+  );
 });
