@@ -20,7 +20,7 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
   const port = options.port ?? (await freePort());
   const pidFile = options.dataDir ? join(resolve(options.dataDir), 'java.pid') : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  if (pidFile) await stopLeftover(pidFile, resolve(options.dataDir!));
+  if (pidFile) await claimDataDir(pidFile, resolve(options.dataDir!));
   const child = spawn(process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java', [
     // A small, quick-starting JVM: DynamoDB Local here serves one developer or one test run.
     '-XX:TieredStopAtLevel=1',
@@ -48,7 +48,7 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
       resolve(code);
     }),
   );
-  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  if (pidFile && child.pid) writeFileSync(pidFile, JSON.stringify({ java: child.pid, owner: process.pid }));
   child.once('error', (error) => {
     output += `\n${error.message}`;
   });
@@ -78,29 +78,41 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
 }
 
 /**
- * Nothing can catch `kill -9`: a runtime killed that way leaves its JVM running, holding
- * the data directory. The next start on that directory ends it first, once /proc confirms
- * the pid is still that JVM (elsewhere, without /proc, it is left alone).
+ * `java.pid` in a data directory names the JVM serving it and the process that started
+ * that JVM. Nothing can catch `kill -9`: a runtime killed that way leaves its JVM running,
+ * holding the directory, so the next start ends that JVM first. A JVM whose starter is
+ * still its parent belongs to a runtime that is running: that is refused, because two
+ * JVMs on one directory would write over each other. Where there is no /proc to confirm
+ * what a pid is, nothing is done.
  */
-async function stopLeftover(pidFile: string, dataDir: string) {
-  let pid: number;
+async function claimDataDir(pidFile: string, dataDir: string) {
+  let recorded: { java: number; owner: number };
   try {
-    pid = Number(readFileSync(pidFile, 'utf8'));
+    recorded = JSON.parse(readFileSync(pidFile, 'utf8')) as typeof recorded;
   } catch {
     return;
   }
-  const isLeftover = () => {
+  const serving = () => {
     try {
-      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return command.some((arg) => arg.endsWith('DynamoDBLocal.jar')) && command.includes(dataDir);
+      const command = readFileSync(`/proc/${recorded.java}/cmdline`, 'utf8').split('\0');
+      if (!command.some((arg) => arg.endsWith('DynamoDBLocal.jar')) || !command.includes(dataDir)) return undefined;
+      const stat = readFileSync(`/proc/${recorded.java}/stat`, 'utf8');
+      return { parent: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) };
     } catch {
-      return false;
+      return undefined;
     }
   };
-  if (!isLeftover()) return;
-  process.kill(pid, 'SIGKILL');
+  const jvm = serving();
+  if (!jvm) return;
+  if (jvm.parent === recorded.owner) {
+    throw new Error(
+      `DynamoDB Local (pid ${recorded.java}) already serves ${dataDir} for process ${recorded.owner}: ` +
+        'stop that runtime first, or give this one its own JUNCTION_DATA_DIR',
+    );
+  }
+  process.kill(recorded.java, 'SIGKILL');
   await waitFor(async () => {
-    if (isLeftover()) throw new Error(`DynamoDB Local ${pid} is still running`);
+    if (serving()) throw new Error(`DynamoDB Local ${recorded.java} is still running`);
   }, { timeoutMs: 5000, what: 'the leftover DynamoDB Local to exit' });
 }
 

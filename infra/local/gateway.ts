@@ -330,7 +330,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use: set PORT to a free one`) : error),
+    );
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address();

@@ -16,12 +16,17 @@ const config = readConfig(
   }),
 );
 
+// What stops a start is the machine's state (no Java, a busy port or data directory): its
+// message says what to do, and a stack trace would bury it.
 const runtime = await startLocal({
   declaration,
   root,
   port: config.PORT,
   dataDir: config.JUNCTION_DATA_DIR,
   localApiKey: config.LOCAL_API_KEY,
+}).catch((error: unknown) => {
+  process.stderr.write(`npm start: ${(error as Error).message}\n`);
+  process.exit(1);
 });
 
 process.stdout.write(

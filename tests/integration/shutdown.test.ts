@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../infra/local/ports';
@@ -134,5 +135,56 @@ it('ends, at the next start on the same data directory, the JVM that a kill -9 l
     expect(await next.exited).toBe(0);
     await next.leftNothing();
     await killed.leftNothing();
+  }
+});
+
+it('refuses a second runtime on a data directory that a running one serves, and leaves the first serving', async () => {
+  const first = await startRuntimeProcess('infra/local/main.ts');
+  try {
+    const second = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', JUNCTION_DATA_DIR: first.dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    second.stderr.on('data', (chunk) => (output += chunk));
+    const [code] = (await once(second, 'exit')) as [number | null];
+    expect(code).not.toBe(0);
+    expect(output).toContain(`already serves ${first.dataDir}`);
+    expect((await fetch(`${first.url}/v1/api-keys`, { headers: { authorization: `Bearer ${first.key()}` } })).status).toBe(200);
+  } finally {
+    first.child.kill('SIGTERM');
+    await first.exited;
+    await first.leftNothing();
+  }
+});
+
+it('says which port is taken when PORT is, and leaves no Java behind', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  const dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), JUNCTION_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`npm start: port ${port} is already in use: set PORT to a free one`);
+    const javaOnDataDir = readdirSync('/proc').filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+      } catch {
+        return false;
+      }
+    });
+    expect(javaOnDataDir).toEqual([]);
+  } finally {
+    taken.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
