@@ -7,27 +7,40 @@ import { startLocal } from './runtime';
 
 /** `npm start`: Junction on this machine, on its embedded emulators. */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const config = readConfig(
-  'npm start',
-  z.object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    JUNCTION_DATA_DIR: z.string().default(resolve(root, '.local')),
-    LOCAL_API_KEY: z.string().optional(),
-  }),
-);
 
-// What stops a start is the machine's state (no Java, a busy port or data directory): its
-// message says what to do, and a stack trace would bury it.
+/**
+ * What stops a start is the machine's state or its settings (no Java, a taken port, a
+ * malformed variable): one line says what to do, where a stack trace would bury it.
+ */
+function cannotStart(error: unknown): never {
+  const message = (error as Error).message;
+  process.stderr.write(`${message.startsWith('npm start cannot start') ? message : `npm start cannot start: ${message}`}\n`);
+  process.exit(1);
+}
+
+const portNumber = { error: 'must be a port number, 0–65535' };
+const config = (() => {
+  try {
+    return readConfig(
+      'npm start',
+      z.object({
+        PORT: z.coerce.number(portNumber).int(portNumber).min(0, portNumber).max(65535, portNumber).default(3000),
+        JUNCTION_DATA_DIR: z.string().default(resolve(root, '.local')),
+        LOCAL_API_KEY: z.string().optional(),
+      }),
+    );
+  } catch (error) {
+    return cannotStart(error);
+  }
+})();
+
 const runtime = await startLocal({
   declaration,
   root,
   port: config.PORT,
   dataDir: config.JUNCTION_DATA_DIR,
   localApiKey: config.LOCAL_API_KEY,
-}).catch((error: unknown) => {
-  process.stderr.write(`npm start: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+}).catch(cannotStart);
 
 process.stdout.write(
   [

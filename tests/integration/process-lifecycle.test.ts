@@ -159,22 +159,18 @@ it('refuses a second runtime on a data directory that a running one serves, and 
   }
 });
 
-it('says which port is taken when PORT is, and leaves no Java behind', async () => {
-  const taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  const port = (taken.address() as AddressInfo).port;
+/** Starts the runtime on a fresh data directory where it must fail: its exit code and what it said. */
+async function failedStart(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'));
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), JUNCTION_DATA_DIR: dataDir },
+      env: { ...process.env, PORT: '0', JUNCTION_DATA_DIR: dataDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stderr.on('data', (chunk) => (output += chunk));
     const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(1);
-    expect(output.trim()).toBe(`npm start: port ${port} is already in use: set PORT to a free one`);
     const javaOnDataDir = readdirSync('/proc').filter((pid) => {
       try {
         return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
@@ -182,9 +178,32 @@ it('says which port is taken when PORT is, and leaves no Java behind', async () 
         return false;
       }
     });
-    expect(javaOnDataDir).toEqual([]);
+    return { code, output: output.trim(), javaOnDataDir };
   } finally {
-    taken.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+it('says which port is taken when PORT is, and leaves no Java behind', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    expect(await failedStart({ PORT: String(port) })).toEqual({
+      code: 1,
+      output: `npm start cannot start: port ${port} is already in use: set PORT to a free one`,
+      javaOnDataDir: [],
+    });
+  } finally {
+    taken.close();
+  }
+});
+
+it.each([
+  ['PORT', 'abc', 'PORT: must be a port number, 0–65535'],
+  ['PORT', '70000', 'PORT: must be a port number, 0–65535'],
+  ['LOCAL_API_KEY', 'short', 'LOCAL_API_KEY must start with "jh_", be at least 20 characters and have no spaces'],
+])('names a malformed %s (%s) in one line instead of a stack trace', async (name, value, message) => {
+  const { code, output } = await failedStart({ [name]: value });
+  expect({ code, output }).toEqual({ code: 1, output: `npm start cannot start: ${message}` });
 });
