@@ -18,9 +18,12 @@ export interface RunningDynamoDb {
  */
 export async function startDynamoDb(options: { dataDir?: string; port?: number } = {}): Promise<RunningDynamoDb> {
   const port = options.port ?? (await freePort());
-  const pidFile = options.dataDir ? join(resolve(options.dataDir), 'java.pid') : undefined;
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  if (pidFile) await claimDataDir(pidFile, resolve(options.dataDir!));
+  const dataDir = options.dataDir && resolve(options.dataDir);
+  const pidFile = dataDir && join(dataDir, 'java.pid');
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    await claimDataDir(pidFile!, dataDir);
+  }
   const child = spawn(process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java', [
     // A small, quick-starting JVM: DynamoDB Local here serves one developer or one test run.
     '-XX:TieredStopAtLevel=1',
@@ -32,9 +35,9 @@ export async function startDynamoDb(options: { dataDir?: string; port?: number }
     '-port',
     String(port),
     '-sharedDb',
-    ...(options.dataDir ? ['-dbPath', resolve(options.dataDir)] : ['-inMemory']),
+    ...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']),
     // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
-  ], { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.dataDir ? resolve(options.dataDir) : tmpdir() });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dataDir || tmpdir() });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

@@ -12,9 +12,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * What stops a start is the machine's state or its settings (no Java, a taken port, a
  * malformed variable): one line says what to do, where a stack trace would bury it.
  */
-function cannotStart(error: unknown): never {
-  const message = (error as Error).message;
-  process.stderr.write(`${message.startsWith('npm start cannot start') ? message : `npm start cannot start: ${message}`}\n`);
+function cannotStart(message: string): never {
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
@@ -30,7 +29,8 @@ const config = (() => {
       }),
     );
   } catch (error) {
-    return cannotStart(error);
+    // readConfig's message already says "npm start cannot start: …".
+    return cannotStart((error as Error).message);
   }
 })();
 
@@ -40,7 +40,7 @@ const runtime = await startLocal({
   port: config.PORT,
   dataDir: config.JUNCTION_DATA_DIR,
   localApiKey: config.LOCAL_API_KEY,
-}).catch(cannotStart);
+}).catch((error: unknown) => cannotStart(`npm start cannot start: ${(error as Error).message}`));
 
 process.stdout.write(
   [

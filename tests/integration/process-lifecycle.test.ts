@@ -43,7 +43,7 @@ const portOpen = (port: number) =>
   });
 
 /** A process hosting the local runtime, once it says where it runs, with every process below it. */
-async function startRuntimeProcess(command: string | string[], dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'))) {
+async function startRuntimeProcess(command: string | string[], dataDir = mkdtempSync(join(tmpdir(), 'junction-lifecycle-'))) {
   const [program, ...args] = typeof command === 'string' ? [process.execPath, '--import', 'tsx', command] : command;
   const child = spawn(program!, args, {
     cwd: root,
@@ -138,30 +138,12 @@ it('ends, at the next start on the same data directory, the JVM that a kill -9 l
   }
 });
 
-it('refuses a second runtime on a data directory that a running one serves, and leaves the first serving', async () => {
-  const first = await startRuntimeProcess('infra/local/main.ts');
-  try {
-    const second = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', JUNCTION_DATA_DIR: first.dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    second.stderr.on('data', (chunk) => (output += chunk));
-    const [code] = (await once(second, 'exit')) as [number | null];
-    expect(code).not.toBe(0);
-    expect(output).toContain(`already serves ${first.dataDir}`);
-    expect((await fetch(`${first.url}/v1/api-keys`, { headers: { authorization: `Bearer ${first.key()}` } })).status).toBe(200);
-  } finally {
-    first.child.kill('SIGTERM');
-    await first.exited;
-    await first.leftNothing();
-  }
-});
-
-/** Starts the runtime on a fresh data directory where it must fail: its exit code and what it said. */
-async function failedStart(env: Record<string, string>) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'junction-shutdown-'));
+/**
+ * Starts the runtime where it must fail (on a fresh data directory unless given one): its
+ * exit code, what it said, and the processes still running on that data directory.
+ */
+async function failedStart(env: Record<string, string>, given?: string) {
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'junction-lifecycle-'));
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
       cwd: root,
@@ -180,9 +162,23 @@ async function failedStart(env: Record<string, string>) {
     });
     return { code, output: output.trim(), javaOnDataDir };
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!given) rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+it('refuses a second runtime on a data directory that a running one serves, and leaves the first serving', async () => {
+  const first = await startRuntimeProcess('infra/local/main.ts');
+  try {
+    const second = await failedStart({}, first.dataDir);
+    expect(second.code).not.toBe(0);
+    expect(second.output).toContain(`already serves ${first.dataDir}`);
+    expect((await fetch(`${first.url}/v1/api-keys`, { headers: { authorization: `Bearer ${first.key()}` } })).status).toBe(200);
+  } finally {
+    first.child.kill('SIGTERM');
+    await first.exited;
+    await first.leftNothing();
+  }
+});
 
 it('says which port is taken when PORT is, and leaves no Java behind', async () => {
   const taken = createServer();

@@ -12,8 +12,9 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
  * new ones included. Tenant "local" owns one resource of each kind, each named with a
  * marker; a rival tenant with every scope calls every route, aimed at those resources,
  * with good bodies and the owner's current versions. Each aimed call must answer 404
- * (not 403 or 412, which would say the resource exists), no answer may carry the
- * marker or an owner's id the caller did not send, and afterwards the owner's resources are as they were.
+ * (not 403 or 412, which would say the resource exists), no answer may carry the marker
+ * or an owner's id the caller did not send, and afterwards the owner's resources are as
+ * they were.
  */
 let runtime: TestRuntime;
 let rivalKey: string;
