@@ -26,10 +26,15 @@ function descendants(pid: number): number[] {
   return found;
 }
 
+/**
+ * Whether `pid` still runs. A zombie does not: a process whose parent was killed is handed
+ * to PID 1, and where that init does not reap (as on some CI machines) it lingers as a
+ * zombie that `kill(pid, 0)` still finds.
+ */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
   } catch {
     return false;
   }
