@@ -7,14 +7,19 @@ import { join } from 'node:path';
 import { waitFor } from '../../infra/local/ports';
 import { root } from '../support/runtime';
 
+/** The fields of /proc/<pid>/stat after the command name: state, parent pid, … */
+function procStat(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Every process below `pid`, read from /proc. */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const parent = Number(procStat(entry)[1]);
       children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
     } catch {
       // the process ended while we looked
@@ -33,8 +38,7 @@ function descendants(pid: number): number[] {
  */
 const alive = (pid: number) => {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+    return !['Z', 'X'].includes(procStat(pid)[0]!);
   } catch {
     return false;
   }
