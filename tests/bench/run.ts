@@ -21,7 +21,7 @@ import { browserlessUser, registerTestIntegration, startSession } from '../suppo
 import { localDynamoDb } from '../support/dynamodb';
 import type { TestRuntime } from '../support/runtime';
 import { measureBundles } from './bundles';
-import { canPin, median, percentile, pinSelf, root, sideBySide, startDriver } from './measure';
+import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startDriver } from './measure';
 
 /**
  * `npm run bench`: every figure is a ratio of two things measured side by side in this
@@ -36,6 +36,7 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits);
 const check = (ok: boolean) => (ok ? 'met' : 'missed');
 const section = (title: string) => rows.push([`**${title}**`, '', '', '', '', '']);
 const started = Date.now();
+const ticksAtStart = cpuTicks();
 
 // The rate limiter would otherwise stop the benchmark at 1,200 requests a minute.
 process.env.RATE_LIMIT_PER_MINUTE = '100000000';
@@ -383,10 +384,15 @@ await runtime.stop();
 
 // ---- The table ----
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const ticksAtEnd = cpuTicks();
+const steal =
+  ticksAtStart && ticksAtEnd && ticksAtEnd.total > ticksAtStart.total
+    ? `; the hypervisor took ${(((ticksAtEnd.steal - ticksAtStart.steal) / (ticksAtEnd.total - ticksAtStart.total)) * 100).toFixed(1)}% of the CPU time (steal)`
+    : '';
 const header = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpu}, Node ${process.version}; ` +
     `${canPin ? "gateway and functions on core 0, load driver on core 1, DynamoDB Local's JVM on both" : 'taskset unavailable: processes not pinned'}; ` +
-    `run took ${Math.round((Date.now() - started) / 1000)} s.`,
+    `run took ${Math.round((Date.now() - started) / 1000)} s${steal}.`,
   '',
   '| what | measured | side by side | ratio | target | |',
   '|---|---|---|---|---|---|',
