@@ -73,7 +73,7 @@ export async function queryPage<T>(
     filters.push(`#${attribute} = :${attribute}`);
   }
   const found: Array<Record<string, unknown>> = [];
-  let start = decodeCursor(options.cursor, { pk: options.pk });
+  let start: Record<string, unknown> | undefined = decodeCursor(options.cursor, options);
   do {
     const result = await store.db.query({
       TableName: store.table,

@@ -13,9 +13,10 @@ export const page = <T extends z.ZodType>(item: ResponseSchema<T>) =>
   responseSchema(() => z.object({ data: z.array(item()), nextCursor: z.string().nullable() }));
 
 /**
- * Cursors are DynamoDB's LastEvaluatedKey, base64url-encoded. The partition key is not
- * trusted from the cursor: decoding checks it against the caller's own partition, so a
- * cursor can never walk into another tenant's items.
+ * Cursors are DynamoDB's LastEvaluatedKey, base64url-encoded. Nothing in a cursor is
+ * trusted: decoding checks that it is exactly a `pk`/`sk` key in the caller's own partition
+ * and inside the list's sort-key range, so a cursor can never walk into another tenant's
+ * items, and a forged one is a 400, never a query DynamoDB refuses.
  */
 export function encodeCursor(lastKey: Record<string, unknown> | undefined): string | null {
   return lastKey ? Buffer.from(JSON.stringify(lastKey)).toString('base64url') : null;
@@ -23,8 +24,8 @@ export function encodeCursor(lastKey: Record<string, unknown> | undefined): stri
 
 export function decodeCursor(
   cursor: string | undefined,
-  expected: { pk: string },
-): Record<string, string> | undefined {
+  expected: { pk: string; prefix: string },
+): { pk: string; sk: string } | undefined {
   if (cursor === undefined) return undefined;
   let key: unknown;
   try {
@@ -32,16 +33,21 @@ export function decodeCursor(
   } catch {
     key = null;
   }
-  const valid =
-    key !== null &&
-    typeof key === 'object' &&
-    !Array.isArray(key) &&
-    Object.values(key).every((v) => typeof v === 'string') &&
-    (key as Record<string, string>).pk === expected.pk;
-  if (!valid) {
+  if (!isKeyIn(key, expected)) {
     throw new Invalid('the cursor is not one this list returned', [
       { field: 'query.cursor', message: 'unknown cursor' },
     ]);
   }
-  return key as Record<string, string>;
+  return { pk: key.pk, sk: key.sk };
+}
+
+function isKeyIn(key: unknown, expected: { pk: string; prefix: string }): key is { pk: string; sk: string } {
+  if (key === null || typeof key !== 'object' || Array.isArray(key)) return false;
+  const { pk, sk, ...rest } = key as Record<string, unknown>;
+  return (
+    Object.keys(rest).length === 0 &&
+    pk === expected.pk &&
+    typeof sk === 'string' &&
+    sk.startsWith(expected.prefix)
+  );
 }

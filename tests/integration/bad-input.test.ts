@@ -54,6 +54,10 @@ const oddQueries = [
   '?limit=1&limit=2',
   '?cursor=garbage',
   `?cursor=${Buffer.from('{"pk":"TENANT#someone-else","sk":"APIKEY#x"}').toString('base64url')}`,
+  // The caller's own partition, but not a key any list returned: DynamoDB would refuse each.
+  `?cursor=${Buffer.from('{"pk":"TENANT#local"}').toString('base64url')}`,
+  `?cursor=${Buffer.from('{"pk":"TENANT#local","sk":"~outside every list"}').toString('base64url')}`,
+  `?cursor=${Buffer.from('{"pk":"TENANT#local","sk":"CONN#x","gsi1pk":"x"}').toString('base64url')}`,
   `?cursor=${'A'.repeat(4000)}`,
   '?status=%ZZ',
   '?integration=%00',
