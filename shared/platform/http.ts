@@ -352,9 +352,20 @@ function parseBody(event: HttpEvent, contract: Contract): unknown {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Invalid(`the body is not valid JSON: ${(error as Error).message}`);
+    throw new Invalid(`the body is not valid JSON${whereJsonFails((error as Error).message)}`);
   }
   return validate('body', contract.body, json);
+}
+
+/**
+ * Where a JSON document breaks, without V8's own words for it: those quote the text around
+ * the fault (`Unexpected token 's', "{"apiKey":sk_live_…" is not valid JSON`), which may be
+ * part of a credential.
+ */
+function whereJsonFails(message: string): string {
+  if (message.startsWith('Unexpected end of JSON input')) return ': it ends before the document does';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position === undefined ? '' : ` at position ${position}`;
 }
 
 function queryOf(event: HttpEvent): Record<string, string> {

@@ -69,7 +69,19 @@ describe('the HTTP wrapper', () => {
     const result = await invoke(event({ body: '{"name":' }));
     expect(result.statusCode).toBe(400);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(result.json.detail).toBe('the body is not valid JSON: it ends before the document does');
+  });
+
+  it('does not quote a malformed body back, since it may hold a credential', async () => {
+    const result = await invoke(event({ body: '{"name":"a","apiKey":sk_live_TOPSECRET12345}' }));
+    expect(result.statusCode).toBe(400);
     expect(result.json.detail).toMatch(/^the body is not valid JSON/);
+    expect(JSON.stringify(result)).not.toContain('sk_live');
+  });
+
+  it('says where a malformed body breaks when the parser knows', async () => {
+    const result = await invoke(event({ body: '{"name":"a"} trailing' }));
+    expect(result.json.detail).toBe('the body is not valid JSON at position 13');
   });
 
   it('answers a non-JSON content type with 415', async () => {
