@@ -36,6 +36,8 @@ export const createConnectSessionContract = defineContract({
   tag,
   scope: 'write',
   audit: 'connect_session.create',
+  // The authorization URL carries the session's single-use state: shown once, never stored.
+  secretResponse: true,
   body: ConnectSessionInput,
   responses: { 201: { description: 'The session, with its authorization URL', schema: ConnectSessionView } },
 });

@@ -80,7 +80,7 @@ export const ConnectSessionView = responseSchema(() =>
       status: z.enum(sessionStatuses),
       scopes: z.array(z.string()),
       returnUrl: z.string(),
-      /** Only while pending: where to send the user. */
+      /** Where to send the user: only in the answer that made the session (it carries the single-use state). */
       authorizationUrl: z.string().nullable(),
       expiresAt: z.iso.datetime(),
       connectionId: z.string().nullable(),

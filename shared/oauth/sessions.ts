@@ -79,7 +79,6 @@ export async function createConnectSession(
     name: input.name ?? null,
     returnUrl: input.returnUrl,
     redirectUri,
-    authorizationUrl: url.toString(),
     stateHash: hashOf(secret),
     verifier: verifier ? await deps.vault.seal(verifier, { tenantId: audit.tenantId, connectionId: id, purpose: 'pkce-verifier' }) : null,
     connectionId: input.connectionId ?? null,
@@ -91,7 +90,7 @@ export async function createConnectSession(
     expiresAt: Math.floor(at.getTime() / 1000) + keptForSeconds,
   };
   await transact(deps, [store.sessionPut(deps.table, item), ...changeRecords(deps.table, audit, id, item.createdAt, 201)]);
-  return view(item, at);
+  return view(item, at, url.toString());
 }
 
 export async function getConnectSession(deps: TableStore & { now?: () => Date }, tenantId: string, id: string): Promise<ConnectSessionView> {
@@ -272,7 +271,12 @@ function sameHash(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function view(item: store.SessionItem, at: Date): ConnectSessionView {
+/**
+ * `authorizationUrl` is given only by the request that made the session: it carries the
+ * single-use state, which is stored only as a hash, so that whoever can read the table
+ * cannot complete a flow.
+ */
+function view(item: store.SessionItem, at: Date, authorizationUrl: string | null = null): ConnectSessionView {
   const expired = item.status === 'pending' && item.validUntil <= at.toISOString();
   return {
     id: item.id,
@@ -280,7 +284,7 @@ function view(item: store.SessionItem, at: Date): ConnectSessionView {
     status: expired ? 'expired' : item.status,
     scopes: item.scopes,
     returnUrl: item.returnUrl,
-    authorizationUrl: item.status === 'pending' && !expired ? item.authorizationUrl : null,
+    authorizationUrl,
     expiresAt: item.validUntil,
     connectionId: item.connectionId,
     error: item.error,

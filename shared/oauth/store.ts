@@ -35,7 +35,6 @@ export interface SessionItem {
   name: string | null;
   returnUrl: string;
   redirectUri: string;
-  authorizationUrl: string;
   stateHash: string;
   /** The sealed PKCE verifier, when the provider takes PKCE. */
   verifier: Sealed | null;

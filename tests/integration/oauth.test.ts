@@ -66,6 +66,23 @@ describe('the authorization code flow', () => {
   });
 });
 
+describe('the state', () => {
+  it('is shown once, in the answer that made the session, and stored only as a hash', async () => {
+    const session = await startSession(runtime, { integration: 'test-idp' });
+    const secret = new URL(session.authorizationUrl).searchParams.get('state')!.split('.')[1]!;
+
+    const shown = await (await runtime.call(`/v1/connect-sessions/${session.id}`)).json();
+    expect(shown).toMatchObject({ status: 'pending', authorizationUrl: null });
+    const { Item } = await db.get({ TableName: table, Key: { pk: `SESSION#${session.id}`, sk: 'SESSION' } });
+    expect(Item).toBeDefined();
+    expect(JSON.stringify(Item)).not.toContain(secret);
+
+    // The URL given once still completes the flow.
+    const landed = await callback(await browserlessUser(server).approve(session.authorizationUrl));
+    expect(landed.location!.searchParams.get('connection_id')).toMatch(/^conn_/);
+  });
+});
+
 // ---- helpers reaching under the API: the stored tokens, and the clock ----
 
 const vault = () => createVault(keyringFromEnv({ env: runtime.env }));
