@@ -11,6 +11,7 @@ import type { TableStore } from '../../shared/platform/items';
 import { scopes } from '../../shared/platform/contract';
 import { operatorAudit } from '../../shared/platform/audit';
 import { authenticate, createApiKey, createTenant } from '../../shared/tenancy/service';
+import { maxKeyLength } from '../../shared/tenancy/keys';
 import { startDynamoDb, type RunningDynamoDb } from './dynamodb';
 import { createFunctionHost, type FunctionHost } from './functions';
 import { scopedInvokeStore } from './invoke-store';
@@ -184,8 +185,8 @@ async function provisionLocalKey(
   const saved = join(dataDir, 'dev-api-key');
   const candidate = wanted ?? (existsSync(saved) ? readFileSync(saved, 'utf8').trim() : undefined);
   if (candidate) {
-    if (!candidate.startsWith('jh_') || candidate.length < 20 || /\s/.test(candidate)) {
-      throw new Error('LOCAL_API_KEY must start with "jh_", be at least 20 characters and have no spaces');
+    if (!candidate.startsWith('jh_') || candidate.length < 20 || candidate.length > maxKeyLength || /\s/.test(candidate)) {
+      throw new Error(`LOCAL_API_KEY must start with "jh_", be 20 to ${maxKeyLength} characters long and have no spaces`);
     }
     const verdict = await authenticate(store, `Bearer ${candidate}`);
     if (verdict.tenantId === localTenantId) return candidate;

@@ -204,11 +204,13 @@ it('says which port is taken when PORT is, and leaves no Java behind', async () 
   }
 });
 
+const keyRule = 'LOCAL_API_KEY must start with "jh_", be 20 to 512 characters long and have no spaces';
 it.each([
-  ['PORT', 'abc', 'PORT: must be a port number, 0–65535'],
-  ['PORT', '70000', 'PORT: must be a port number, 0–65535'],
-  ['LOCAL_API_KEY', 'short', 'LOCAL_API_KEY must start with "jh_", be at least 20 characters and have no spaces'],
-])('names a malformed %s (%s) in one line instead of a stack trace', async (name, value, message) => {
+  ['PORT', 'abc', 'abc', 'PORT: must be a port number, 0–65535'],
+  ['PORT', '70000', '70000', 'PORT: must be a port number, 0–65535'],
+  ['LOCAL_API_KEY', 'too short', 'short', keyRule],
+  ['LOCAL_API_KEY', 'longer than the authorizer reads', `jh_${'a'.repeat(600)}`, keyRule],
+])('names a malformed %s (%s) in one line instead of a stack trace', async (name, _what, value, message) => {
   const { code, output } = await failedStart({ [name]: value });
   expect({ code, output }).toEqual({ code: 1, output: `npm start cannot start: ${message}` });
 });
