@@ -35,6 +35,8 @@ export interface GatewayOptions {
   host?: string;
   /** The clock the authorizer cache reads; tests move it forward instead of sleeping. */
   now?: () => number;
+  /** How many authorizer verdicts are kept at most (10,000; tests lower it). */
+  maxCachedVerdicts?: number;
 }
 
 export interface RunningGateway {
@@ -122,6 +124,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const identitySources = authorizer.identitySource.map(compileIdentitySource);
   const verdicts = new Map<string, { until: number; verdict: Verdict }>();
+  // Every distinct Authorization header is a key here, so a client sending random ones
+  // would grow the cache without end. Forgetting verdicts early only runs the authorizer
+  // again: a revoked key can never outlive its 60 s this way.
+  const maxVerdicts = options.maxCachedVerdicts ?? 10_000;
 
   /** The authorizer's verdict: at once from the cache, else after the authorizer ran. */
   function authorize(event: APIGatewayProxyEventV2, method: string, path: string): Verdict | Promise<Verdict> {
@@ -155,6 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const result = answer as { isAuthorized?: boolean; context?: Record<string, unknown> } | undefined;
       const verdict: Verdict = result?.isAuthorized === true ? { context: result.context ?? {} } : forbidden;
       if (authorizer.resultsCacheTtlSeconds > 0) {
+        if (verdicts.size >= maxVerdicts) verdicts.clear();
         verdicts.set(cacheKey, { until: now() + authorizer.resultsCacheTtlSeconds * 1000, verdict });
       }
       return verdict;
