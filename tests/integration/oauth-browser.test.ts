@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
@@ -16,6 +17,9 @@ let appUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (!existsSync(executablePath)) {
+    throw new Error(`this test drives Chromium, and there is none at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
+  }
   runtime = await startTestRuntime();
   server = await startAuthorizationServer({ redirectUri: `${runtime.url}/v1/oauth/callback` });
   process.env.OUTBOUND_CA_FILE = server.caFile;
