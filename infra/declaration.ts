@@ -29,6 +29,10 @@ export interface Resources {
   tables: Record<string, TableDeclaration>;
   queues: Record<string, QueueDeclaration>;
   bucket: { name: string; abortIncompleteUploadsAfterDays: number } | null;
+  /**
+   * The credential vault's key (`KEY_ARN`), for functions that declare `key` access only.
+   * In AWS, tables, queues and the bucket are encrypted at rest with a separate key.
+   */
   key: { alias: string };
 }
 

@@ -3,7 +3,8 @@ import { maxBodyBytes } from '../shared/platform/http';
 
 /**
  * Every table, queue, bucket and key Junction owns. Names are logical: the CDK app
- * and the local runtime derive the physical names.
+ * and the local runtime derive the physical names. The key is the credential vault's;
+ * the CDK app adds a second one, for storage at rest, that no function declares.
  */
 export const resources: Resources = {
   tables: {

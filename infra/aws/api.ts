@@ -8,22 +8,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { authorizerOf, routesOf, splitRoute, type Declaration } from '../declaration';
 import { pascalCase } from './names';
-
-/**
- * Account-wide, API Gateway allows 10,000 requests per second; without a stage limit one
- * noisy client could take all of it from every other API in the account. Raise these
- * when real traffic needs it.
- */
-const stageThrottle = { rateLimit: 100, burstLimit: 200 };
+import type { DeploySettings } from './settings';
 
 /**
  * The HTTP API: one route per declared route function, each behind the Lambda authorizer
- * exactly when its contract names a scope (`$default` never is).
+ * exactly when its contract names a scope (`$default` never is). `stageThrottle` limits
+ * the whole API (see `DeploySettings`).
  */
 export function createHttpApi(
   scope: Construct,
   declaration: Declaration,
   functions: Record<string, lambda.IFunction>,
+  stageThrottle: DeploySettings['stageThrottle'],
 ): apigw.HttpStage {
   const { cors } = declaration.api;
   const api = new apigw.HttpApi(scope, 'HttpApi', {

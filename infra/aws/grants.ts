@@ -18,7 +18,8 @@ type QueueMode = NonNullable<Access['queues']>[string];
  * Gives a function exactly what its declared access names: for each resource, the variable
  * that locates it and the permissions of the declared mode, in one call (as Powertools'
  * `bindTable` does), so configuration and permissions cannot drift apart. The grants on
- * encrypted resources include the key actions they imply, on that key only.
+ * encrypted resources include the key actions they imply, on the storage key only; the
+ * vault's key (`access.key`) is granted to no function that does not declare it.
  */
 export function bindAccess(fn: lambda.Function, access: Access, deployed: DeployedResources): void {
   for (const [name, mode] of Object.entries(access.tables ?? {})) {
@@ -125,7 +126,7 @@ function acknowledgeIndexes(table: dynamodb.Table, fn: lambda.Function): void {
 
 function acknowledgeKeyWrites(fn: lambda.Function): void {
   const reason =
-    'Writing data encrypted under Junction\'s key needs kms:GenerateDataKey* and kms:ReEncrypt*, granted on that one key ARN only.';
+    'Writing data encrypted under one of Junction\'s keys (the storage key for tables, queues and the bucket; the vault key for sealing credentials) needs kms:GenerateDataKey* and kms:ReEncrypt*, granted on that key\'s ARN only.';
   acknowledge(fn, 'Action::kms:GenerateDataKey*', reason);
   acknowledge(fn, 'Action::kms:ReEncrypt*', reason);
 }

@@ -10,7 +10,15 @@ import { pascalCase } from './names';
 
 /** The AWS resources behind the declared names, for grants, triggers and outputs. */
 export interface DeployedResources {
+  /** The declared key: the credential vault's, which `KEY_ARN` names. Used by no other resource. */
   key: kms.Key;
+  /**
+   * Encrypts the tables, queues and bucket at rest. Separate from the vault's key because
+   * CDK's data grants on an encrypted resource also grant its key: were it the vault's
+   * key, every function that reads the main table could open every tenant's sealed
+   * credentials by calling KMS itself.
+   */
+  storageKey: kms.Key;
   tables: Record<string, dynamodb.Table>;
   queues: Record<string, sqs.Queue>;
   bucket: s3.Bucket | null;
@@ -22,19 +30,29 @@ const deadLetterRetention = Duration.days(14);
 const accessLogRetention = Duration.days(365);
 
 export function createResources(scope: Construct, declared: Resources, api: ApiDeclaration): DeployedResources {
+  // Rotation keeps each key's ARN, so nothing needs re-encrypting (KMS keeps the old
+  // material to decrypt with). Construct id `Key` stays the vault's: a new id would be a
+  // new key, and credentials sealed under the old one would no longer open.
   const key = new kms.Key(scope, 'Key', {
     alias: declared.key.alias,
+    description: 'Junction credential vault: seals tenants\' credentials (AWS Encryption SDK)',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const storageKey = new kms.Key(scope, 'StorageKey', {
+    alias: `${declared.key.alias}-storage`,
+    description: 'Junction storage at rest: encrypts the tables, queues and uploads bucket',
     enableKeyRotation: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
   const tables = Object.fromEntries(
-    Object.entries(declared.tables).map(([name, table]) => [name, createTable(scope, name, table, key)]),
+    Object.entries(declared.tables).map(([name, table]) => [name, createTable(scope, name, table, storageKey)]),
   );
   const queues = Object.fromEntries(
-    Object.entries(declared.queues).map(([name, queue]) => [name, createQueue(scope, name, queue, key)]),
+    Object.entries(declared.queues).map(([name, queue]) => [name, createQueue(scope, name, queue, storageKey)]),
   );
-  const bucket = declared.bucket && createBucket(scope, declared.bucket, key, api);
-  return { key, tables, queues, bucket };
+  const bucket = declared.bucket && createBucket(scope, declared.bucket, storageKey, api);
+  return { key, storageKey, tables, queues, bucket };
 }
 
 function createTable(scope: Construct, name: string, declared: TableDeclaration, key: kms.IKey): dynamodb.Table {

@@ -12,8 +12,12 @@ import { createFunction } from './functions';
 import { bindAccess } from './grants';
 import { pascalCase } from './names';
 import { createResources, type DeployedResources } from './resources';
+import { deploySettings } from './settings';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Read by the rate limiter, shared/platform/rate-limit.ts. */
+const rateLimitEnv = 'RATE_LIMIT_PER_MINUTE';
 
 export interface JunctionStackProps extends StackProps {
   declaration: Declaration;
@@ -27,6 +31,7 @@ export class JunctionStack extends Stack {
   constructor(scope: Construct, id: string, props: JunctionStackProps) {
     super(scope, id, props);
     const { declaration } = props;
+    const settings = deploySettings(this);
     const deployed = createResources(this, declaration.resources, declaration.api);
     this.resources = deployed;
 
@@ -34,6 +39,10 @@ export class JunctionStack extends Stack {
     for (const [name, declared] of Object.entries(declaration.functions)) {
       const fn = createFunction(this, name, declared, repoRoot);
       bindAccess(fn, declared.access, deployed);
+      // The handler wrapper spends the tenant's budget exactly on routes whose contract names a scope.
+      if (declared.kind === 'route' && declared.contract.scope !== null) {
+        fn.addEnvironment(rateLimitEnv, String(settings.rateLimitPerMinute));
+      }
       if (declared.kind === 'consumer') {
         fn.addEventSource(consumerSource(name, declared, declaration, deployed));
       }
@@ -46,7 +55,7 @@ export class JunctionStack extends Stack {
       this.functions[name] = fn;
     }
 
-    const stage = createHttpApi(this, declaration, this.functions);
+    const stage = createHttpApi(this, declaration, this.functions, settings.stageThrottle);
 
     // The admin CLI and scripts find the deployed resources by these names.
     new CfnOutput(this, 'ApiUrl', { value: stage.url });
@@ -58,6 +67,7 @@ export class JunctionStack extends Stack {
         value: deployed.bucket.bucketName,
       });
     }
+    // The vault's key, as KEY_ARN: rotate-credentials-key re-seals onto it.
     new CfnOutput(this, 'KeyArn', { value: deployed.key.keyArn });
   }
 }

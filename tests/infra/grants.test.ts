@@ -43,6 +43,8 @@ const ids = () => {
   const { tables, queues, bucket, key } = synthesized.stack.resources;
   return { table: logicalId(tables.main!), queue: logicalId(queues.work!), bucket: logicalId(bucket!), key: logicalId(key) };
 };
+/** The key the tables, queues and bucket are encrypted with: not the vault's. */
+const storageKey = () => logicalId(synthesized.stack.resources.storageKey);
 
 const tableReads = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem'];
 const tableWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -87,19 +89,88 @@ describe('describe access', () => {
 });
 
 describe('implied key grants', () => {
-  it('lets a function that writes an encrypted table or queue, or puts objects, encrypt with the key', () => {
+  it('lets a function that writes an encrypted table or queue, or puts objects, encrypt with the storage key', () => {
     for (const name of ['tableWrite', 'queueSend', 'bucketWrite']) {
-      expect([name, actionsOn(synthesized, name, ids().key)]).toEqual([name, expect.arrayContaining(keyWrites)]);
+      expect([name, actionsOn(synthesized, name, storageKey())]).toEqual([name, expect.arrayContaining(keyWrites)]);
     }
   });
 
-  it('lets a function that completes SSE-KMS multipart uploads decrypt with the key', () => {
-    expect(actionsOn(synthesized, 'bucketWrite', ids().key)).toContain('kms:Decrypt');
+  it('lets a function that reads an encrypted table or objects decrypt with the storage key', () => {
+    for (const name of ['tableRead', 'bucketRead']) {
+      expect([name, actionsOn(synthesized, name, storageKey())]).toEqual([name, expect.arrayContaining(['kms:Decrypt'])]);
+    }
+  });
+
+  it('lets a function that completes SSE-KMS multipart uploads decrypt with the storage key', () => {
+    expect(actionsOn(synthesized, 'bucketWrite', storageKey())).toContain('kms:Decrypt');
   });
 
   it('grants no key action for describe access', () => {
     for (const name of ['tableDescribe', 'queueDescribe', 'bucketDescribe']) {
+      expect([name, actionsOn(synthesized, name, storageKey())]).toEqual([name, []]);
       expect([name, actionsOn(synthesized, name, ids().key)]).toEqual([name, []]);
+    }
+  });
+
+  it('gives declared key access on the vault\'s key only, never on the storage key', () => {
+    for (const name of ['keyEncrypt', 'keyDecrypt', 'keyEncryptDecrypt', 'keyDescribe']) {
+      expect([name, actionsOn(synthesized, name, storageKey())]).toEqual([name, []]);
+    }
+  });
+});
+
+/** What each declared key mode may do with the vault's key, and nothing more. */
+const vaultActions: Record<NonNullable<Access['key']>, string[]> = {
+  encrypt: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+  decrypt: ['kms:Decrypt'],
+  'encrypt-decrypt': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+  describe: ['kms:DescribeKey'],
+};
+
+describe('the vault\'s key', () => {
+  const vaultKey = () => logicalId(synthesized.stack.resources.key);
+  const functionRoles = () =>
+    Object.fromEntries(Object.entries(synthesized.stack.functions).map(([name, fn]) => [logicalId(fn.role!), name]));
+
+  it('is a different key from the one that encrypts the tables, queues and bucket', () => {
+    expect(vaultKey()).not.toEqual(storageKey());
+  });
+
+  it('can be used by no function without declared key access', () => {
+    const undeclared = Object.entries(declaration.functions).filter(([, declared]) => !declared.access.key);
+    expect(undeclared.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['authorizer', 'listConnections', 'tableRead', 'tableReadwrite', 'queueSend', 'bucketReadwrite']),
+    );
+    for (const [name] of undeclared) {
+      expect([name, actionsOn(synthesized, name, vaultKey())]).toEqual([name, []]);
+    }
+  });
+
+  it('appears in no policy of the template but those of functions that declare key access', () => {
+    const roles = functionRoles();
+    const granted = Object.values(synthesized.resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"${vaultKey()}"`))
+      .flatMap((policy) => policy.Properties.Roles.map((ref: { Ref: string }) => roles[ref.Ref] ?? ref.Ref));
+    const declaring = Object.entries(declaration.functions).filter(([, d]) => d.access.key).map(([name]) => name);
+    expect(new Set(granted)).toEqual(new Set(declaring));
+  });
+
+  it('can be used by each function that declares key access, exactly as it declares', () => {
+    const declaring = Object.entries(declaration.functions).filter(([, d]) => d.access.key);
+    expect(declaring.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['createConnection', 'deleteConnection', 'refreshExpiringTokens', 'health', 'keyEncrypt']),
+    );
+    for (const [name, declared] of declaring) {
+      const actions = [...new Set(actionsOn(synthesized, name, vaultKey()))].sort();
+      expect([name, actions]).toEqual([name, vaultActions[declared.access.key!]]);
+    }
+  });
+
+  it('is the key each function that declares key access finds in KEY_ARN', () => {
+    for (const [name, declared] of Object.entries(declaration.functions)) {
+      if (!declared.access.key) continue;
+      expect([name, environmentOf(synthesized, name).KEY_ARN]).toEqual([name, { 'Fn::GetAtt': [vaultKey(), 'Arn'] }]);
     }
   });
 });

@@ -23,15 +23,28 @@ describe('the Junction stack', () => {
     expect(annotations.findError('*', Match.anyValue())).toEqual([]);
   });
 
-  it('rotates the customer-managed key and names it by the declared alias', () => {
-    synthesized.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    synthesized.template.hasResourceProperties('AWS::KMS::Alias', {
-      AliasName: `alias/${declaration.resources.key.alias}`,
+  it('has two customer-managed keys, the vault\'s and one for storage at rest, both rotated and kept on delete', () => {
+    const keys = resourcesOfType('AWS::KMS::Key').map(([id]) => id).sort();
+    const { key, storageKey } = synthesized.stack.resources;
+    expect(keys).toEqual([logicalId(key), logicalId(storageKey)].sort());
+    for (const id of keys) {
+      expect(synthesized.resources[id]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    }
+  });
+
+  it('names the vault\'s key by the declared alias, and the storage key after it', () => {
+    const aliases = Object.fromEntries(
+      resourcesOfType('AWS::KMS::Alias').map(([, alias]) => [alias.Properties.AliasName, alias.Properties.TargetKeyId]),
+    );
+    const { key, storageKey } = synthesized.stack.resources;
+    expect(aliases).toEqual({
+      [`alias/${declaration.resources.key.alias}`]: { 'Fn::GetAtt': [logicalId(key), 'Arn'] },
+      [`alias/${declaration.resources.key.alias}-storage`]: { 'Fn::GetAtt': [logicalId(storageKey), 'Arn'] },
     });
   });
 
-  it('makes every declared table on-demand, recoverable, encrypted with the key and kept on delete', () => {
-    const key = logicalId(synthesized.stack.resources.key);
+  it('makes every declared table on-demand, recoverable, encrypted with the storage key and kept on delete', () => {
+    const key = logicalId(synthesized.stack.resources.storageKey);
     for (const [name, declared] of Object.entries(declaration.resources.tables)) {
       const table = synthesized.resources[logicalId(synthesized.stack.resources.tables[name]!)]!;
       expect(table.DeletionPolicy).toBe('Retain');
@@ -62,7 +75,7 @@ describe('the Junction stack', () => {
     }
   });
 
-  it('keeps the uploads bucket private, TLS-only, SSE-KMS, logged, and aborts abandoned multipart uploads', () => {
+  it('keeps the uploads bucket private, TLS-only, SSE-KMS with the storage key, logged, and aborts abandoned multipart uploads', () => {
     const bucket = synthesized.resources[logicalId(synthesized.stack.resources.bucket!)]!;
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: {
@@ -77,7 +90,7 @@ describe('the Junction stack', () => {
             BucketKeyEnabled: true,
             ServerSideEncryptionByDefault: {
               SSEAlgorithm: 'aws:kms',
-              KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(synthesized.stack.resources.key), 'Arn'] },
+              KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(synthesized.stack.resources.storageKey), 'Arn'] },
             },
           },
         ],
@@ -145,10 +158,11 @@ describe('the Junction stack', () => {
     }
   });
 
-  it('hands each function only the variables of the resources it declares', () => {
+  it('hands each function only the variables of the resources it declares, and the budget to routes that spend it', () => {
     for (const [name, declared] of Object.entries(declaration.functions)) {
       const expected = [
         'POWERTOOLS_SERVICE_NAME',
+        ...(declared.kind === 'route' && declared.contract.scope !== null ? ['RATE_LIMIT_PER_MINUTE'] : []),
         ...Object.keys(declared.access.tables ?? {}).map(resourceEnv.table),
         ...Object.keys(declared.access.queues ?? {}).map(resourceEnv.queue),
         ...(declared.access.bucket ? [resourceEnv.bucket] : []),
@@ -183,11 +197,15 @@ describe('the Junction stack', () => {
     expect(actionsOn(synthesized, 'health', logicalId(key))).toEqual(['kms:DescribeKey']);
   });
 
-  it('lets the authorizer, which only reads the encrypted table, decrypt with the key but not encrypt', () => {
+  it('lets the authorizer, which only reads the encrypted table, decrypt with the storage key but not encrypt', () => {
     expect(declaration.functions.authorizer!.access).toEqual({ tables: { main: 'read' } });
-    const actions = actionsOn(synthesized, 'authorizer', logicalId(synthesized.stack.resources.key));
+    const actions = actionsOn(synthesized, 'authorizer', logicalId(synthesized.stack.resources.storageKey));
     expect(actions).toContain('kms:Decrypt');
     expect(actions).not.toContain('kms:Encrypt');
+  });
+
+  it('gives the authorizer no action on the vault\'s key', () => {
+    expect(actionsOn(synthesized, 'authorizer', logicalId(synthesized.stack.resources.key))).toEqual([]);
   });
 
   it('grants a wildcard resource to no function except for X-Ray, which has no resource-level permissions', () => {
@@ -288,7 +306,7 @@ describe('the HTTP API', () => {
     });
   });
 
-  it('outputs the API URL, each table name, the bucket name and the key ARN', () => {
+  it('outputs the API URL, each table name, the bucket name and the vault key\'s ARN', () => {
     const outputs = Object.keys(synthesized.template.toJSON().Outputs);
     expect(outputs.sort()).toEqual(
       [
@@ -299,5 +317,9 @@ describe('the HTTP API', () => {
       ].sort(),
     );
     expect(outputs).toContain('MainTableName');
+    // rotate-credentials-key --stack re-seals onto the key this output names.
+    expect(synthesized.template.toJSON().Outputs.KeyArn.Value).toEqual({
+      'Fn::GetAtt': [logicalId(synthesized.stack.resources.key), 'Arn'],
+    });
   });
 });

@@ -21,13 +21,18 @@ export interface Synthesized {
 }
 
 /**
- * Synthesizes the stack the way `cdk synth` does (cdk.json's feature flags), except that
- * esbuild does not run: `aws:cdk:bundling-stacks: []` makes NodejsFunction skip bundling,
- * which is what the template's assertions do not need and what costs seconds per synth.
+ * Synthesizes the stack the way `cdk synth` does (cdk.json's context: feature flags and
+ * settings), except that esbuild does not run: `aws:cdk:bundling-stacks: []` makes
+ * NodejsFunction skip bundling, which is what the template's assertions do not need and
+ * what costs seconds per synth. `overrides` act as `-c name=value` does (`undefined`
+ * removes a value).
  */
-export function synthesize(declaration: Declaration): Synthesized {
+export function synthesize(declaration: Declaration, overrides: Record<string, unknown> = {}): Synthesized {
   const { context } = JSON.parse(readFileSync(resolve(root, 'cdk.json'), 'utf8'));
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const merged = Object.fromEntries(
+    Object.entries({ ...context, ...overrides, 'aws:cdk:bundling-stacks': [] }).filter(([, value]) => value !== undefined),
+  );
+  const app = new App({ context: merged });
   const stack = new JunctionStack(app, 'Junction', { declaration });
   const template = Template.fromStack(stack);
   const nagFindings = new AwsSolutionsChecks().validateScope(app).violations.flatMap((violation) =>

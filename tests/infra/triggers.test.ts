@@ -34,8 +34,8 @@ describe('a declared queue', () => {
     expect(synthesized.resources[logicalId(deadLetterQueue())]!.Properties.MessageRetentionPeriod).toBe(1_209_600);
   });
 
-  it('encrypts the queue and its dead-letter queue with the key and refuses plain HTTP', () => {
-    const key = { 'Fn::GetAtt': [logicalId(synthesized.stack.resources.key), 'Arn'] };
+  it('encrypts the queue and its dead-letter queue with the storage key and refuses plain HTTP', () => {
+    const key = { 'Fn::GetAtt': [logicalId(synthesized.stack.resources.storageKey), 'Arn'] };
     for (const q of [queue(), deadLetterQueue()]) {
       expect(synthesized.resources[logicalId(q)]!.Properties.KmsMasterKeyId).toEqual(key);
       synthesized.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -75,11 +75,12 @@ describe('a queue consumer', () => {
     });
   });
 
-  it('may receive and delete its queue\'s messages and decrypt them', () => {
+  it('may receive and delete its queue\'s messages and decrypt them with the storage key, not the vault\'s', () => {
     expect(actionsOn(synthesized, 'workConsumer', logicalId(queue()))).toEqual(
       expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
     );
-    expect(actionsOn(synthesized, 'workConsumer', logicalId(synthesized.stack.resources.key))).toContain('kms:Decrypt');
+    expect(actionsOn(synthesized, 'workConsumer', logicalId(synthesized.stack.resources.storageKey))).toContain('kms:Decrypt');
+    expect(actionsOn(synthesized, 'workConsumer', logicalId(synthesized.stack.resources.key))).toEqual([]);
   });
 
   it('gets the URL of the queue it declares it sends to', () => {

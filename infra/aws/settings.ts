@@ -1,0 +1,48 @@
+import type { Construct } from 'constructs';
+
+/**
+ * What a team tunes per deployment, read from CDK context: cdk.json's `context` holds the
+ * defaults, and `npx cdk deploy -c rateLimitPerMinute=5000` overrides one for a deploy.
+ * Synth fails on a missing or malformed value, naming the setting, rather than deploy a
+ * stack that would fail at cold start or throttle everyone.
+ */
+export interface DeploySettings {
+  /** Each tenant's request budget per UTC minute, enforced in code (`RATE_LIMIT_PER_MINUTE`). */
+  rateLimitPerMinute: number;
+  /**
+   * The API stage's throttle, for all tenants together. Account-wide, API Gateway allows
+   * 10,000 requests per second; without a stage limit one noisy client could take all of
+   * it from every other API in the account. Raised with `rateLimitPerMinute`, or tenants
+   * meet the stage's bare 429 before their own budget.
+   */
+  stageThrottle: { rateLimit: number; burstLimit: number };
+}
+
+/** The context names, as written in cdk.json and after `-c`. */
+export const settingNames = {
+  rateLimitPerMinute: 'rateLimitPerMinute',
+  apiThrottleRatePerSecond: 'apiThrottleRatePerSecond',
+  apiThrottleBurst: 'apiThrottleBurst',
+} as const;
+
+export function deploySettings(scope: Construct): DeploySettings {
+  return {
+    rateLimitPerMinute: positiveInteger(scope, settingNames.rateLimitPerMinute, 'requests per tenant per minute'),
+    stageThrottle: {
+      rateLimit: positiveInteger(scope, settingNames.apiThrottleRatePerSecond, 'requests per second for the whole API'),
+      burstLimit: positiveInteger(scope, settingNames.apiThrottleBurst, 'requests the whole API may take in a burst'),
+    },
+  };
+}
+
+/** cdk.json gives a number; `-c name=value` on the command line gives a string. */
+function positiveInteger(scope: Construct, name: string, meaning: string): number {
+  const value: unknown = scope.node.tryGetContext(name);
+  const how = `set it in cdk.json's "context" or with -c ${name}=<n>`;
+  if (value === undefined) throw new Error(`the CDK context value "${name}" (${meaning}) is not set: ${how}`);
+  const parsed = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new Error(`the CDK context value "${name}" (${meaning}) must be a positive integer, not ${JSON.stringify(value)}: ${how}`);
+  }
+  return parsed;
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { routesOf } from '../../infra/declaration';
+import { declaration } from '../../infra/functions';
+import { environmentOf, synthesize, type Synthesized } from './synth';
+
+const { context } = JSON.parse(
+  readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../cdk.json'), 'utf8'),
+);
+
+/** The routes whose handler wrapper spends the tenant's budget: their contract names a scope. */
+const budgeted = routesOf(declaration)
+  .filter(([, route]) => route.contract.scope !== null)
+  .map(([name]) => name);
+
+const stageThrottleOf = (synthesized: Synthesized) => {
+  const stages = Object.values(synthesized.resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
+  expect(stages).toHaveLength(1);
+  return stages[0]!.Properties.DefaultRouteSettings;
+};
+
+describe('deploy settings from cdk.json', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize(declaration);
+  });
+
+  it('defaults to 1,200 requests per tenant and minute and, for the whole API, 100 per second with bursts of 200', () => {
+    expect(context).toMatchObject({ rateLimitPerMinute: 1200, apiThrottleRatePerSecond: 100, apiThrottleBurst: 200 });
+  });
+
+  it('hands RATE_LIMIT_PER_MINUTE to every route that spends a tenant\'s budget', () => {
+    expect(budgeted.length).toBeGreaterThan(0);
+    for (const name of budgeted) {
+      expect([name, environmentOf(synthesized, name).RATE_LIMIT_PER_MINUTE]).toEqual([name, '1200']);
+    }
+  });
+
+  it('hands RATE_LIMIT_PER_MINUTE to no function that runs no rate limiter', () => {
+    const others = Object.keys(declaration.functions).filter((name) => !budgeted.includes(name));
+    expect(others).toEqual(expect.arrayContaining(['authorizer', 'health', 'oauthCallback', 'refreshExpiringTokens']));
+    for (const name of others) {
+      expect([name, environmentOf(synthesized, name)]).toEqual([name, expect.not.objectContaining({ RATE_LIMIT_PER_MINUTE: expect.anything() })]);
+    }
+  });
+
+  it('throttles the API\'s default stage at apiThrottleRatePerSecond with bursts of apiThrottleBurst', () => {
+    expect(stageThrottleOf(synthesized)).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+  });
+});
+
+describe('deploy settings overridden with -c', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    // The CLI hands -c values over as strings.
+    synthesized = synthesize(declaration, {
+      rateLimitPerMinute: '6000',
+      apiThrottleRatePerSecond: '500',
+      apiThrottleBurst: '1000',
+    });
+  });
+
+  it('hands the overridden rateLimitPerMinute to the routes that spend a tenant\'s budget', () => {
+    for (const name of budgeted) {
+      expect([name, environmentOf(synthesized, name).RATE_LIMIT_PER_MINUTE]).toEqual([name, '6000']);
+    }
+  });
+
+  it('throttles the API\'s default stage at the overridden rate and burst', () => {
+    expect(stageThrottleOf(synthesized)).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+  });
+
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    expect(synthesized.nagFindings).toEqual([]);
+  });
+});
+
+describe('a malformed deploy setting', () => {
+  it.each([
+    ['rateLimitPerMinute', '0'],
+    ['rateLimitPerMinute', '-5'],
+    ['rateLimitPerMinute', '12.5'],
+    ['rateLimitPerMinute', 'lots'],
+    ['rateLimitPerMinute', ''],
+    ['rateLimitPerMinute', 0],
+    ['rateLimitPerMinute', 1.5],
+    ['apiThrottleRatePerSecond', 'fast'],
+    ['apiThrottleBurst', '0'],
+  ])('fails synth when %s is %j, naming the setting', (name, value) => {
+    const synth = () => synthesize(declaration, { [name]: value });
+    expect(synth).toThrow(`the CDK context value "${name}"`);
+    expect(synth).toThrow(`must be a positive integer, not ${JSON.stringify(value)}: set it in cdk.json's "context" or with -c ${name}=<n>`);
+  });
+
+  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst'])(
+    'fails synth when %s is missing, saying how to set it',
+    (name) => {
+      const synth = () => synthesize(declaration, { [name]: undefined });
+      expect(synth).toThrow(`the CDK context value "${name}"`);
+      expect(synth).toThrow(`is not set: set it in cdk.json's "context" or with -c ${name}=<n>`);
+    },
+  );
+});
