@@ -32,7 +32,21 @@ export const api: ApiDeclaration = {
     allowOrigins: ['*'],
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-correlation-id'],
-    exposeHeaders: ['etag', 'retry-after', 'x-request-id', 'x-correlation-id', 'location'],
+    // What a browser script may read beyond the CORS-safelisted headers: every header the
+    // API answers for its clients (tests/integration/platform.test.ts holds it to that).
+    exposeHeaders: [
+      'etag',
+      'location',
+      'retry-after',
+      'x-request-id',
+      'x-correlation-id',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'idempotent-replayed',
+      'allow',
+      'www-authenticate',
+    ],
     maxAgeSeconds: 600,
   },
   maxBodyBytes,

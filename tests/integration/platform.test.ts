@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { declaration } from '../../infra/functions';
 import { routesOf } from '../../infra/declaration';
+import { goodBodies } from '../support/good-bodies';
 
 let runtime: TestRuntime;
 beforeAll(async () => {
@@ -147,6 +148,29 @@ describe('cross-origin requests', () => {
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('exposes to browsers every header its answers carry for clients', async () => {
+    const origin = { origin: 'https://app.example' };
+    const answers = [
+      await runtime.call('/v1/connections', { method: 'POST', json: goodBodies['POST /v1/connections']!(), headers: { ...origin, 'idempotency-key': `cors-${Date.now()}` } }),
+      await runtime.call('/v1/api-keys', { headers: origin }),
+      await runtime.call('/v1/api-keys', { key: `jh_${'x'.repeat(43)}`, headers: origin }),
+      await runtime.call('/v1/api-keys', { method: 'PATCH', headers: origin }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([201, 200, 401, 405]);
+    // Headers for the browser itself rather than for the page's script: the CORS-safelisted
+    // ones, CORS and transport headers, the security policy, and API Gateway's own id.
+    const forTheBrowser = new Set([
+      'cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma',
+      'access-control-allow-origin', 'access-control-expose-headers', 'vary', 'date', 'connection', 'keep-alive', 'transfer-encoding',
+      'strict-transport-security', 'x-content-type-options', 'content-security-policy', 'referrer-policy', 'x-frame-options',
+      'apigw-requestid',
+    ]);
+    const sent = new Set(answers.flatMap((answer) => [...answer.headers.keys()]).filter((name) => !forTheBrowser.has(name)));
+    const exposed = answers[0]!.headers.get('access-control-expose-headers')!.split(',');
+    expect([...sent].filter((name) => !exposed.includes(name))).toEqual([]);
+    expect([...sent]).toEqual(expect.arrayContaining(['etag', 'location', 'ratelimit-remaining', 'www-authenticate', 'allow']));
   });
 
   it('exposes the request id to browsers', async () => {
