@@ -258,7 +258,8 @@ function auditRefusals(action: string, dependencies: HttpDependencies): Middlewa
       } catch {
         return;
       }
-      const target = request.event.pathParameters?.id ?? null;
+      // Routes name what they change by `{id}` (connections, keys) or `{key}` (integrations).
+      const target = request.event.pathParameters?.id ?? request.event.pathParameters?.key ?? null;
       try {
         await dependencies.recordRefusal(auditOf(principal, request.event, action), target, error.status, error.type);
       } catch (failure) {

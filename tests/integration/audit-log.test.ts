@@ -27,6 +27,13 @@ describe('the audit log', () => {
     expect(JSON.stringify(latest)).not.toContain('SECRET_VALUE');
   });
 
+  it('records a refused change to an integration against its key', async () => {
+    const refused = await runtime.call('/v1/integrations/stripe/oauth-client', { method: 'PUT', json: { clientId: '' } });
+    expect(refused.status).toBe(400);
+    const [latest] = await auditLog('?limit=1');
+    expect(latest).toMatchObject({ action: 'oauth_client.put', outcome: 'refused', status: 400, target: 'stripe' });
+  });
+
   it('records a revocation against the revoked key', async () => {
     const key = await (await runtime.call('/v1/api-keys', { method: 'POST', json: { name: 'to revoke' } })).json();
     await runtime.call(`/v1/api-keys/${key.id}`, { method: 'DELETE' });
