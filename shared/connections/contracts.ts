@@ -1,5 +1,6 @@
 import { defineContract } from '../platform/contract';
 import { page } from '../platform/pagination';
+import { Problem, problemContentType } from '../platform/problem';
 import {
   Connection,
   ConnectionDeleted,
@@ -75,5 +76,12 @@ export const testConnectionContract = defineContract({
   scope: 'write',
   audit: 'connection.test',
   path: ConnectionPath,
-  responses: { 200: { description: 'What the provider said', schema: TestOutcome } },
+  responses: {
+    200: { description: 'What the provider said', schema: TestOutcome },
+    502: {
+      description: "An OAuth connection's token could not be refreshed: the provider's token endpoint failed, or another refresh did not finish in time (retry after Retry-After)",
+      schema: Problem,
+      contentType: problemContentType,
+    },
+  },
 });
