@@ -105,7 +105,8 @@ const statePattern = /^(cs_[0-9A-HJKMNP-TV-Z]{26})\.([A-Za-z0-9_-]{43})$/;
 /**
  * The provider's redirect back. Answers where to send the user: the session's return URL
  * with `connection_id`, or with `error` (and `error_description`) when the user denied
- * access or the exchange failed. A missing, forged or unknown state has no return URL to
+ * access, the exchange failed, or anything else failed once the session was claimed
+ * (`server_error`, the session `failed`). A missing, forged or unknown state has no return URL to
  * trust: that is a 400 and changes nothing, as does a replayed or expired one.
  */
 export async function handleCallback(deps: TokenDeps, query: z.infer<typeof CallbackQuery>, requestId: string): Promise<string> {
@@ -131,6 +132,36 @@ export async function handleCallback(deps: TokenDeps, query: z.infer<typeof Call
     return back({ error, error_description: description });
   };
 
+  // Once claimed, the session can only end on the return URL: a failure here must not
+  // leave it `exchanging` for good, nor show the user a bare 500 instead of the app.
+  try {
+    return await complete(deps, session, query, requestId, at, { back, failWith });
+  } catch (error) {
+    logger.error('callback failed after claiming its session', { sessionId: session.id, requestId, error });
+    const description = `Junction could not complete the connection (request ${requestId}); start a new connect session`;
+    try {
+      const recorded = await transact(deps, [store.sessionFinish(deps.table, session.id, 'exchanging', { status: 'failed', error: 'server_error', errorDescription: description })]);
+      // Not `exchanging` any more: the connection's own transaction went through and only its answer was lost.
+      const current = recorded ? undefined : await store.getSession(deps, session.id);
+      if (current?.status === 'completed' && current.connectionId) return back({ connection_id: current.connectionId });
+    } catch (unrecorded) {
+      // Not even the failure could be written (the table itself is failing): still send the user back.
+      logger.error('could not record the failed callback', { sessionId: session.id, requestId, error: unrecorded });
+    }
+    return back({ error: 'server_error', error_description: description });
+  }
+}
+
+/** The claimed session's exchange: the code for tokens, then the connection (or the failure). */
+async function complete(
+  deps: TokenDeps,
+  session: store.SessionItem,
+  query: z.infer<typeof CallbackQuery>,
+  requestId: string,
+  at: Date,
+  outcome: { back: (outcome: Record<string, string>) => string; failWith: (error: string, description: string) => Promise<string> },
+): Promise<string> {
+  const { back, failWith } = outcome;
   if (query.error) {
     const code = /^[\x20-\x7e]{1,64}$/.test(query.error) ? query.error : 'invalid_request';
     return failWith(code, code === 'access_denied' ? 'the user did not grant access' : `the provider answered ${code}`);

@@ -147,8 +147,7 @@ function parseTokenResponse(definition: Integration, response: OutboundResponse,
     throw new TokenError('invalid_response', 'the token response has no usable access_token', true);
   }
   const refreshToken = typeof body.refresh_token === 'string' && body.refresh_token.length > 0 ? body.refresh_token : undefined;
-  const expiresIn = Number(body.expires_in);
-  const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : definition.oauth2?.tokens.accessTokenLifetimeSeconds;
+  const lifetime = plausibleLifetime(Number(body.expires_in)) ?? plausibleLifetime(definition.oauth2?.tokens.accessTokenLifetimeSeconds ?? undefined);
   const separator = definition.oauth2?.scopeSeparator ?? ' ';
   const granted =
     typeof body.scope === 'string'
@@ -167,6 +166,19 @@ function parseTokenResponse(definition: Integration, response: OutboundResponse,
     scopes: granted,
     extra,
   };
+}
+
+/**
+ * Longest access-token lifetime taken at its word. RFC 6749 §5.1 makes `expires_in` only
+ * RECOMMENDED, with the provider's documented default standing in when it is left out; a
+ * value that is not a positive number, or is beyond 10 years (`1e300` would not even make
+ * a date), is no statement of a lifetime either, so it is treated as left out: the
+ * integration's declared lifetime applies, or, when it declares none, no expiry is known.
+ */
+export const maxLifetimeSeconds = 10 * 365 * 24 * 60 * 60;
+
+function plausibleLifetime(seconds: number | undefined): number | undefined {
+  return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 && seconds <= maxLifetimeSeconds ? seconds : undefined;
 }
 
 function parseBody(response: OutboundResponse): Record<string, unknown> | undefined {

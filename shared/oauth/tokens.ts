@@ -3,13 +3,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ConnectionHealth, ConnectionItem, CredentialsItem } from '../connections/store';
 import { connectionKey, credentialsKey, getConnection, getCredentials } from '../connections/store';
 import { findIntegration, buildOAuthUrl, type Catalog } from '../integrations/service';
-import { BadGateway, Conflict, NotFound } from '../platform/errors';
+import { BadGateway, Conflict, DomainError, Invalid, NotFound } from '../platform/errors';
 import { eventPut } from '../platform/events';
 import { strip, transact, type TableStore } from '../platform/items';
 import { logger } from '../platform/logger';
 import type { Vault } from '../vault/vault';
 import { openClient } from './clients';
-import { refreshTokens, TokenError, type Send, type TokenSet } from './token-client';
+import { refreshTokens, TokenError, type Send } from './token-client';
 
 /**
  * Fresh OAuth tokens for a connection, refreshed before they expire and never by two
@@ -116,31 +116,47 @@ async function acquire(deps: TokenDeps, item: CredentialsItem, owner: string): P
 async function refresh(deps: TokenDeps, item: CredentialsItem, owner: string): Promise<OAuthCredentials> {
   const { tenantId, connectionId } = item;
   const at = now(deps);
-  const current = await open(deps, item);
-  const connection = await getConnection(deps, tenantId, connectionId);
-  const definition = connection && findIntegration(await deps.catalogFor(tenantId), connection.integration);
-  const client = connection && (await openClient(deps, tenantId, connection.integration));
-  if (!connection || !definition?.oauth2 || !client || !current.refreshToken) {
-    const reason = !current.refreshToken ? 'no_refresh_token' : !client ? 'no_oauth_client' : 'integration_missing';
-    await fail(deps, item, connection, owner, new TokenError(reason, `cannot refresh: ${reason.replaceAll('_', ' ')}`, false), at);
-    throw refreshFailure(connectionId, { code: reason });
-  }
-  let tokens: TokenSet;
+  let connection: ConnectionItem | undefined;
   try {
-    tokens = await refreshTokens(
+    const current = await open(deps, item);
+    connection = await getConnection(deps, tenantId, connectionId);
+    const definition = connection && findIntegration(await deps.catalogFor(tenantId), connection.integration);
+    const client = connection && (await openClient(deps, tenantId, connection.integration));
+    if (!connection || !definition?.oauth2 || !client || !current.refreshToken) {
+      const reason = !current.refreshToken ? 'no_refresh_token' : !client ? 'no_oauth_client' : 'integration_missing';
+      throw new TokenError(reason, `cannot refresh: ${reason.replaceAll('_', ' ')}`, false);
+    }
+    const tokens = await refreshTokens(
       (request) => deps.send(request),
       definition,
       { tokenUrl: buildOAuthUrl(definition, 'token', connection.params), client, refreshToken: current.refreshToken, scopes: connection.oauth?.scopes ?? [] },
       at,
     );
+    const next: OAuthCredentials = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken ?? current.refreshToken };
+    await storeTokens(deps, { tenantId, connectionId, tokens: next, expiresAt: tokens.expiresAt, generation: (item.generation ?? 0) + 1, owner, at });
+    return next;
   } catch (error) {
-    if (!(error instanceof TokenError)) throw error;
-    await fail(deps, item, connection, owner, error, at);
-    throw refreshFailure(connectionId, { code: error.code });
+    // storeTokens' Conflict: the lease ran out and another caller took over, or the
+    // connection was deleted. Either way there is no lease of ours left to give back.
+    if (error instanceof Conflict) throw error;
+    // Anything else fails this connection alone: recorded, backed off, lease given back,
+    // so that neither the scheduled run nor the next caller waits on a dead lease.
+    const failure = asTokenError(error, item);
+    await fail(deps, item, connection, owner, failure, at);
+    throw refreshFailure(connectionId, failure);
   }
-  const next: OAuthCredentials = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken ?? current.refreshToken };
-  await storeTokens(deps, { tenantId, connectionId, tokens: next, expiresAt: tokens.expiresAt, generation: (item.generation ?? 0) + 1, owner, at });
-  return next;
+}
+
+/**
+ * A failure that is not the provider's answer, as a refresh error to record: an integration
+ * whose token URL no longer fits the connection's params (a template changed to need a new
+ * one) is the tenant's to fix; anything else is ours, logged with its stack.
+ */
+function asTokenError(error: unknown, item: CredentialsItem): TokenError {
+  if (error instanceof TokenError) return error;
+  if (error instanceof Invalid) return new TokenError('integration_invalid', error.message, false);
+  logger.error('token refresh failed unexpectedly', { tenantId: item.tenantId, connectionId: item.connectionId, error });
+  return new TokenError('internal_error', 'the refresh failed inside Junction', true);
 }
 
 /**
@@ -218,7 +234,7 @@ async function fail(deps: TokenDeps, item: CredentialsItem, connection: Connecti
     lastError: `token refresh failed: ${error.code}`,
     consecutiveFailures: (connection?.health?.consecutiveFailures ?? 0) + 1,
   };
-  logger.warn('token refresh failed', { connectionId: item.connectionId, code: error.code, retryable: error.retryable });
+  logger.warn('token refresh failed', { tenantId: item.tenantId, connectionId: item.connectionId, code: error.code, retryable: error.retryable });
   await transact(deps, [
     {
       Update: {
@@ -259,12 +275,22 @@ function refreshFailure(connectionId: string, error: { code: string }) {
   if (clientProblem(error.code)) {
     return new Conflict(`connection ${connectionId} cannot be refreshed: its integration's OAuth client is missing or was refused (${error.code}); check PUT /v1/integrations/{key}/oauth-client`);
   }
+  if (error.code === 'integration_invalid') {
+    return new Conflict(`connection ${connectionId} cannot be refreshed: its integration's token URL no longer fits the connection's params; fix the integration or authorize the connection again`);
+  }
+  if (error.code === 'internal_error') {
+    return new BadGateway(`the token refresh of connection ${connectionId} failed inside Junction; retry later`, { 'retry-after': '30' });
+  }
   return new BadGateway(`the provider's token endpoint failed (${error.code}) refreshing connection ${connectionId}; retry later`, { 'retry-after': '30' });
 }
 
 /**
  * The scheduled refresher: refreshes every token expiring within `aheadMs`, found through
  * the refresh index (one query per shard, not a scan), skipping those backing off.
+ *
+ * One connection's failure, whatever it is, stays that connection's: it is logged and
+ * counted, and the refresh has recorded it with its backoff, so the run goes on with the
+ * others. Only a failing index query fails the run, before any token request is sent.
  */
 export async function refreshExpiring(deps: TokenDeps, options: { aheadMs?: number; concurrency?: number } = {}) {
   const at = now(deps);
@@ -298,7 +324,9 @@ export async function refreshExpiring(deps: TokenDeps, options: { aheadMs?: numb
         refreshed++;
       } catch (error) {
         failed++;
-        if (!(error instanceof Conflict || error instanceof BadGateway || error instanceof NotFound)) throw error;
+        const where = { tenantId: item.tenantId, connectionId: item.connectionId };
+        if (error instanceof DomainError) logger.warn('scheduled token refresh failed', { ...where, detail: error.message });
+        else logger.error('scheduled token refresh failed', { ...where, error });
       }
     }
   };

@@ -27,6 +27,8 @@ export interface AuthorizationServer {
   failNextToken: Array<'500' | 'html' | 'garbage' | 'hang'>;
   /** Grants only these scopes, whatever was asked (to test "fewer scopes than asked"). */
   grantOnly?: string[];
+  /** Sets these fields in the next successful token responses (an absurd `expires_in`). */
+  amendNextToken: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startAuthorizationServer(options: { redirectUri: string; a
     tokenRequests: { authorization_code: 0, refresh_token: 0 },
     revocations: 0,
     failNextToken: [],
+    amendNextToken: [],
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -121,6 +124,9 @@ export async function startAuthorizationServer(options: { redirectUri: string; a
     await next();
     if (ctx.path === '/token' && state.grantOnly && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body) {
       (ctx.body as Record<string, unknown>).scope = state.grantOnly.join(' ');
+    }
+    if (ctx.path === '/token' && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body) {
+      Object.assign(ctx.body, state.amendNextToken.shift());
     }
   });
 

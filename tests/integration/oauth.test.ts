@@ -111,9 +111,23 @@ async function connectionId() {
   return id;
 }
 
-async function testIdpConnections() {
-  const list = (await (await runtime.call('/v1/connections?integration=test-idp&limit=100')).json()) as { data: unknown[] };
+async function testIdpConnections(integration = 'test-idp') {
+  const list = (await (await runtime.call(`/v1/connections?integration=${integration}&limit=100`)).json()) as { data: unknown[] };
   return list.data.length;
+}
+
+/** An admin changes the integration's token URL to need a param its sessions and connections lack. */
+async function moveTokenUrl(key: string) {
+  const version = (await runtime.call(`/v1/integrations/${key}`)).headers.get('etag')!;
+  const response = await runtime.call(`/v1/integrations/${key}`, {
+    method: 'PATCH',
+    headers: { 'if-match': version },
+    json: {
+      params: [{ name: 'region', label: 'Region', description: 'Where the account lives.', pattern: '[a-z]{2}', maxLength: 2, required: true, example: 'eu' }],
+      oauth2: { ...testIntegration(server, key).oauth2, tokenUrl: `${server.issuer}/{region}/token` },
+    },
+  });
+  if (response.status !== 200) throw new Error(`integration change: ${response.status} ${await response.text()}`);
 }
 
 const tokenDeps = (): TokenDeps => ({
@@ -185,6 +199,37 @@ describe('token refresh', () => {
     expect(Date.parse((await storedTokens(id)).item.tokenExpiresAt)).toBeGreaterThan(Date.now());
   });
 
+  it('refreshes the other due connections when one fails unexpectedly, backing that one off with its lease given back', async () => {
+    await registerTestIntegration(runtime, server, 'test-idp-moved');
+    const session = await startSession(runtime, { integration: 'test-idp-moved' });
+    const broken = (await callback(await browserlessUser(server).approve(session.authorizationUrl))).location!.searchParams.get('connection_id')!;
+    expect(broken).toMatch(/^conn_/);
+    const fine = await connectionId();
+    await moveTokenUrl('test-idp-moved');
+    await expire(broken);
+    await expire(fine);
+
+    const result = (await runtime.functions.invoke('refreshExpiringTokens', {})) as { due: number; refreshed: number; failed: number };
+
+    expect(result.failed).toBeGreaterThanOrEqual(1);
+    expect(result.refreshed).toBeGreaterThanOrEqual(1);
+    const refreshed = await storedTokens(fine);
+    expect(refreshed.item.generation).toBe(2);
+    expect(Date.parse(refreshed.item.tokenExpiresAt)).toBeGreaterThan(Date.now());
+    const failed = (await storedTokens(broken)).item;
+    expect(failed).toMatchObject({ generation: 1, refreshFailures: 1, refreshError: { code: 'integration_invalid' } });
+    expect(failed.leaseOwner).toBeUndefined();
+    expect(Date.parse(failed.refreshRetryAt as string)).toBeGreaterThan(Date.now());
+    // No caller waits out a lease nobody holds: the next test call is told at once what to fix.
+    const started = Date.now();
+    const test = await runtime.call(`/v1/connections/${broken}/test`, { method: 'POST' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(test.status).toBe(409);
+    expect((await test.json()).detail).toContain('token URL no longer fits');
+    const health = await (await runtime.call(`/v1/connections/${broken}/health`)).json();
+    expect(health).toMatchObject({ status: 'active', consecutiveFailures: 2 });
+  });
+
   it('marks the connection auth_failed on invalid_grant, records the event, and can be authorized again', async () => {
     const id = await connectionId();
     const { tokens } = await storedTokens(id);
@@ -212,6 +257,40 @@ describe('token refresh', () => {
     expect(landed.location!.searchParams.get('connection_id')).toBe(id);
     expect(await (await runtime.call(`/v1/connections/${id}`)).json()).toMatchObject({ status: 'active', version: 2 });
     expect(await (await runtime.call(`/v1/connections/${id}/test`, { method: 'POST' })).json()).toMatchObject({ ok: true });
+  });
+});
+
+describe('a token response with an absurd expires_in', () => {
+  it('makes a connection that expires when the integration declares', async () => {
+    const session = await startSession(runtime, { integration: 'test-idp' });
+    const back = await browserlessUser(server).approve(session.authorizationUrl);
+    server.amendNextToken.push({ expires_in: 1e300 });
+    const landed = await callback(back).finally(() => (server.amendNextToken.length = 0));
+    expect(landed.status).toBe(302);
+    const id = landed.location!.searchParams.get('connection_id');
+    expect(id).toMatch(/^conn_/);
+    const { item } = await storedTokens(id!);
+    expect(Date.parse(item.tokenExpiresAt)).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(Date.parse(item.tokenExpiresAt)).toBeLessThanOrEqual(Date.now() + 60 * 60_000);
+  });
+
+  it('refreshes the token, which then expires when the integration declares', async () => {
+    const id = await connectionId();
+    await expire(id);
+    server.amendNextToken.push({ expires_in: 1e300 });
+    try {
+      const test = await runtime.call(`/v1/connections/${id}/test`, { method: 'POST' });
+      expect(test.status).toBe(200);
+      expect(await test.json()).toMatchObject({ ok: true });
+    } finally {
+      server.amendNextToken.length = 0;
+    }
+    const { item } = await storedTokens(id);
+    expect(item).toMatchObject({ generation: 2 });
+    expect(item.leaseOwner).toBeUndefined();
+    // test-idp declares 3600 s.
+    expect(Date.parse(item.tokenExpiresAt)).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(Date.parse(item.tokenExpiresAt)).toBeLessThanOrEqual(Date.now() + 60 * 60_000);
   });
 });
 
@@ -247,6 +326,44 @@ describe('callbacks that go wrong change nothing', () => {
     }
     expect(await testIdpConnections()).toBe(before);
     expect(await (await runtime.call(`/v1/connect-sessions/${session.id}`)).json()).toMatchObject({ status: 'failed', error, connectionId: null });
+  });
+
+  it.each([
+    [
+      "the integration's token URL changes during the flow to need a param the session lacks",
+      async (key: string, url: string) => {
+        const back = await browserlessUser(server).approve(url);
+        await moveTokenUrl(key);
+        return back;
+      },
+    ],
+    [
+      "the session's sealed PKCE verifier cannot be opened",
+      async (key: string, url: string) => {
+        const back = await browserlessUser(server).approve(url);
+        // Another session's verifier: sealed for another session, so the vault refuses it.
+        const other = await startSession(runtime, { integration: key });
+        const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
+        const { Item } = await db.get({ TableName: table, Key: sessionKey(other.id) });
+        const id = new URL(url).searchParams.get('state')!.split('.')[0]!;
+        await db.update({ TableName: table, Key: sessionKey(id), UpdateExpression: 'SET verifier = :v', ExpressionAttributeValues: { ':v': Item!.verifier } });
+        return back;
+      },
+    ],
+  ])('when %s: the user lands on the return URL with server_error and the session ends failed', async (_case, act) => {
+    const key = `test-idp-${Math.random().toString(36).slice(2, 8)}`;
+    await registerTestIntegration(runtime, server, key);
+    const session = await startSession(runtime, { integration: key });
+
+    const landed = await callback(await act(key, session.authorizationUrl));
+
+    expect(landed.status).toBe(302);
+    expect(landed.location!.origin + landed.location!.pathname).toBe('https://app.example.com/connected');
+    expect(landed.location!.searchParams.get('error')).toBe('server_error');
+    expect(landed.location!.searchParams.get('error_description')).toContain('start a new connect session');
+    expect(landed.location!.searchParams.get('session_id')).toBe(session.id);
+    expect(await (await runtime.call(`/v1/connect-sessions/${session.id}`)).json()).toMatchObject({ status: 'failed', error: 'server_error', connectionId: null });
+    expect(await testIdpConnections(key)).toBe(0);
   });
 
   it('gives up on a token endpoint that answers nothing within the timeout', async () => {
