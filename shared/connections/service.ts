@@ -18,7 +18,14 @@ export interface IntegrationPort {
    */
   check(
     tenantId: string,
-    input: { integration: string; authType?: string; credentials: Record<string, string>; params: Record<string, string> },
+    input: {
+      integration: string;
+      authType?: string;
+      credentials: Record<string, string>;
+      params: Record<string, string>;
+      /** The params of a change that keeps the stored secrets: `params` must send them to the same hosts. */
+      keptSecretsParams?: Record<string, string>;
+    },
   ): Promise<{ authType: string; errors: FieldError[] } | undefined>;
   /** The HTTP request that proves the credentials work (the integration's check endpoint). */
   checkRequest(
@@ -99,7 +106,12 @@ export async function listConnections(
   return { data: items.map(toView), nextCursor };
 }
 
-/** Applies a patch if `ifMatch` is still the stored version; credentials are replaced whole. */
+/**
+ * Applies a patch if `ifMatch` is still the stored version; credentials are replaced whole.
+ * New params that would send the stored secrets to another host are refused: an API-key,
+ * basic or bearer connection must bring its credentials for that host in the same patch,
+ * and an OAuth connection must be authorized again there (a connect session).
+ */
 export async function updateConnection(
   deps: ConnectionDeps,
   audit: Audit,
@@ -117,11 +129,14 @@ export async function updateConnection(
   if (patch.credentials || patch.params) {
     // OAuth connections' tokens are not the caller's to check; only their params are.
     const credentials = current.authType === 'oauth2' ? {} : (patch.credentials ?? (await openCredentials(deps, audit.tenantId, id)));
+    // Without new credentials the stored secrets stay: they must not follow params to a host the caller picks.
+    const keepsSecrets = current.authType === 'oauth2' || !patch.credentials;
     await checkInput(deps, audit.tenantId, {
       integration: current.integration,
       authType: current.authType,
       credentials,
       params: patch.params ?? current.params,
+      ...(keepsSecrets && patch.params ? { keptSecretsParams: current.params } : {}),
     });
   }
   const at = nowIso(deps);

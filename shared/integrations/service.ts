@@ -124,17 +124,63 @@ export function validateParams(definition: Integration, params: Record<string, u
 export function buildBaseUrl(definition: Integration, params: Record<string, string>): string {
   const errors = validateParams(definition, params);
   if (errors.length > 0) throw invalidParams(definition, errors);
+  return filledBaseUrl(definition, params);
+}
+
+function filledBaseUrl(definition: Integration, params: Record<string, string>): string {
   if (definition.baseUrlOverride && params.baseUrl) return params.baseUrl.replace(/\/$/, '');
   return fill(() => fillUrlTemplate(definition.baseUrl, withDefaults(definition, params)), definition);
 }
 
 /**
- * What a connection must hold to be created: resolves the auth type (required only when
- * the integration takes more than one non-OAuth type) and lists every wrong field.
+ * The origins (scheme, host, port) a connection's secrets are sent to with these params,
+ * sorted: the API base URL for its credentials or access token and, for OAuth, the
+ * authorization, token and revocation URLs (the refresh token and the client secret go
+ * to the last two). Throws `Invalid` like `buildBaseUrl` when a param does not fill a URL.
+ */
+export function secretOrigins(definition: Integration, authType: string, params: Record<string, string>): string[] {
+  if (authType === 'none') return [];
+  const urls = [filledBaseUrl(definition, params)];
+  if (authType === 'oauth2') {
+    urls.push(buildOAuthUrl(definition, 'authorization', params), buildOAuthUrl(definition, 'token', params));
+    if (definition.oauth2?.revocation) urls.push(buildOAuthUrl(definition, 'revocation', params));
+  }
+  return [...new Set(urls.map((url) => new URL(url).origin))].sort();
+}
+
+/**
+ * A params change that would send secrets stored for `before` to another origin: a field
+ * error on `params` saying how to make the change, or undefined when every origin stays.
+ * Stored params that no longer fill a URL (the integration changed since) count as moved.
+ */
+function secretsMoveProblem(definition: Integration, authType: string, before: Record<string, string>, after: Record<string, string>): FieldError | undefined {
+  const to = secretOrigins(definition, authType, after);
+  let from: string[] | undefined;
+  try {
+    from = secretOrigins(definition, authType, before);
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+  }
+  if (from && from.join(' ') === to.join(' ')) return undefined;
+  const move = `would send the stored ${authType === 'oauth2' ? 'OAuth tokens' : 'credentials'} to ${to.join(', ')}${from ? ` instead of ${from.join(', ')}` : ''}`;
+  return {
+    field: 'params',
+    message:
+      authType === 'oauth2'
+        ? `${move}: authorize again with POST /v1/connect-sessions naming this connectionId and the new params`
+        : `${move}: send the credentials for the new host in the same request`,
+  };
+}
+
+/**
+ * What a connection must hold to be created or changed: resolves the auth type (required
+ * only when the integration takes more than one non-OAuth type) and lists every wrong field.
+ * `keptSecretsParams`: a change keeps the secrets stored for these params, so the new params
+ * must send them to the same origins (see `secretOrigins`).
  */
 export function validateConnection(
   definition: Integration,
-  input: { authType?: string; credentials: Record<string, unknown>; params: Record<string, unknown> },
+  input: { authType?: string; credentials: Record<string, unknown>; params: Record<string, unknown>; keptSecretsParams?: Record<string, string> },
 ): { authType: string; errors: FieldError[] } {
   const direct = typesOf(definition).filter((t) => t !== 'oauth2');
   let authType = input.authType;
@@ -148,6 +194,10 @@ export function validateConnection(
   // OAuth credentials come from the flow, never from the caller: only the params are checked.
   if (authType !== undefined && authType !== 'oauth2') errors.push(...validateCredentials(definition, authType, input.credentials));
   errors.push(...validateParams(definition, input.params));
+  if (input.keptSecretsParams && authType !== undefined && errors.length === 0) {
+    const moved = secretsMoveProblem(definition, authType, input.keptSecretsParams, input.params as Record<string, string>);
+    if (moved) errors.push(moved);
+  }
   return { authType: authType ?? '', errors };
 }
 
