@@ -231,7 +231,7 @@ export async function testConnection(deps: ConnectionDeps, audit: Audit, id: str
   const health: store.ConnectionHealth = outcome.ok
     ? { ...before, lastSuccessAt: at, consecutiveFailures: 0, lastError: null }
     : { ...before, lastFailureAt: at, consecutiveFailures: before.consecutiveFailures + 1, lastError: outcome.detail };
-  await store.recordTest(deps, audit.tenantId, id, outcome, status, health, changeRecords(deps.table, audit, id, at));
+  await store.recordTest(deps, audit.tenantId, id, connection.version, outcome, status, health, changeRecords(deps.table, audit, id, at));
   return outcome;
 }
 

@@ -1,3 +1,5 @@
+import { connectionCount, getCustomIntegration } from '../integrations/tenant-catalog';
+import { Conflict } from '../platform/errors';
 import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 
@@ -13,6 +15,11 @@ export type { TransactItem };
  * connections never loads ciphertext, and deleting a connection deletes the ciphertext
  * with it (one transaction).
  * Every change carries its audit entry in the same transaction (`also`).
+ *
+ * A connection to a tenant's custom integration is counted in that integration's item
+ * (`connections`, see integrations/tenant-catalog.ts) in the transaction that creates it
+ * and counted out in the one that deletes it, so the integration cannot be deleted from
+ * under it: whichever of the two transactions commits second fails its condition.
  */
 export type ConnectionStore = TableStore;
 
@@ -50,6 +57,8 @@ export interface ConnectionItem {
   /** OAuth connections: what was granted and when the access token expires. */
   oauth?: { scopes: string[]; tokenExpiresAt: string | null } | null;
   health?: ConnectionHealth;
+  /** Counted in its custom integration's `connections` (connections made before that are not). */
+  countedByIntegration?: boolean;
 }
 
 export interface CredentialsItem extends Sealed {
@@ -94,17 +103,22 @@ export async function createConnection(
   credentials: CredentialsItem,
   also: TransactItem[],
 ) {
-  await transact(store, [
+  const counted = connectionCount(store.table, tenantId, connection.integration, 1);
+  const created = await transact(store, [
     {
       Put: {
         TableName: store.table,
-        Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection },
+        Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection, ...(counted.length ? { countedByIntegration: true } : {}) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     credentialsPut(store.table, credentials),
+    ...counted,
     ...also,
   ]);
+  if (!created && counted.length && !(await getCustomIntegration(store, tenantId, connection.integration))) {
+    throw new Conflict(`there is no integration "${connection.integration}": it was deleted while the connection was being created`);
+  }
 }
 
 export async function getConnection(store: ConnectionStore, tenantId: string, id: string) {
@@ -169,8 +183,13 @@ export async function updateConnection(
   return (await getConnection(store, tenantId, id)) ? 'stale' : 'missing';
 }
 
-/** Deletes the connection and its sealed credentials together; false if it did not exist. */
-export function deleteConnection(store: ConnectionStore, tenantId: string, id: string, also: TransactItem[]) {
+/**
+ * Deletes the connection and its sealed credentials together, counting it out of its
+ * custom integration; false if it did not exist.
+ */
+export async function deleteConnection(store: ConnectionStore, tenantId: string, id: string, also: TransactItem[]) {
+  const connection = await getConnection(store, tenantId, id);
+  if (!connection) return false;
   return transact(store, [
     {
       Delete: {
@@ -180,31 +199,46 @@ export function deleteConnection(store: ConnectionStore, tenantId: string, id: s
       },
     },
     { Delete: { TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) } } },
+    ...(connection.countedByIntegration ? connectionCount(store.table, tenantId, connection.integration, -1) : []),
     ...also,
   ]);
 }
 
-/** Records the outcome of a connection test (not a user edit: the version stays). */
+/**
+ * Records the outcome of a connection test (not a user edit: the version stays), if the
+ * connection is still at the version that was tested. A test runs for as long as the
+ * provider takes to answer; a PATCH with new credentials may land meanwhile:
+ *
+ *   test   reads v1 ── calls the provider with v1's key ─────────── 401 ── record?
+ *   PATCH                     writes v2 (new, working key) ──┘
+ *
+ * Recording then would mark v2 `auth_failed` for v1's key, so the outcome is dropped
+ * (the caller still gets it) and only the call's audit entry is written. False then.
+ */
 export async function recordTest(
   store: ConnectionStore,
   tenantId: string,
   id: string,
+  testedVersion: number,
   outcome: TestOutcome,
   status: ConnectionStatus,
   health: ConnectionHealth,
   also: TransactItem[],
-) {
-  return transact(store, [
+): Promise<boolean> {
+  const recorded = await transact(store, [
     {
       Update: {
         TableName: store.table,
         Key: { pk: pk(tenantId), sk: connectionSk(id) },
         UpdateExpression: 'SET lastTest = :outcome, #status = :status, health = :health',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':outcome': outcome, ':status': status, ':health': health },
+        ConditionExpression: 'attribute_exists(pk) AND #version = :tested',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: { ':outcome': outcome, ':status': status, ':health': health, ':tested': testedVersion },
       },
     },
     ...also,
   ]);
+  if (recorded) return true;
+  if (also.length > 0) await transact(store, also);
+  return false;
 }

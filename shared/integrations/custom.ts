@@ -1,27 +1,50 @@
+import { clientDeleteIfAny } from '../oauth/store';
 import { changeRecords, type Audit } from '../platform/audit';
+import { isConditionFailed } from '../platform/dynamodb';
 import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
 import { queryPage, transact, type TableStore } from '../platform/items';
-import { builtInIntegrations } from './catalog/index';
 import { IntegrationDefinition, type Integration } from './schema';
-import { builtInKeys, catalogFor, customKey, getCustomIntegration, maxCustomIntegrations, tenantPk, type CustomItem } from './tenant-catalog';
+import {
+  builtInKeys,
+  customIntegrations,
+  customKey,
+  getCustomIntegration,
+  integrationCountKey,
+  maxCustomIntegrations,
+  tenantPk,
+  type CustomItem,
+} from './tenant-catalog';
 
 /**
  * Writing tenants' own integrations: every definition is checked by the same schema as
  * the built-ins before it is stored (reading them is `tenant-catalog.ts`).
+ *
+ * The limit is a condition on the tenant's integration count, raised in the create's own
+ * transaction: counting first and writing after let 12 concurrent creates at 96 all pass.
  */
 export async function createCustomIntegration(store: TableStore, audit: Audit, definition: Integration, now = new Date()) {
   if (builtInKeys.has(definition.key)) throw new Conflict(`"${definition.key}" is a built-in integration; choose another key`);
-  const catalog = await catalogFor(store, audit.tenantId);
-  if (catalog.length - builtInIntegrations.length >= maxCustomIntegrations) {
-    throw new Conflict(`a tenant may define at most ${maxCustomIntegrations} custom integrations`);
-  }
+  await ensureIntegrationCount(store, audit.tenantId);
   const at = now.toISOString();
-  const item: CustomItem = { definition, version: 1, createdAt: at, updatedAt: at };
+  const item: CustomItem = { definition, version: 1, createdAt: at, updatedAt: at, connections: 0 };
   const created = await transact(store, [
     { Put: { TableName: store.table, Item: { ...customKey(audit.tenantId, definition.key), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Update: {
+        TableName: store.table,
+        Key: integrationCountKey(audit.tenantId),
+        UpdateExpression: 'ADD #count :one',
+        ConditionExpression: '#count < :max',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':one': 1, ':max': maxCustomIntegrations },
+      },
+    },
     ...changeRecords(store.table, audit, definition.key, at, 201),
   ]);
-  if (!created) throw new Conflict(`the custom integration "${definition.key}" already exists`);
+  if (!created) {
+    if (await getCustomIntegration(store, audit.tenantId, definition.key)) throw new Conflict(`the custom integration "${definition.key}" already exists`);
+    throw new Conflict(`a tenant may define at most ${maxCustomIntegrations} custom integrations`);
+  }
   return item;
 }
 
@@ -63,22 +86,80 @@ export async function updateCustomIntegration(
   return { ...current, definition, version: ifMatch + 1, updatedAt: at };
 }
 
-/** Deletes a custom integration no connection uses any more. */
+/**
+ * Deletes a custom integration no connection uses any more, with the tenant's OAuth client
+ * for it (its sealed secret would otherwise go to the token URL of a later integration
+ * with the same key).
+ *
+ * Connections made since connections were counted are covered by the condition
+ * `connections = 0`, in the same transaction as the delete; a connection created
+ * concurrently either raised it first (this delete fails) or finds the item gone (that
+ * create fails). The query finds connections made before they were counted (no new ones
+ * can be made uncounted) and names one in the refusal.
+ */
 export async function deleteCustomIntegration(store: TableStore, audit: Audit, key: string, now = new Date()) {
   if (builtInKeys.has(key)) throw new NotFound(`"${key}" is built in and cannot be deleted`);
-  const { items } = await queryPage<{ id: string }>(store, {
-    pk: tenantPk(audit.tenantId),
-    prefix: 'CONN#',
-    limit: 1,
-    equals: { integration: key },
-  });
-  if (items.length > 0) throw new Conflict(`connections still use "${key}" (for example ${items[0]!.id}); delete them first`);
+  if (!(await getCustomIntegration(store, audit.tenantId, key))) throw new NotFound(`there is no custom integration "${key}"`);
+  const user = await connectionUsing(store, audit.tenantId, key);
+  if (user) throw inUse(key, user);
+  await ensureIntegrationCount(store, audit.tenantId);
   const at = now.toISOString();
   const deleted = await transact(store, [
-    { Delete: { TableName: store.table, Key: customKey(audit.tenantId, key), ConditionExpression: 'attribute_exists(pk)' } },
+    {
+      Delete: {
+        TableName: store.table,
+        Key: customKey(audit.tenantId, key),
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(connections) OR connections = :none)',
+        ExpressionAttributeValues: { ':none': 0 },
+      },
+    },
+    {
+      Update: {
+        TableName: store.table,
+        Key: integrationCountKey(audit.tenantId),
+        UpdateExpression: 'ADD #count :minusOne',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':minusOne': -1 },
+      },
+    },
+    clientDeleteIfAny(store.table, audit.tenantId, key),
     ...changeRecords(store.table, audit, key, at, 204),
   ]);
-  if (!deleted) throw new NotFound(`there is no custom integration "${key}"`);
+  if (deleted) return;
+  if (!(await getCustomIntegration(store, audit.tenantId, key))) throw new NotFound(`there is no custom integration "${key}"`);
+  throw inUse(key, await connectionUsing(store, audit.tenantId, key));
+}
+
+async function connectionUsing(store: TableStore, tenantId: string, key: string): Promise<string | undefined> {
+  const { items } = await queryPage<{ id: string }>(store, { pk: tenantPk(tenantId), prefix: 'CONN#', limit: 1, equals: { integration: key } });
+  return items[0]?.id;
+}
+
+function inUse(key: string, example: string | undefined) {
+  return new Conflict(`connections still use "${key}"${example ? ` (for example ${example})` : ''}; delete them first`);
+}
+
+/**
+ * Gives a tenant that has no integration count yet (it defined integrations before the
+ * count existed, or none at all) one, from a consistent count of its integrations. Every
+ * create and delete changes the count under the condition that it exists, so none can
+ * happen between the first such count and its write: the count is exact. Concurrent
+ * first counts are equal; the first write wins, the others find it there.
+ */
+async function ensureIntegrationCount(store: TableStore, tenantId: string) {
+  const { Item } = await store.db.get({ TableName: store.table, Key: integrationCountKey(tenantId), ConsistentRead: true });
+  if (Item) return;
+  const count = (await customIntegrations(store, tenantId, { consistent: true })).length;
+  try {
+    await store.db.put({
+      TableName: store.table,
+      Item: { ...integrationCountKey(tenantId), count },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+  }
 }
 
 /** The schema's verdict as a 400 with every field named under `body.`. */

@@ -63,6 +63,11 @@ export function clientDelete(table: string, tenantId: string, integration: strin
   };
 }
 
+/** For a transaction that removes what the client belongs to (a custom integration): deletes it if there is one. */
+export function clientDeleteIfAny(table: string, tenantId: string, integration: string): TransactItem {
+  return { Delete: { TableName: table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) } } };
+}
+
 export async function getClient(store: TableStore, tenantId: string, integration: string) {
   const { Item } = await store.db.get({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) }, ConsistentRead: true });
   return Item ? strip<OAuthClientItem>(Item) : undefined;

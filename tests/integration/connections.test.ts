@@ -1,7 +1,10 @@
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes } from 'node:crypto';
-import { openCredentials } from '../../shared/connections/service';
+import { catalogPort } from '../../shared/connections/integrations';
+import { openCredentials, testConnection, type ConnectionDeps } from '../../shared/connections/service';
+import { getConnection, recordTest } from '../../shared/connections/store';
+import { catalogFor } from '../../shared/integrations/tenant-catalog';
 import { operatorAudit } from '../../shared/platform/audit';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
@@ -310,5 +313,46 @@ describe('secrets', () => {
     const deps = { db, table, vault: createVault(keyringFromEnv({ env: runtime.env })) };
     expect(await openCredentials(deps, 'local', victim.id)).toEqual({ apiKey: secret });
     await expect(openCredentials(deps, 'local', thief.id)).rejects.toThrow('the ciphertext belongs to another junction:connection');
+  });
+});
+
+describe('testing a connection while its credentials change', () => {
+  it("keeps the new credentials' status when a test of the old ones answers after the change", async () => {
+    const made = await createStripe('Rotated');
+    const vault = createVault(keyringFromEnv({ env: runtime.env }));
+    const deps: ConnectionDeps = {
+      db,
+      table,
+      vault,
+      integrations: catalogPort((tenantId) => catalogFor({ db, table }, tenantId)),
+      tokens: { fresh: async () => ({}), revoke: async () => ({ status: 'unsupported', detail: 'not OAuth' }) },
+      // The provider answers the old key's test only after the PATCH with a new key has landed.
+      send: async () => {
+        expect((await patch(made.id, { credentials: { apiKey: stripeKey() } }, 1)).status).toBe(200);
+        return { status: 401, headers: {}, body: '{"error":{"type":"invalid_request_error"}}', latencyMs: 1500, attempts: 1 };
+      },
+    };
+
+    const outcome = await testConnection(deps, operatorAudit('local', 'test', 'connection.test'), made.id);
+
+    expect(outcome).toMatchObject({ ok: false, status: 401 });
+    const after = await (await runtime.call(`/v1/connections/${made.id}`)).json();
+    expect(after).toMatchObject({ version: 2, status: 'active', lastTest: null });
+    const log = (await (await runtime.call('/v1/audit-log?limit=100')).json()) as { data: Array<{ action: string; target: string }> };
+    // The test is still audited (at the time it started, so before the update).
+    expect(log.data.filter((e) => e.target === made.id).map((e) => e.action)).toEqual(['connection.update', 'connection.test', 'connection.create']);
+  });
+
+  it('records the outcome when the connection is still at the tested version', async () => {
+    const made = await createStripe('Unchanged');
+    const connection = (await getConnection({ db, table }, 'local', made.id))!;
+    const at = new Date().toISOString();
+    const outcome = { at, ok: false, status: 401, latencyMs: 10, detail: 'refused' };
+    const health = { lastSuccessAt: null, lastFailureAt: at, lastError: 'refused', consecutiveFailures: 1 };
+
+    expect(await recordTest({ db, table }, 'local', made.id, connection.version + 1, outcome, 'auth_failed', health, [])).toBe(false);
+    expect(await (await runtime.call(`/v1/connections/${made.id}`)).json()).toMatchObject({ status: 'active', lastTest: null });
+    expect(await recordTest({ db, table }, 'local', made.id, connection.version, outcome, 'auth_failed', health, [])).toBe(true);
+    expect(await (await runtime.call(`/v1/connections/${made.id}`)).json()).toMatchObject({ status: 'auth_failed', lastTest: outcome });
   });
 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { IntegrationDefinition } from '../../shared/integrations/schema';
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
 import { operatorAudit } from '../../shared/platform/audit';
@@ -117,5 +119,160 @@ describe('OAuth client settings', () => {
     const connect = await runtime.call('/v1/connect-sessions', { method: 'POST', json: { integration: 'slack', returnUrl: 'https://app.example.com/' } });
     expect(connect.status).toBe(409);
     expect((await connect.json()).detail).toContain('PUT /v1/integrations/slack/oauth-client');
+  });
+});
+
+describe('custom integrations under concurrency', () => {
+  /** A tenant of its own, so that its count of custom integrations is the test's alone. */
+  async function freshTenant() {
+    const store = { db, table };
+    const tenantId = `ten-${randomBytes(4).toString('hex')}`;
+    await createTenant(store, tenantId, tenantId);
+    const { secret } = await createApiKey(store, operatorAudit(tenantId, 'test', 'api_key.create'), { name: 't', scopes: ['read', 'write', 'admin'] });
+    return { tenantId, key: secret };
+  }
+
+  /** Integrations as they were stored before the tenant had an integration count. */
+  async function storeWithoutCount(tenantId: string, keys: string[]) {
+    const at = new Date().toISOString();
+    await Promise.all(
+      keys.map((key) =>
+        db.put({
+          TableName: table,
+          Item: { pk: `TENANT#${tenantId}`, sk: `INTEGRATION#${key}`, definition: IntegrationDefinition.parse(acmeCrm(key)), version: 1, createdAt: at, updatedAt: at },
+        }),
+      ),
+    );
+  }
+
+  const post = (key: string, json: unknown) => runtime.call('/v1/integrations', { method: 'POST', json, key });
+  const statuses = (responses: Array<{ status: number }>) => responses.map((r) => r.status).sort();
+  const numbered = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}-${String(from + i).padStart(3, '0')}`);
+
+  it('holds the limit of 100 when 12 creates race at 96', async () => {
+    const tenant = await freshTenant();
+    for (const key of numbered('held', 96)) expect((await post(tenant.key, acmeCrm(key))).status).toBe(201);
+
+    const responses = await Promise.all(numbered('raced', 12).map((key) => post(tenant.key, acmeCrm(key))));
+
+    expect(statuses(responses)).toEqual([...Array(4).fill(201), ...Array(8).fill(409)]);
+    const { Items = [] } = await db.query({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `TENANT#${tenant.tenantId}`, ':prefix': 'INTEGRATION#' },
+    });
+    expect(Items).toHaveLength(100);
+  });
+
+  it('counts the integrations a tenant stored before the count existed, then holds the limit', async () => {
+    const tenant = await freshTenant();
+    await storeWithoutCount(tenant.tenantId, numbered('old', 99));
+
+    const raced = await Promise.all(numbered('new', 3).map((key) => post(tenant.key, acmeCrm(key))));
+    expect(statuses(raced)).toEqual([201, 409, 409]);
+
+    expect((await runtime.call('/v1/integrations/old-000', { method: 'DELETE', key: tenant.key })).status).toBe(204);
+    expect((await post(tenant.key, acmeCrm('new-100'))).status).toBe(201);
+    expect((await post(tenant.key, acmeCrm('new-101'))).status).toBe(409);
+  });
+
+  it('shows, connects and counts every integration of a tenant that has more than 100', async () => {
+    const tenant = await freshTenant();
+    const keys = numbered('over', 105);
+    await storeWithoutCount(tenant.tenantId, keys);
+
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (await runtime.call(`/v1/integrations?q=over-&limit=100${cursor ? `&cursor=${cursor}` : ''}`, { key: tenant.key })).json()) as {
+        data: Array<{ key: string }>;
+        nextCursor: string | null;
+      };
+      listed.push(...page.data.map((i) => i.key));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(listed.sort()).toEqual(keys);
+    const oldest = await runtime.call('/v1/connections', { method: 'POST', key: tenant.key, json: { integration: 'over-000', name: 'x', credentials: { token: 'acme_0123456789abcdef' } } });
+    expect(oldest.status).toBe(201);
+    expect((await post(tenant.key, acmeCrm('one-more'))).status).toBe(409);
+  });
+
+  it('lets either a new connection or the deletion of its integration win, never both', async () => {
+    const rounds = Array.from({ length: 15 }, (_, i) => `race-${i}`);
+    for (const key of rounds) expect((await runtime.call('/v1/integrations', { method: 'POST', json: acmeCrm(key) })).status).toBe(201);
+
+    const outcomes = await Promise.all(
+      rounds.map(async (key) => {
+        const [created, deleted] = await Promise.all([
+          runtime.call('/v1/connections', { method: 'POST', json: { integration: key, name: key, credentials: { token: 'acme_0123456789abcdef' } } }),
+          runtime.call(`/v1/integrations/${key}`, { method: 'DELETE' }),
+        ]);
+        const integration = await runtime.call(`/v1/integrations/${key}`);
+        return { key, created: created.status, deleted: deleted.status, integration: integration.status };
+      }),
+    );
+
+    for (const outcome of outcomes) {
+      // The create that loses answers 409, or 400 when it found the integration already gone.
+      const created = outcome.created === 400 ? 409 : outcome.created;
+      const won = created === 201 ? { created: 201, deleted: 409, integration: 200 } : { created: 409, deleted: 204, integration: 404 };
+      expect({ ...outcome, created }).toEqual({ key: outcome.key, ...won });
+    }
+  });
+
+  it('deletes an integration once the connections that used it are deleted', async () => {
+    await runtime.call('/v1/integrations', { method: 'POST', json: acmeCrm('acme-used') });
+    const ids = await Promise.all(
+      [1, 2].map(async (n) => {
+        const made = await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'acme-used', name: `c${n}`, credentials: { token: 'acme_0123456789abcdef' } } });
+        return ((await made.json()) as { id: string }).id;
+      }),
+    );
+    expect((await runtime.call('/v1/integrations/acme-used', { method: 'DELETE' })).status).toBe(409);
+
+    await Promise.all(ids.map((id) => runtime.call(`/v1/connections/${id}`, { method: 'DELETE' })));
+
+    expect((await runtime.call('/v1/integrations/acme-used', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('refuses to delete an integration whose connections predate the count, until they are deleted', async () => {
+    await runtime.call('/v1/integrations', { method: 'POST', json: acmeCrm('acme-legacy') });
+    const made = await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'acme-legacy', name: 'x', credentials: { token: 'acme_0123456789abcdef' } } });
+    const { id } = (await made.json()) as { id: string };
+    // As stored before connections were counted.
+    await db.update({ TableName: table, Key: { pk: 'TENANT#local', sk: 'INTEGRATION#acme-legacy' }, UpdateExpression: 'REMOVE connections' });
+    await db.update({ TableName: table, Key: { pk: 'TENANT#local', sk: `CONN#${id}` }, UpdateExpression: 'REMOVE countedByIntegration' });
+
+    const refused = await runtime.call('/v1/integrations/acme-legacy', { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).detail).toContain(id);
+    expect((await runtime.call(`/v1/connections/${id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await runtime.call('/v1/integrations/acme-legacy', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('deletes the OAuth client and its sealed secret with the integration', async () => {
+    const idp = {
+      ...acmeCrm('tmp-idp'),
+      auth: [{ type: 'oauth2' }],
+      oauth2: {
+        authorizationUrl: 'https://idp.example.com/authorize',
+        tokenUrl: 'https://idp.example.com/token',
+        scopeSeparator: ' ',
+        defaultScopes: ['read'],
+        pkce: 'required',
+        clientAuth: 'basic',
+        tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
+      },
+    };
+    expect((await runtime.call('/v1/integrations', { method: 'POST', json: idp })).status).toBe(201);
+    const put = await runtime.call('/v1/integrations/tmp-idp/oauth-client', { method: 'PUT', json: { clientId: 'old-client', clientSecret: 'old-secret-0123456789' } });
+    expect(put.status).toBe(200);
+
+    expect((await runtime.call('/v1/integrations/tmp-idp', { method: 'DELETE' })).status).toBe(204);
+
+    expect((await runtime.call('/v1/integrations/tmp-idp/oauth-client')).status).toBe(404);
+    expect((await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: 'OAUTHCLIENT#tmp-idp' } })).Item).toBeUndefined();
+    expect((await runtime.call('/v1/integrations', { method: 'POST', json: { ...idp, oauth2: { ...idp.oauth2, tokenUrl: 'https://other.example.com/token' } } })).status).toBe(201);
+    expect((await runtime.call('/v1/integrations/tmp-idp/oauth-client')).status).toBe(404);
   });
 });
