@@ -230,6 +230,22 @@ describe('token refresh', () => {
     expect(health).toMatchObject({ status: 'active', consecutiveFailures: 2 });
   });
 
+  it('answers a test call with 502 and Retry-After, as its operation documents, when the token endpoint fails the refresh', async () => {
+    const id = await connectionId();
+    await expire(id);
+    server.failNextToken.push('500', '500', '500', '500');
+    try {
+      const test = await runtime.call(`/v1/connections/${id}/test`, { method: 'POST' });
+      expect(test.status).toBe(502);
+      expect(test.headers.get('retry-after')).toBe('30');
+      expect(test.headers.get('content-type')).toBe('application/problem+json');
+    } finally {
+      server.failNextToken.length = 0;
+    }
+    const documented = (await (await runtime.call('/openapi.json', { key: null })).json()).paths['/v1/connections/{id}/test'].post.responses;
+    expect(documented['502'].content).toHaveProperty(['application/problem+json']);
+  });
+
   it('marks the connection auth_failed on invalid_grant, records the event, and can be authorized again', async () => {
     const id = await connectionId();
     const { tokens } = await storedTokens(id);
