@@ -72,6 +72,11 @@ export async function getCustomIntegration(store: TableStore, tenantId: string, 
   return Item ? strip<CustomItem>(Item) : undefined;
 }
 
+/** For a transaction that needs the tenant's custom integration to still exist when it commits. */
+export function customIntegrationExists(table: string, tenantId: string, key: string): TransactItem {
+  return { ConditionCheck: { TableName: table, Key: customKey(tenantId, key), ConditionExpression: 'attribute_exists(pk)' } };
+}
+
 /**
  * For a connection's transaction: counts it in (`by: 1`, failing the transaction if the
  * integration is gone) or out (`by: -1`) of its custom integration's `connections`.

@@ -2,6 +2,7 @@ import { changeRecords, type Audit } from '../platform/audit';
 import { Invalid, NotFound } from '../platform/errors';
 import { transact, type TableStore } from '../platform/items';
 import { findIntegration, type Catalog } from '../integrations/service';
+import { builtInKeys, customIntegrationExists } from '../integrations/tenant-catalog';
 import type { Vault } from '../vault/vault';
 import type { OAuthClientInput, OAuthClientView } from './schema';
 import * as store from './store';
@@ -33,7 +34,11 @@ export async function putOAuthClient(deps: ClientDeps, audit: Audit, integration
     createdAt: existing?.createdAt ?? at,
     updatedAt: at,
   };
-  await transact(deps, [store.clientPut(deps.table, audit.tenantId, item), ...changeRecords(deps.table, audit, integration, at)]);
+  // A custom integration deleted since it was read above takes its client with it; one
+  // written after that delete would outlive it, for a later integration of the same key.
+  const stillThere = builtInKeys.has(integration) ? [] : [customIntegrationExists(deps.table, audit.tenantId, integration)];
+  const written = await transact(deps, [store.clientPut(deps.table, audit.tenantId, item), ...stillThere, ...changeRecords(deps.table, audit, integration, at)]);
+  if (!written && stillThere.length) throw new NotFound(`there is no integration "${integration}": it was deleted meanwhile`);
   return view(item);
 }
 

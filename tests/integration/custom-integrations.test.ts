@@ -250,20 +250,26 @@ describe('custom integrations under concurrency', () => {
     expect((await runtime.call('/v1/integrations/acme-legacy', { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('never leaves an OAuth client behind an integration deleted while the client was being set', async () => {
+    const rounds = Array.from({ length: 30 }, (_, i) => `client-race-${i}`);
+    for (const key of rounds) expect((await runtime.call('/v1/integrations', { method: 'POST', json: oauthIntegration(key) })).status).toBe(201);
+
+    const outcomes = await Promise.all(
+      rounds.map(async (key) => {
+        const [put, deleted] = await Promise.all([
+          runtime.call(`/v1/integrations/${key}/oauth-client`, { method: 'PUT', json: { clientId: 'c', clientSecret: 'racing-secret-0123456789' } }),
+          runtime.call(`/v1/integrations/${key}`, { method: 'DELETE' }),
+        ]);
+        const client = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `OAUTHCLIENT#${key}` } });
+        return { put: put.status, deleted: deleted.status, clientLeft: client.Item !== undefined };
+      }),
+    );
+
+    expect(outcomes.every((o) => o.deleted === 204 && !o.clientLeft && [200, 404].includes(o.put))).toBe(true);
+  });
+
   it('deletes the OAuth client and its sealed secret with the integration', async () => {
-    const idp = {
-      ...acmeCrm('tmp-idp'),
-      auth: [{ type: 'oauth2' }],
-      oauth2: {
-        authorizationUrl: 'https://idp.example.com/authorize',
-        tokenUrl: 'https://idp.example.com/token',
-        scopeSeparator: ' ',
-        defaultScopes: ['read'],
-        pkce: 'required',
-        clientAuth: 'basic',
-        tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
-      },
-    };
+    const idp = oauthIntegration('tmp-idp');
     expect((await runtime.call('/v1/integrations', { method: 'POST', json: idp })).status).toBe(201);
     const put = await runtime.call('/v1/integrations/tmp-idp/oauth-client', { method: 'PUT', json: { clientId: 'old-client', clientSecret: 'old-secret-0123456789' } });
     expect(put.status).toBe(200);
@@ -276,3 +282,20 @@ describe('custom integrations under concurrency', () => {
     expect((await runtime.call('/v1/integrations/tmp-idp/oauth-client')).status).toBe(404);
   });
 });
+
+/** A custom integration that takes OAuth (its client can be set). */
+function oauthIntegration(key: string) {
+  return {
+    ...acmeCrm(key),
+    auth: [{ type: 'oauth2' }],
+    oauth2: {
+      authorizationUrl: 'https://idp.example.com/authorize',
+      tokenUrl: 'https://idp.example.com/token',
+      scopeSeparator: ' ',
+      defaultScopes: ['read'],
+      pkce: 'required',
+      clientAuth: 'basic',
+      tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
+    },
+  };
+}
