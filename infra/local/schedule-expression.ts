@@ -2,7 +2,7 @@
  * EventBridge schedule expressions, evaluated in UTC as EventBridge does:
  * `rate(5 minutes)` and the six-field `cron(minutes hours day-of-month month day-of-week year)`.
  * Supported cron syntax: `*`, `?`, lists, ranges, steps, month and weekday names.
- * (`L`, `W` and `#` are rejected rather than silently misread.)
+ * (`L`, `W`, `#` and wrap-around ranges such as `FRI-MON` are rejected rather than silently misread.)
  */
 export type Schedule =
   | { kind: 'rate'; everyMs: number }
@@ -11,14 +11,17 @@ export type Schedule =
 const units: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const months = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const weekdays = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-// [min, max, names (index + offset = value)]
-const fieldSpecs: Array<[number, number, string[] | null, number]> = [
-  [0, 59, null, 0],
-  [0, 23, null, 0],
-  [1, 31, null, 0],
-  [1, 12, months, 1],
-  [1, 7, weekdays, 1],
-  [1970, 2199, null, 0],
+// The fields, values and wildcards of
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html
+// (a name's value is its index + min).
+type FieldSpec = { field: string; min: number; max: number; names?: string[]; allowsQuestionMark?: boolean };
+const fieldSpecs: FieldSpec[] = [
+  { field: 'minutes', min: 0, max: 59 },
+  { field: 'hours', min: 0, max: 23 },
+  { field: 'day-of-month', min: 1, max: 31, allowsQuestionMark: true },
+  { field: 'month', min: 1, max: 12, names: months },
+  { field: 'day-of-week', min: 1, max: 7, names: weekdays, allowsQuestionMark: true },
+  { field: 'year', min: 1970, max: 2199 },
 ];
 
 export function parseSchedule(expression: string): Schedule {
@@ -43,27 +46,46 @@ export function parseSchedule(expression: string): Schedule {
   return { kind: 'cron', fields: parts.map((part, i) => parseField(part, fieldSpecs[i]!, expression)) };
 }
 
-function parseField(part: string, [min, max, names, offset]: (typeof fieldSpecs)[number], expression: string) {
+function parseField(part: string, spec: FieldSpec, expression: string) {
+  const { field, min, max, names, allowsQuestionMark } = spec;
+  const fail = (problem: string) => new Error(`${expression}: ${field} ${problem}`);
+  if (part === '?' && !allowsQuestionMark) throw fail('cannot be "?"; only day-of-month and day-of-week can');
   if (part === '*' || part === '?') return null;
-  const values = new Set<number>();
+  const show = (n: number) => names?.[n - min] ?? String(n);
+  // Digits only: Number() would also read "0x1e", "1e1" and "" (as 0).
+  const number = (text: string) => {
+    if (!/^\d+$/.test(text)) throw fail(`"${text}" is not a decimal number${names ? ' or a name' : ''}`);
+    return Number(text);
+  };
   const value = (text: string) => {
     const named = names?.indexOf(text.toUpperCase()) ?? -1;
-    const n = named >= 0 ? named + offset : Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${expression}: "${text}" is out of range`);
+    const n = named >= 0 ? named + min : number(text);
+    if (n < min || n > max) throw fail(`"${text}" is out of range ${min}-${max}`);
     return n;
   };
+  const values = new Set<number>();
   for (const item of part.split(',')) {
+    if (item === '') throw fail(`"${part}" has an empty list element`);
     if (item.includes('#') || /^(\d*L|\d+W|LW)$/i.test(item)) {
-      throw new Error(`${expression}: L, W and # are not supported locally`);
+      throw fail('uses L, W or #, which are not supported locally');
     }
-    const [range, stepText] = item.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`${expression}: bad step in "${item}"`);
-    let [from, to] = [min, max];
-    if (range !== '*') {
-      const [a, b] = range!.split('-');
-      from = value(a!);
-      to = b === undefined ? (stepText === undefined ? from : max) : value(b);
+    // "*", "5", "5-10", each optionally followed by "/step" (a step on a single value runs to the maximum).
+    const shape = /^(?:\*|([^-/]+)(?:-([^-/]+))?)(?:\/([^-/]+))?$/.exec(item);
+    if (!shape) throw fail(`"${item}" is not a value, a range or a step`);
+    const [, a, b, stepText] = shape;
+    const step = stepText === undefined ? 1 : number(stepText);
+    // Quartz caps a step at the field's maximum, and EventBridge rejects cron(*/60 * * * ? *).
+    if (step < 1 || step > max) throw fail(`"${item}" needs a step from 1 to ${max}`);
+    const from = a === undefined ? min : value(a);
+    const to = b !== undefined ? value(b) : a === undefined || stepText !== undefined ? max : from;
+    if (from > to) {
+      // EventBridge documents ranges only as running upwards ("1-15"), never as wrapping past
+      // the maximum, so FRI-MON is refused rather than guessed at.
+      if (field === 'year') throw fail(`"${item}" runs backwards`);
+      const span = max - min + 1;
+      const meant = [];
+      for (let n = from; n <= to + span; n += step) meant.push(show(n > max ? n - span : n));
+      throw fail(`"${item}" wraps around, which EventBridge does not document; use a list: ${meant.join(',')}`);
     }
     for (let n = from; n <= to; n += step) values.add(n);
   }

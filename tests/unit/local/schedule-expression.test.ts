@@ -46,4 +46,48 @@ describe('EventBridge schedule expressions', () => {
   ])('rejects %s', (expression, message) => {
     expect(() => parseSchedule(expression)).toThrow(message);
   });
+
+  // EventBridge documents no wrap-around ranges, so these are refused instead of never firing.
+  it.each([
+    ['cron(0 18 ? * FRI-MON *)', 'day-of-week "FRI-MON" wraps around', 'use a list: FRI,SAT,SUN,MON'],
+    ['cron(0 22 ? * 6-2 *)', 'day-of-week "6-2" wraps around', 'use a list: FRI,SAT,SUN,MON'],
+    ['cron(0 0 28-3 * ? *)', 'day-of-month "28-3" wraps around', 'use a list: 28,29,30,31,1,2,3'],
+    ['cron(0 22-2/2 * * ? *)', 'hours "22-2/2" wraps around', 'use a list: 22,0,2'],
+    ['cron(0 0 1 1 ? 2030-2020)', 'year "2030-2020" runs backwards', ''],
+  ])('rejects the wrap-around range in %s and names the list to use', (expression, problem, advice) => {
+    expect(() => parseSchedule(expression)).toThrow(`${expression}: ${problem}`);
+    expect(() => parseSchedule(expression)).toThrow(advice);
+  });
+
+  it.each([
+    ['cron(? 3 * * ? *)', 'minutes cannot be "?"'],
+    ['cron(0 ? * * ? *)', 'hours cannot be "?"'],
+    ['cron(0 3 * ? ? *)', 'month cannot be "?"'],
+    ['cron(0 3 * * ? ?)', 'year cannot be "?"'],
+    ['cron(,5 3 * * ? *)', 'minutes ",5" has an empty list element'],
+    ['cron(0 3,8, * * ? *)', 'hours "3,8," has an empty list element'],
+    ['cron(0x1e 3 * * ? *)', 'minutes "0x1e" is not a decimal number'],
+    ['cron(0 1e1 * * ? *)', 'hours "1e1" is not a decimal number'],
+    ['cron(0 3 5- * ? *)', 'day-of-month "5-" is not a value, a range or a step'],
+    ['cron(1-2-3 3 * * ? *)', 'minutes "1-2-3" is not a value, a range or a step'],
+    ['cron(0/5/10 3 * * ? *)', 'minutes "0/5/10" is not a value, a range or a step'],
+    ['cron(*/0 * * * ? *)', 'minutes "*/0" needs a step from 1 to 59'],
+    ['cron(*/60 * * * ? *)', 'minutes "*/60" needs a step from 1 to 59'],
+    ['cron(*/0x5 * * * ? *)', 'minutes "0x5" is not a decimal number'],
+  ])('rejects the malformed field in %s, naming the field', (expression, problem) => {
+    expect(() => parseSchedule(expression)).toThrow(`${expression}: ${problem}`);
+  });
+
+  it.each([
+    ['cron(60 3 * * ? *)', 'minutes "60" is out of range 0-59'],
+    ['cron(0 24 * * ? *)', 'hours "24" is out of range 0-23'],
+    ['cron(0 3 0 * ? *)', 'day-of-month "0" is out of range 1-31'],
+    ['cron(0 3 32 * ? *)', 'day-of-month "32" is out of range 1-31'],
+    ['cron(0 3 1 13 ? *)', 'month "13" is out of range 1-12'],
+    ['cron(0 3 ? * 8 *)', 'day-of-week "8" is out of range 1-7'],
+    ['cron(0 3 1 1 ? 1969)', 'year "1969" is out of range 1970-2199'],
+    ['cron(0 3 1 1 ? 2200)', 'year "2200" is out of range 1970-2199'],
+  ])('rejects the out-of-range value in %s, naming the field', (expression, problem) => {
+    expect(() => parseSchedule(expression)).toThrow(`${expression}: ${problem}`);
+  });
 });
