@@ -11,7 +11,8 @@ import type { FunctionHost } from './functions';
 /**
  * Lambda's SQS event source, locally: long-poll each consumer's queue, hand the function
  * a real SQS event, delete what succeeded. With partial batch responses
- * (ReportBatchItemFailures) only the listed messages stay; a thrown error keeps them all.
+ * (ReportBatchItemFailures) only the listed messages stay; a thrown error or a response
+ * Lambda cannot read (see `readBatchResponse`) keeps them all.
  * Messages left behind reappear after the visibility timeout and, past maxReceiveCount,
  * the queue's redrive policy moves them to the DLQ, as in AWS.
  */
@@ -57,14 +58,20 @@ export function startPollers(options: {
       }
       if (messages.length === 0) continue;
       const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn, options.region)) };
-      let failed: Set<string>;
+      let response: unknown;
       try {
-        const response = (await options.functions.invoke(name, event)) as SQSBatchResponse | undefined;
-        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        response = await options.functions.invoke(name, event);
       } catch {
         continue;
       }
-      const done = messages.filter((m) => !failed.has(m.MessageId!));
+      const verdict = readBatchResponse(response, messages.map((m) => m.MessageId!));
+      if ('invalid' in verdict) {
+        process.stderr.write(
+          `poller ${name}: invalid partial batch response (${verdict.invalid}); the whole batch stays for a retry\n`,
+        );
+        continue;
+      }
+      const done = messages.filter((m) => !verdict.failed.has(m.MessageId!));
       if (done.length > 0) {
         await options.sqs.send(
           new DeleteMessageBatchCommand({
@@ -82,6 +89,32 @@ export function startPollers(options: {
       await Promise.allSettled(loops);
     },
   };
+}
+
+/**
+ * The messages a consumer's partial batch response reports as failed. Lambda treats a
+ * response it cannot read as a failure of the whole batch (a non-object, an entry whose
+ * itemIdentifier is missing, empty, null or not a message of the batch), and no response
+ * or no `batchItemFailures` as success:
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+export function readBatchResponse(
+  response: unknown,
+  messageIds: string[],
+): { failed: Set<string> } | { invalid: string } {
+  if (response === undefined || response === null) return { failed: new Set() };
+  if (typeof response !== 'object' || Array.isArray(response)) return { invalid: 'the response is not an object' };
+  const failures = (response as Partial<SQSBatchResponse>).batchItemFailures;
+  if (failures === undefined || failures === null) return { failed: new Set() };
+  if (!Array.isArray(failures)) return { invalid: 'batchItemFailures is not a list' };
+  const failed = new Set<string>();
+  for (const [i, failure] of failures.entries()) {
+    const id: unknown = typeof failure === 'object' && failure !== null ? failure.itemIdentifier : undefined;
+    if (typeof id !== 'string' || id === '') return { invalid: `batchItemFailures[${i}] has no itemIdentifier` };
+    if (!messageIds.includes(id)) return { invalid: `batchItemFailures[${i}].itemIdentifier ${id} is not a message of this batch` };
+    failed.add(id);
+  }
+  return { failed };
 }
 
 function toRecord(message: Message, queueArn: string, region: string): SQSRecord {

@@ -44,6 +44,16 @@ describe('SQS consumers', () => {
     expect(deliveries.filter((d) => d.body === 'ok-2')).toHaveLength(1);
     expect(dead).not.toContain('ok-2');
   });
+
+  it('keeps every message of a batch whose partial batch response is invalid, so they are received again', async () => {
+    const queueUrl = runtime.env.WORK_QUEUE_URL!;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'invalid-1' }));
+
+    await waitFor(
+      async () => expect(deliveries.filter((d) => d.body === 'invalid-1').map((d) => d.receiveCount)).toEqual(['1', '2']),
+      { timeoutMs: 20_000, what: 'invalid-1 received twice' },
+    );
+  });
 });
 
 describe('schedules', () => {
