@@ -1,22 +1,64 @@
 import { access, constants } from 'node:fs/promises';
 import type { DependencyStatus, Health } from './health-schema';
 import { dynamo, region } from './aws';
+import { AwsError } from './aws-request';
 import { once } from './config';
 import { createKms } from './kms';
+import { logger } from './logger';
 import { createS3 } from './s3';
 import { createSqs } from './sqs';
 import { resourceEnv } from './resource-env';
 
-type Check = () => Promise<unknown>;
+/**
+ * One dependency's check: resolves with the state that stops it serving (the state's own
+ * name, as the service reports it), or undefined when it serves. A call that fails rejects.
+ */
+export type Check = () => Promise<string | undefined>;
 
 const checkTimeoutMs = 2000;
 /** Health is polled by load balancers and monitors; one check a few seconds is plenty. */
 const cacheMs = 5000;
 
 /**
+ * A table serves while ACTIVE or UPDATING (throughput, indexes, streams change under
+ * traffic); CREATING only happens while a stack is being deployed, not an outage to
+ * report. Every other state stops reads and writes: DELETING, ARCHIVING/ARCHIVED, and
+ * INACCESSIBLE_ENCRYPTION_CREDENTIALS — the storage key that encrypts the tables at
+ * rest (infra/aws/) is disabled or its grant revoked. Functions get no ARN for that
+ * key, and need none: this status is how its loss shows.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
+ */
+const servingTableStates = new Set(['ACTIVE', 'UPDATING', 'CREATING']);
+
+export function tableProblem(answer: { Table?: { TableStatus?: string } }): string | undefined {
+  const state = answer.Table?.TableStatus ?? 'unknown';
+  return servingTableStates.has(state) ? undefined : state;
+}
+
+/**
+ * DescribeKey answers for a key in any state; only an Enabled key encrypts and decrypts
+ * (Disabled, PendingDeletion, Unavailable… refuse every cryptographic call).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+ */
+export function keyProblem(answer: { KeyMetadata?: { KeyState?: string } }): string | undefined {
+  const state = answer.KeyMetadata?.KeyState ?? 'unknown';
+  return state === 'Enabled' ? undefined : state;
+}
+
+/** `MAIN_TABLE_NAME` → `main`, `SYNC_RUNS_QUEUE_URL` → `syncRuns`: the reverse of resourceEnv. */
+function logicalName(variable: string, suffix: string): string {
+  return variable
+    .slice(0, -suffix.length)
+    .toLowerCase()
+    .replace(/_([a-z0-9])/g, (_, next: string) => next.toUpperCase());
+}
+
+/**
  * Which dependencies exist is read from the environment the function was given:
  * each `*_TABLE_NAME`, `*_QUEUE_URL`, the bucket, and the key (KMS in AWS, the
- * keyring file in local mode).
+ * keyring file in local mode). They are answered under their declared (logical) names,
+ * as infra/resources.ts has them: the physical names are the deployment's business,
+ * and this route answers anyone.
  */
 const checks = once((): Record<string, Check> => {
   const env = process.env;
@@ -24,18 +66,31 @@ const checks = once((): Record<string, Check> => {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (name.endsWith('_TABLE_NAME')) {
-      found[`table:${value}`] = () => dynamo().describeTable({ TableName: value });
+      found[`table:${logicalName(name, '_TABLE_NAME')}`] = async () =>
+        tableProblem(await dynamo().describeTable({ TableName: value }));
     } else if (name.endsWith('_QUEUE_URL')) {
-      found[`queue:${value.split('/').pop()}`] = () =>
-        sqs().getQueueAttributes({ QueueUrl: value, AttributeNames: ['QueueArn'] });
+      found[`queue:${logicalName(name, '_QUEUE_URL')}`] = async () => {
+        await sqs().getQueueAttributes({ QueueUrl: value, AttributeNames: ['QueueArn'] });
+        return undefined;
+      };
     }
   }
   const bucket = env[resourceEnv.bucket];
-  if (bucket) found[`bucket:${bucket}`] = () => s3().headBucket({ Bucket: bucket });
+  if (bucket) {
+    found[`bucket:${logicalName(resourceEnv.bucket, '_BUCKET_NAME')}`] = async () => {
+      await s3().headBucket({ Bucket: bucket });
+      return undefined;
+    };
+  }
   const key = env[resourceEnv.key];
-  if (key) found['key'] = () => kms().describeKey({ KeyId: key });
+  if (key) found['key'] = async () => keyProblem(await kms().describeKey({ KeyId: key }));
   const keyring = env.LOCAL_KEYRING_PATH;
-  if (keyring) found['key'] = () => access(keyring, constants.R_OK);
+  if (keyring) {
+    found['key'] = async () => {
+      await access(keyring, constants.R_OK);
+      return undefined;
+    };
+  }
   return found;
 });
 
@@ -49,37 +104,49 @@ let checking: Promise<Health> | undefined;
 
 export async function checkHealth(now: () => number = Date.now): Promise<Health> {
   if (cached && now() - cached.at < cacheMs) return cached.health;
-  checking ??= runChecks(now).finally(() => (checking = undefined));
+  checking ??= runChecks(checks(), now)
+    .then((health) => {
+      cached = { at: now(), health };
+      return health;
+    })
+    .finally(() => (checking = undefined));
   return checking;
 }
 
-async function runChecks(now: () => number): Promise<Health> {
+/** One round of checks, each dependency on its own deadline; degraded when any is down. */
+export async function runChecks(checks: Record<string, Check>, now: () => number = Date.now): Promise<Health> {
   const entries = await Promise.all(
-    Object.entries(checks()).map(async ([name, check]) => [name, await timed(check)] as const),
+    Object.entries(checks).map(async ([name, check]) => [name, await timed(name, check)] as const),
   );
-  const dependencies = Object.fromEntries(entries);
-  const health: Health = {
+  return {
     status: entries.every(([, d]) => d.status === 'up') ? 'ok' : 'degraded',
     checkedAt: new Date(now()).toISOString(),
-    dependencies,
+    dependencies: Object.fromEntries(entries),
   };
-  cached = { at: now(), health };
-  return health;
 }
 
-async function timed(check: Check): Promise<DependencyStatus> {
+class CheckTimeout extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+async function timed(dependency: string, check: Check): Promise<DependencyStatus> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    const state = await Promise.race([
       check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CheckTimeout(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
       }),
     ]);
-    return { status: 'up', latencyMs: elapsed(started) };
+    if (state === undefined) return { status: 'up', latencyMs: elapsed(started) };
+    logger.warn('health check: dependency not serving', { dependency, state });
+    return { status: 'down', latencyMs: elapsed(started), error: fixedReason(state) };
   } catch (error) {
-    return { status: 'down', latencyMs: elapsed(started), error: describe(error) };
+    // The full error stays in the log: its message can name the account, a role's ARN,
+    // physical resource names or endpoints, none of which an unauthenticated caller sees.
+    logger.warn('health check failed', { dependency, error });
+    return { status: 'down', latencyMs: elapsed(started), error: reasonOf(error) };
   } finally {
     clearTimeout(timer);
   }
@@ -87,7 +154,17 @@ async function timed(check: Check): Promise<DependencyStatus> {
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
-/** Only the error's class and message: never a stack, never a request dump. */
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : 'unknown error';
+/**
+ * Why a check failed, as a code from a fixed vocabulary — the AWS error code
+ * (`AccessDeniedException`, `ResourceNotFoundException`, S3's `NotFound`), `TimeoutError`,
+ * `unreachable`, or a file's errno code (`ENOENT`) — never the error's message.
+ */
+function reasonOf(error: unknown): string {
+  if (error instanceof CheckTimeout) return error.name;
+  if (error instanceof AwsError) return error.name === 'NetworkingError' ? 'unreachable' : fixedReason(error.name);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? fixedReason(code) : 'error';
 }
+
+/** A code or state name as it is, or `error` if it is anything else (a code is a word, not prose). */
+const fixedReason = (text: string) => (/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(text) ? text : 'error');

@@ -25,14 +25,16 @@ describe('GET /v1/health', () => {
     expect(response.status).toBe(200);
     const health = await response.json();
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.dependencies).sort()).toEqual([
-      `bucket:${runtime.env.UPLOADS_BUCKET_NAME}`,
-      'key',
-      `table:${runtime.env.LIMITS_TABLE_NAME}`,
-      `table:${runtime.env.MAIN_TABLE_NAME}`,
-    ]);
+    expect(Object.keys(health.dependencies).sort()).toEqual(['bucket:uploads', 'key', 'table:limits', 'table:main']);
     for (const dependency of Object.values(health.dependencies) as Array<{ status: string; latencyMs: number }>) {
       expect(dependency).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
+    }
+  });
+
+  it('names dependencies by their declared names, without their physical ones', async () => {
+    const text = await (await runtime.call('/v1/health', { key: null })).text();
+    for (const physical of [runtime.env.MAIN_TABLE_NAME!, runtime.env.LIMITS_TABLE_NAME!, runtime.env.UPLOADS_BUCKET_NAME!]) {
+      expect(text).not.toContain(physical);
     }
   });
 });
