@@ -22,50 +22,88 @@ import { localNames } from './local/provision';
  * `npm run admin -- <command>`: tenant and key administration, against local mode
  * (default) or a deployed stack (`--stack Junction`, AWS credentials from the usual chain).
  *
- *   create-tenant <name> [--id <tenant id>] [--scopes read,write,admin]
- *   create-key --tenant <id> [--name <key name>] [--scopes read,write]
- *   rotate-credentials-key [--stack <name> --from-key <old key ARN>]
+ * Each command declares the options it takes; the help is generated from this table and
+ * the command line is checked against it, so an option a command would ignore (say
+ * `--from-key` without `--stack`, which would rotate the local key instead) is refused.
+ * create-tenant takes no `--scopes`: a tenant's first key is its admin key, the only way
+ * to manage its keys over the API (`POST /v1/api-keys` needs `admin`).
  */
+type Option = { value: string; required?: true; needs?: string };
+const commands: Record<string, { argument?: string; options: Record<string, Option>; about?: string }> = {
+  'create-tenant': {
+    argument: '<name>',
+    options: { id: { value: '<tenant id>' }, stack: { value: '<name>' } },
+    about: 'a tenant and its first key, with every scope',
+  },
+  'create-key': {
+    options: {
+      tenant: { value: '<id>', required: true },
+      name: { value: '<key name>' },
+      scopes: { value: `<${allScopes.join(',')}>` },
+      stack: { value: '<name>' },
+    },
+    about: 'a key, by default with scopes read and write',
+  },
+  'rotate-credentials-key': {
+    options: { stack: { value: '<name>', needs: 'from-key' }, 'from-key': { value: '<old KMS key ARN>', needs: 'stack' } },
+    about: 're-seal every secret: locally under a new key file; with --stack, from --from-key onto the stack\'s key',
+  },
+};
+
+function synopsis(command: string): string {
+  const { argument, options } = commands[command]!;
+  const written = new Set<string>();
+  const words = Object.entries(options).flatMap(([name, { value, required, needs }]) => {
+    if (written.has(name)) return [];
+    written.add(name);
+    if (required) return [`--${name} ${value}`];
+    // Options that only mean something together are shown together.
+    if (needs && !written.has(needs)) {
+      written.add(needs);
+      return [`[--${name} ${value} --${needs} ${options[needs]!.value}]`];
+    }
+    return [`[--${name} ${value}]`];
+  });
+  return ['npm run admin --', command, ...(argument ? [argument] : []), ...words].join(' ');
+}
+
 const usage = `usage:
-  npm run admin -- create-tenant <name> [--id <tenant id>] [--stack <name>]
-  npm run admin -- create-key --tenant <id> [--name <key name>] [--scopes read,write] [--stack <name>]
-  npm run admin -- rotate-credentials-key                       (local: new key, re-seal everything)
-  npm run admin -- rotate-credentials-key --stack <name> --from-key <old KMS key ARN>
+${Object.keys(commands).map((command) => `  ${synopsis(command)}\n      ${commands[command]!.about}`).join('\n')}
 Without --stack it works on local mode's data (JUNCTION_DATA_DIR, default .local/).
 An interrupted rotate-credentials-key resumes where it stopped when run again.`;
+
+/** A mistake on the command line, said before any store is reached; exits with 2. */
+class UsageError extends Error {}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main() {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      id: { type: 'string' },
-      tenant: { type: 'string' },
-      name: { type: 'string' },
-      scopes: { type: 'string' },
-      stack: { type: 'string' },
-      'from-key': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parseCommandLine();
   const [command, ...rest] = positionals;
   if (values.help || !command) return void process.stdout.write(`${usage}\n`);
-  const scopes = parseScopes(values.scopes);
-  // What the command line lacks is said before any store is reached.
-  const name = rest.join(' ').trim();
-  if (!['create-tenant', 'create-key', 'rotate-credentials-key'].includes(command)) {
-    throw new Error(`unknown command "${command}"\n${usage}`);
+  // What the command line lacks, or has too much of, is said before any store is reached.
+  const declared = commands[command];
+  if (!declared) throw new UsageError(`unknown command "${command}"\n${usage}`);
+  const given = Object.keys(values).filter((name) => name !== 'help');
+  const takes = Object.keys(declared.options).map((name) => `--${name}`).join(', ');
+  for (const name of given) {
+    const option = declared.options[name];
+    if (!option) throw new UsageError(`${command} does not take --${name} (it takes ${takes})`);
+    if (option.needs && !given.includes(option.needs)) throw new UsageError(`${command} --${name} needs --${option.needs}`);
   }
-  if (command === 'create-tenant' && !name) throw new Error(`create-tenant needs a name\n${usage}`);
-  if (command === 'create-key' && !values.tenant) throw new Error(`create-key needs --tenant\n${usage}`);
+  const name = rest.join(' ').trim();
+  if (!declared.argument && rest.length) throw new UsageError(`${command} takes no argument, got "${rest.join(' ')}"`);
+  if (declared.argument && !name) throw new UsageError(`${command} needs a name\n${usage}`);
+  const missing = Object.keys(declared.options).find((option) => declared.options[option]!.required && !given.includes(option));
+  if (missing) throw new UsageError(`${command} needs --${missing}\n${usage}`);
+  const scopes = parseScopes(values.scopes);
   const { deps, aws, close } = values.stack ? await awsStore(values.stack) : await localStore();
   try {
     if (command === 'create-tenant') {
       const { tenant, created } = await createTenant(deps, name, values.id);
       if (!created) throw new Error(`tenant ${tenant.id} already exists`);
-      const key = await createApiKey(deps, operatorAudit(tenant.id, 'admin-cli', 'api_key.create'), { name: 'first admin key', scopes: scopes ?? [...allScopes] });
-      process.stdout.write(`tenant ${tenant.id} (${tenant.name})\nkey ${key.id}: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
+      const key = await createApiKey(deps, operatorAudit(tenant.id, 'admin-cli', 'api_key.create'), { name: 'first admin key', scopes: [...allScopes] });
+      process.stdout.write(`tenant ${tenant.id} (${tenant.name})\nkey ${key.id} [${key.scopes.join(' ')}]: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
     } else if (command === 'create-key') {
       const key = await createApiKey(deps, operatorAudit(values.tenant!, 'admin-cli', 'api_key.create'), {
         name: values.name ?? 'admin CLI key',
@@ -73,10 +111,26 @@ async function main() {
       });
       process.stdout.write(`key ${key.id} [${key.scopes.join(' ')}]: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
     } else {
-      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key'], aws: aws! } : { dataDir: localDataDir() });
+      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key']!, aws: aws! } : { dataDir: localDataDir() });
     }
   } finally {
     await close();
+  }
+}
+
+/** Every option any command takes is parsed; which command takes which is checked after. */
+function parseCommandLine() {
+  const options = Object.fromEntries(
+    Object.values(commands).flatMap((command) => Object.keys(command.options).map((name) => [name, { type: 'string' as const }])),
+  );
+  try {
+    return parseArgs({ allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' } } }) as {
+      positionals: string[];
+      values: { [name: string]: string | undefined } & { help?: boolean };
+    };
+  } catch (error) {
+    // node:util's own refusals (an unknown option, a missing value) are mistakes of the same kind.
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -84,7 +138,7 @@ function parseScopes(text: string | undefined): Scope[] | undefined {
   if (text === undefined) return undefined;
   const list = text.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = list.filter((s) => !(allScopes as readonly string[]).includes(s));
-  if (unknown.length || list.length === 0) throw new Error(`--scopes takes a list of ${allScopes.join(', ')}`);
+  if (unknown.length || list.length === 0) throw new UsageError(`--scopes takes a list of ${allScopes.join(', ')}`);
   return list as Scope[];
 }
 
@@ -139,7 +193,7 @@ const localDataDir = () => process.env.JUNCTION_DATA_DIR ?? join(root, '.local')
  */
 async function rotate(
   store: TenancyDeps,
-  target: { dataDir: string } | { stack: string; fromKey?: string; aws: AwsServiceOptions },
+  target: { dataDir: string } | { stack: string; fromKey: string; aws: AwsServiceOptions },
 ) {
   let env: NodeJS.ProcessEnv;
   let kms: Kms | undefined;
@@ -152,7 +206,6 @@ async function rotate(
     }
     process.stdout.write(pending ? `resuming the rotation to ${pending}\n` : 'new key created; re-sealing\n');
   } else {
-    if (!target.fromKey) throw new Error('--stack needs --from-key <the KMS key ARN to move away from>');
     env = { KEY_ARN: await stackOutput(target.stack, 'KeyArn'), PREVIOUS_KEY_ARNS: target.fromKey };
     kms = createKms(target.aws);
   }
@@ -166,5 +219,5 @@ async function rotate(
 
 main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

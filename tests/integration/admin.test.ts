@@ -64,7 +64,70 @@ describe('npm run admin against a running local runtime', () => {
       cwd: root,
       env: { ...process.env, JUNCTION_DATA_DIR: '/nonexistent/junction' },
     });
-    await expect(nowhere).rejects.toMatchObject({ stderr: expect.stringContaining(message) });
+    await expect(nowhere).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+  });
+
+  it.each([
+    [['create-key', '--tenant', 'local', '--id', 'ten_x'], 'create-key does not take --id'],
+    [['create-tenant', 'Foo', '--scopes', 'read'], 'create-tenant does not take --scopes'],
+    [['rotate-credentials-key', '--name', 'x'], 'rotate-credentials-key does not take --name'],
+  ])('refuses %j in one line naming the option the command does not take', async (args, message) => {
+    const refused = await admin(...args).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+    expect(refused).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining(message) });
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses --from-key without --stack and rotates nothing', async () => {
+    const keyFile = () => keyringEnv(runtime.dataDir).LOCAL_KEYRING_PATH!;
+    const before = createVault(keyringFromEnv({ env: { LOCAL_KEYRING_PATH: keyFile() } })).currentKeyId;
+    const retiredBefore = retiredKeyrings(runtime.dataDir).length;
+
+    const refused = admin('rotate-credentials-key', '--from-key', 'arn:x');
+
+    await expect(refused).rejects.toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringContaining('rotate-credentials-key --from-key needs --stack'),
+    });
+    expect(createVault(keyringFromEnv({ env: { LOCAL_KEYRING_PATH: keyFile() } })).currentKeyId).toBe(before);
+    expect(retiredKeyrings(runtime.dataDir)).toHaveLength(retiredBefore);
+  });
+
+  it('lists in its help exactly the options each command takes', async () => {
+    const { stdout: help } = await admin('--help');
+    const line = (command: string) => help.split('\n').find((l) => l.includes(`-- ${command}`)) ?? '';
+    const everyOption = [...new Set(help.match(/--[a-z][a-z-]*/g))];
+    // A command "takes" an option when it does not refuse it. A probe either lacks the
+    // command's required arguments or finds no local data, so it changes nothing; the AWS
+    // settings point nowhere, so a probe with --stack never reaches an account.
+    const probe = async (command: string, option: string) => {
+      const result = await run(process.execPath, ['--import', 'tsx', 'infra/admin.ts', command, option, 'x'], {
+        cwd: root,
+        env: {
+          ...process.env,
+          JUNCTION_DATA_DIR: '/nonexistent/junction',
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'none',
+          AWS_SECRET_ACCESS_KEY: 'none',
+          AWS_PROFILE: '',
+          AWS_MAX_ATTEMPTS: '1',
+        },
+      }).catch((error: { stderr: string }) => error);
+      return !`${result.stderr}`.includes(`${command} does not take ${option}`);
+    };
+
+    const commands = ['create-tenant', 'create-key', 'rotate-credentials-key'];
+    const taken = await Promise.all(
+      commands.map(async (command) => {
+        const takes = await Promise.all(everyOption.map((option) => probe(command, option)));
+        return { command, options: everyOption.filter((_, i) => takes[i]) };
+      }),
+    );
+
+    const listed = commands.map((command) => ({ command, options: everyOption.filter((option) => line(command).includes(`${option} `)) }));
+    expect(taken).toEqual(listed);
   });
 
   it('fails with a message for an unknown tenant', async () => {
