@@ -4,6 +4,7 @@ import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
+import { oauthOf } from '../support/good-bodies';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
@@ -285,17 +286,5 @@ describe('custom integrations under concurrency', () => {
 
 /** A custom integration that takes OAuth (its client can be set). */
 function oauthIntegration(key: string) {
-  return {
-    ...acmeCrm(key),
-    auth: [{ type: 'oauth2' }],
-    oauth2: {
-      authorizationUrl: 'https://idp.example.com/authorize',
-      tokenUrl: 'https://idp.example.com/token',
-      scopeSeparator: ' ',
-      defaultScopes: ['read'],
-      pkce: 'required',
-      clientAuth: 'basic',
-      tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
-    },
-  };
+  return { ...acmeCrm(key), ...oauthOf() };
 }

@@ -4,7 +4,7 @@ import { declaration } from '../../infra/functions';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { localDynamoDb } from '../support/dynamodb';
-import { customIntegration, goodBodies } from '../support/good-bodies';
+import { customIntegration, goodBodies, oauthOf } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
@@ -25,16 +25,7 @@ const owned = { apiKey: '', connection: '', integration: `own-${randomBytes(3).t
 const oauthIntegration = {
   ...customIntegration(owned.oauthIntegration),
   name: `${marker} OAuth`,
-  auth: [{ type: 'oauth2' }],
-  oauth2: {
-    authorizationUrl: 'https://idp.example.com/authorize',
-    tokenUrl: 'https://idp.example.com/token',
-    scopeSeparator: ' ',
-    defaultScopes: ['read'],
-    pkce: 'required',
-    clientAuth: 'basic',
-    tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
-  },
+  ...oauthOf(),
 };
 
 /** Each owned resource, as its owner reads it, with the ETag it answered. */

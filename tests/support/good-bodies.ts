@@ -12,6 +12,20 @@ export const customIntegration = (key = 'odd-input') => ({
   check: { method: 'GET', path: '/me' },
 });
 
+/** What a custom integration adds to take OAuth (an identity provider nobody calls). */
+export const oauthOf = () => ({
+  auth: [{ type: 'oauth2' }],
+  oauth2: {
+    authorizationUrl: 'https://idp.example.com/authorize',
+    tokenUrl: 'https://idp.example.com/token',
+    scopeSeparator: ' ',
+    defaultScopes: ['read'],
+    pkce: 'required',
+    clientAuth: 'basic',
+    tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
+  },
+});
+
 export const stripeKey = () => `sk_test_${randomBytes(18).toString('hex')}`;
 const clientSecret = () => `secret-${randomBytes(8).toString('hex')}`;
 
