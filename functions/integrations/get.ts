@@ -1,4 +1,4 @@
-import { getCustomIntegration } from '../../shared/integrations/tenant-catalog';
+import { getCustomIntegration } from '../../shared/integrations/custom-items';
 import { builtInIntegrations } from '../../shared/integrations/catalog';
 import { getIntegrationContract } from '../../shared/integrations/contracts';
 import { getIntegration } from '../../shared/integrations/service';

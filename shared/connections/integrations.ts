@@ -1,4 +1,5 @@
 import { buildCheckRequest, checkSucceeded, findIntegration, validateConnection, type Catalog } from '../integrations/service';
+import { builtInKeys } from '../integrations/tenant-catalog';
 import type { IntegrationPort } from './service';
 
 /** Connections' view of an integration catalog (built-ins today; tenants' own later). */
@@ -10,7 +11,7 @@ export function catalogPort(catalogFor: (tenantId: string) => Promise<Catalog>):
       const { authType, errors } = validateConnection(definition, input);
       // The integration module names fields from the connection's point of view; the API's
       // field errors are rooted at the request body.
-      return { authType, errors: errors.map((e) => ({ ...e, field: `body.${e.field}` })) };
+      return { authType, errors: errors.map((e) => ({ ...e, field: `body.${e.field}` })), custom: !builtInKeys.has(definition.key) };
     },
     async checkRequest(tenantId, connection, credentials) {
       const definition = findIntegration(await catalogFor(tenantId), connection.integration);

@@ -26,7 +26,7 @@ export interface IntegrationPort {
       /** The params of a change that keeps the stored secrets: `params` must send them to the same hosts. */
       keptSecretsParams?: Record<string, string>;
     },
-  ): Promise<{ authType: string; errors: FieldError[] } | undefined>;
+  ): Promise<{ authType: string; errors: FieldError[]; custom: boolean } | undefined>;
   /** The HTTP request that proves the credentials work (the integration's check endpoint). */
   checkRequest(
     tenantId: string,
@@ -81,9 +81,14 @@ export async function createConnection(deps: ConnectionDeps, audit: Audit, input
     health: { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 },
   };
   const sealed = await deps.vault.seal(input.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
-  await store.createConnection(deps, audit.tenantId, connection, credentialsItem(audit.tenantId, id, sealed, at), [
-    ...changeRecords(deps.table, audit, id, at, 201),
-  ]);
+  await store.createConnection(
+    deps,
+    audit.tenantId,
+    connection,
+    credentialsItem(audit.tenantId, id, sealed, at),
+    changeRecords(deps.table, audit, id, at, 201),
+    checked.custom,
+  );
   return toView(connection);
 }
 

@@ -1,4 +1,4 @@
-import { connectionCount, getCustomIntegration } from '../integrations/tenant-catalog';
+import { connectionCount, getCustomIntegration } from '../integrations/custom-items';
 import { Conflict } from '../platform/errors';
 import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
@@ -102,8 +102,10 @@ export async function createConnection(
   connection: ConnectionItem,
   credentials: CredentialsItem,
   also: TransactItem[],
+  /** Whether the integration is one of the tenant's own, whose item counts its connections. */
+  custom: boolean,
 ) {
-  const counted = connectionCount(store.table, tenantId, connection.integration, 1);
+  const counted = custom ? connectionCount(store.table, tenantId, connection.integration, 1) : [];
   const created = await transact(store, [
     {
       Put: {

@@ -4,16 +4,8 @@ import { isConditionFailed } from '../platform/dynamodb';
 import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
 import { queryPage, transact, type TableStore } from '../platform/items';
 import { IntegrationDefinition, type Integration } from './schema';
-import {
-  builtInKeys,
-  customIntegrations,
-  customKey,
-  getCustomIntegration,
-  integrationCountKey,
-  maxCustomIntegrations,
-  tenantPk,
-  type CustomItem,
-} from './tenant-catalog';
+import { customKey, getCustomIntegration, integrationCountKey, tenantPk, type CustomItem } from './custom-items';
+import { builtInKeys, customIntegrations, maxCustomIntegrations } from './tenant-catalog';
 
 /**
  * Writing tenants' own integrations: every definition is checked by the same schema as

@@ -1,6 +1,6 @@
-import { strip, type TableStore, type TransactItem } from '../platform/items';
+import { strip, type TableStore } from '../platform/items';
 import { builtInIntegrations } from './catalog/index';
-import type { Integration } from './schema';
+import { tenantPk, type CustomItem } from './custom-items';
 import type { Catalog } from './service';
 
 /**
@@ -23,19 +23,7 @@ import type { Catalog } from './service';
  */
 export const maxCustomIntegrations = 100;
 
-export interface CustomItem {
-  definition: Integration;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  /** Counted connections that use it; absent on items written before it was counted. */
-  connections?: number;
-}
 
-export const tenantPk = (tenantId: string) => `TENANT#${tenantId}`;
-export const customKey = (tenantId: string, key: string) => ({ pk: tenantPk(tenantId), sk: `INTEGRATION#${key}` });
-/** Not under `INTEGRATION#`: the catalog's query must not read it as an integration. */
-export const integrationCountKey = (tenantId: string) => ({ pk: tenantPk(tenantId), sk: 'INTEGRATIONS' });
 export const builtInKeys = new Set(builtInIntegrations.map((i) => i.key));
 
 /** The built-ins, then all of the tenant's own. */
@@ -65,34 +53,4 @@ export async function customIntegrations(store: TableStore, tenantId: string, op
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
-}
-
-export async function getCustomIntegration(store: TableStore, tenantId: string, key: string) {
-  const { Item } = await store.db.get({ TableName: store.table, Key: customKey(tenantId, key), ConsistentRead: true });
-  return Item ? strip<CustomItem>(Item) : undefined;
-}
-
-/** For a transaction that needs the tenant's custom integration to still exist when it commits. */
-export function customIntegrationExists(table: string, tenantId: string, key: string): TransactItem {
-  return { ConditionCheck: { TableName: table, Key: customKey(tenantId, key), ConditionExpression: 'attribute_exists(pk)' } };
-}
-
-/**
- * For a connection's transaction: counts it in (`by: 1`, failing the transaction if the
- * integration is gone) or out (`by: -1`) of its custom integration's `connections`.
- * Built-in integrations have no item and count nothing.
- */
-export function connectionCount(table: string, tenantId: string, integration: string, by: 1 | -1): TransactItem[] {
-  if (builtInKeys.has(integration)) return [];
-  return [
-    {
-      Update: {
-        TableName: table,
-        Key: customKey(tenantId, integration),
-        UpdateExpression: 'ADD connections :by',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':by': by },
-      },
-    },
-  ];
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import * as connections from '../connections/store';
 import { buildOAuthUrl, findIntegration, validateParams } from '../integrations/service';
 import type { Integration } from '../integrations/schema';
+import { builtInKeys } from '../integrations/tenant-catalog';
 import { compilePattern } from '../integrations/vocabulary';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound } from '../platform/errors';
@@ -242,11 +243,14 @@ async function complete(
       oauth,
       health: healthy(at),
     };
-    await connections.createConnection(deps, session.tenantId, connection, credentials, [
-      finish,
-      ...records,
-      eventPut(deps.table, session.tenantId, 'connection.created', { connectionId }, at),
-    ]);
+    await connections.createConnection(
+      deps,
+      session.tenantId,
+      connection,
+      credentials,
+      [finish, ...records, eventPut(deps.table, session.tenantId, 'connection.created', { connectionId }, at)],
+      !builtInKeys.has(session.integration),
+    );
   }
   return back({ connection_id: connectionId });
 }
