@@ -45,10 +45,12 @@ export async function transact(store: TableStore, items: TransactItem[]): Promis
  * (ids are time-ordered), with equality filters on plain attributes.
  *
  * DynamoDB applies `Limit` before the filter, so one query may return fewer matches than
- * asked for; this keeps reading until the page is full or the partition is exhausted.
- * With filters it reads ahead in steps of at least 100 items (a rare match would
- * otherwise cost one round trip per `limit` items) and the cursor then points just after
- * the last item returned, not the last one read.
+ * asked for; this keeps reading until it has one match more than the page holds or the
+ * partition is exhausted. That one more is how a full last page knows it is the last
+ * (DynamoDB hands back a LastEvaluatedKey whenever `Limit` is reached, more or not), so
+ * `nextCursor` is null exactly when nothing follows. With filters it reads ahead in steps
+ * of at least 100 items (a rare match would otherwise cost one round trip per `limit`
+ * items). The cursor points just after the last item returned, not the last one read.
  */
 export async function queryPage<T>(
   store: TableStore,
@@ -82,12 +84,12 @@ export async function queryPage<T>(
       ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
-      Limit: filters.length ? Math.max(options.limit - found.length, 100) : options.limit - found.length,
+      Limit: filters.length ? Math.max(options.limit + 1 - found.length, 100) : options.limit + 1 - found.length,
       ExclusiveStartKey: start,
     });
     found.push(...result.Items);
     start = result.LastEvaluatedKey;
-  } while (start && found.length < options.limit);
+  } while (start && found.length <= options.limit);
   if (found.length > options.limit) {
     found.length = options.limit;
     const last = found.at(-1)!;

@@ -65,6 +65,19 @@ describe('listing keys', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('ends a list whose last page is exactly full with nextCursor null', async () => {
+    const store = { db, table };
+    await createTenant(store, 'Exactly full', 'full-pages');
+    const admin = await createApiKey(store, operatorAudit('full-pages', 'test', 'api_key.create'), { name: 'admin', scopes: ['admin'] });
+    for (let i = 0; i < 3; i++) await runtime.call('/v1/api-keys', { method: 'POST', key: admin.secret, json: { name: `k${i}`, scopes: ['read'] } });
+    // Four keys: two full pages, and nothing after the second.
+    const first = await (await runtime.call('/v1/api-keys?limit=2', { key: admin.secret })).json();
+    expect(first.data).toHaveLength(2);
+    const second = await (await runtime.call(`/v1/api-keys?limit=2&cursor=${first.nextCursor}`, { key: admin.secret })).json();
+    expect(second).toMatchObject({ data: [expect.anything(), expect.anything()], nextCursor: null });
+    expect((await (await runtime.call('/v1/api-keys?limit=4', { key: admin.secret })).json()).nextCursor).toBeNull();
+  });
+
   it('filters by status', async () => {
     const key = await newKey();
     await runtime.call(`/v1/api-keys/${key.id}`, { method: 'DELETE' });
