@@ -1,6 +1,5 @@
 import { defineContract } from '../platform/contract';
 import { page } from '../platform/pagination';
-import { Problem, problemContentType } from '../platform/problem';
 import {
   Connection,
   ConnectionDeleted,
@@ -80,8 +79,6 @@ export const testConnectionContract = defineContract({
     200: { description: 'What the provider said', schema: TestOutcome },
     502: {
       description: "An OAuth connection's token could not be refreshed: the provider's token endpoint failed, or another refresh did not finish in time (retry after Retry-After)",
-      schema: Problem,
-      contentType: problemContentType,
     },
   },
 });

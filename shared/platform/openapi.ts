@@ -34,6 +34,12 @@ const IdempotencyHeader = z.object({
     .optional()
     .meta({ description: 'Retrying with the same key replays the first response instead of acting twice (kept 24 hours)' }),
 });
+/** Routes that answer 428 change a versioned resource, and only with its ETag (versioning.ts). */
+const IfMatchHeader = z.object({
+  'if-match': z
+    .string()
+    .meta({ description: 'The ETag of the version this change is based on, as the API answered it ("3"); a stale one gets 412, none 428' }),
+});
 const idempotencyProblems: Record<number, string> = {
   409: 'A request with this Idempotency-Key is still running, or succeeded without a replayable response',
   422: 'This Idempotency-Key was used for a different request',
@@ -58,7 +64,7 @@ export function buildOpenApi(routes: DocumentedRoute[], info: { version: string 
       requestParams: {
         ...(contract.path ? { path: contract.path as never } : {}),
         ...(contract.query ? { query: contract.query as never } : {}),
-        ...(idempotent ? { header: IdempotencyHeader } : {}),
+        ...headersOf(contract, idempotent),
       },
       ...(contract.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
@@ -87,15 +93,24 @@ export function buildOpenApi(routes: DocumentedRoute[], info: { version: string 
   });
 }
 
+function headersOf(contract: Contract, idempotent: boolean) {
+  const shape = { ...(idempotent ? IdempotencyHeader.shape : {}), ...(428 in contract.responses ? IfMatchHeader.shape : {}) };
+  return Object.keys(shape).length ? { header: z.object(shape) } : {};
+}
+
 function responsesOf(contract: Contract, idempotent: boolean) {
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, response] of Object.entries(contract.responses)) {
     const contentType = response.contentType ?? 'application/json';
+    // An error a contract names without a body is a problem, as every error is.
+    const problem = !response.schema && !response.contentType && Number(status) >= 400;
     responses[status] = {
       description: response.description,
-      ...(response.schema || response.contentType
-        ? { content: { [contentType]: response.schema ? { schema: response.schema() } : {} } }
-        : {}),
+      ...(problem
+        ? { content: { [problemContentType]: { schema: Problem() } } }
+        : response.schema || response.contentType
+          ? { content: { [contentType]: response.schema ? { schema: response.schema() } : {} } }
+          : {}),
     };
   }
   const extra = {

@@ -58,6 +58,24 @@ describe('the OpenAPI document', () => {
     expect(schema.required).toEqual(['name']);
   });
 
+  it('gives every error a body (problem+json unless it has its own), and names If-Match wherever a missing one is a 428', async () => {
+    const doc = await (await runtime.call('/openapi.json', { key: null })).json();
+    const bodiless: string[] = [];
+    const ifMatch: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: object }>; parameters?: Array<{ in: string; name: string; required?: boolean }> }>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) >= 400 && !response.content) bodiless.push(`${method} ${path} ${status}`);
+        }
+        const named = operation.parameters?.some((p) => p.in === 'header' && p.name === 'if-match' && p.required);
+        if ('428' in operation.responses && !named) ifMatch.push(`${method} ${path}`);
+      }
+    }
+    expect({ bodiless, ifMatch }).toEqual({ bodiless: [], ifMatch: [] });
+    expect(doc.paths['/v1/connections/{id}'].patch.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'if-match', required: true }));
+    expect(doc.paths['/v1/connections/{id}'].patch.responses['412'].content).toHaveProperty(['application/problem+json']);
+  });
+
   it('is rendered as an HTML page at /docs', async () => {
     const response = await runtime.call('/docs', { key: null });
     expect(response.status).toBe(200);
