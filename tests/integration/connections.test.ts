@@ -185,6 +185,13 @@ describe('updating a connection', () => {
     expect((await stale.json()).detail).toContain('version 2');
   });
 
+  it('matches no version with a weak ETag (412), and still answers 404 for a connection that does not exist', async () => {
+    const made = await createStripe();
+    expect((await patch(made.id, { name: 'Weak' }, 'W/"1"')).status).toBe(412);
+    expect((await (await runtime.call(`/v1/connections/${made.id}`)).json()).name).not.toBe('Weak');
+    expect((await patch('conn_01M82VXH1C4HCCPCN9BNBZBMDH', { name: 'Weak' }, 'W/"1"')).status).toBe(404);
+  });
+
   it('lets exactly one of several concurrent patches at the same version win', async () => {
     const made = await createStripe();
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => patch(made.id, { name: `Racer ${i}` }, 1)));
