@@ -118,9 +118,13 @@ export async function createConnection(
     ...counted,
     ...also,
   ]);
-  if (!created && counted.length && !(await getCustomIntegration(store, tenantId, connection.integration))) {
+  if (created) return;
+  if (counted.length && !(await getCustomIntegration(store, tenantId, connection.integration))) {
     throw new Conflict(`there is no integration "${connection.integration}": it was deleted while the connection was being created`);
   }
+  // Another condition of the caller's (its Idempotency-Key commit, a session's state) failed:
+  // nothing was written, and answering as if it had been would hand out a missing connection.
+  throw new Conflict('the connection was not created: a concurrent request changed what it depends on; retry');
 }
 
 export async function getConnection(store: ConnectionStore, tenantId: string, id: string) {

@@ -35,7 +35,10 @@ export async function createCustomIntegration(store: TableStore, audit: Audit, d
   ]);
   if (!created) {
     if (await getCustomIntegration(store, audit.tenantId, definition.key)) throw new Conflict(`the custom integration "${definition.key}" already exists`);
-    throw new Conflict(`a tenant may define at most ${maxCustomIntegrations} custom integrations`);
+    const { Item } = await store.db.get({ TableName: store.table, Key: integrationCountKey(audit.tenantId), ConsistentRead: true });
+    if (Number(Item?.count ?? 0) >= maxCustomIntegrations) throw new Conflict(`a tenant may define at most ${maxCustomIntegrations} custom integrations`);
+    // The Idempotency-Key commit's condition failed: nothing was written.
+    throw new Conflict('the integration was not created: a concurrent request with the same Idempotency-Key took over; retry');
   }
   return item;
 }
@@ -124,7 +127,7 @@ export async function deleteCustomIntegration(store: TableStore, audit: Audit, k
 }
 
 async function connectionUsing(store: TableStore, tenantId: string, key: string): Promise<string | undefined> {
-  const { items } = await queryPage<{ id: string }>(store, { pk: tenantPk(tenantId), prefix: 'CONN#', limit: 1, equals: { integration: key } });
+  const { items } = await queryPage<{ id: string }>(store, { pk: tenantPk(tenantId), prefix: 'CONN#', limit: 1, equals: { integration: key }, readAhead: false });
   return items[0]?.id;
 }
 

@@ -63,8 +63,16 @@ export async function queryPage<T>(
     /** Extra filter expressions, ANDed (e.g. `attribute_exists(version)`). */
     conditions?: string[];
     values?: Record<string, unknown>;
+    /**
+     * False for a lookup that needs the first `limit` matches and nothing else (is any
+     * connection using this?): it does not read ahead for the one more that tells a full
+     * last page from one with more after it, which with a filter can mean reading the
+     * whole partition. Its `nextCursor` is then not to be given out.
+     */
+    readAhead?: boolean;
   },
 ): Promise<{ items: T[]; nextCursor: string | null }> {
+  const wanted = options.limit + (options.readAhead === false ? 0 : 1);
   const filters = [...(options.conditions ?? [])];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':pk': options.pk, ':prefix': options.prefix, ...options.values };
@@ -84,12 +92,12 @@ export async function queryPage<T>(
       ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
-      Limit: filters.length ? Math.max(options.limit + 1 - found.length, 100) : options.limit + 1 - found.length,
+      Limit: filters.length ? Math.max(wanted - found.length, 100) : wanted - found.length,
       ExclusiveStartKey: start,
     });
     found.push(...result.Items);
     start = result.LastEvaluatedKey;
-  } while (start && found.length <= options.limit);
+  } while (start && found.length < wanted);
   if (found.length > options.limit) {
     found.length = options.limit;
     const last = found.at(-1)!;
