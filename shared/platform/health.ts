@@ -21,14 +21,13 @@ const cacheMs = 5000;
 
 /**
  * A table serves while ACTIVE or UPDATING (throughput, indexes, streams change under
- * traffic); CREATING only happens while a stack is being deployed, not an outage to
- * report. Every other state stops reads and writes: DELETING, ARCHIVING/ARCHIVED, and
+ * traffic). Every other state stops reads and writes: CREATING, DELETING, ARCHIVING/ARCHIVED, and
  * INACCESSIBLE_ENCRYPTION_CREDENTIALS — the storage key that encrypts the tables at
  * rest (infra/aws/) is disabled or its grant revoked. Functions get no ARN for that
  * key, and need none: this status is how its loss shows.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
  */
-const servingTableStates = new Set(['ACTIVE', 'UPDATING', 'CREATING']);
+const servingTableStates = new Set(['ACTIVE', 'UPDATING']);
 
 export function tableProblem(answer: { Table?: { TableStatus?: string } }): string | undefined {
   const state = answer.Table?.TableStatus ?? 'unknown';
