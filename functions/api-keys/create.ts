@@ -5,5 +5,5 @@ import { createApiKey } from '../../shared/tenancy/service';
 
 export const handler = http(createApiKeyContract, async ({ audit, body }) => ({
   status: 201,
-  body: await createApiKey(mainTable(), audit, body),
+  body: await createApiKey(mainTable(), audit, body, undefined, audit.keyId),
 }));

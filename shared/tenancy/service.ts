@@ -1,5 +1,5 @@
 import type { AuthorizerContext } from '../platform/principal';
-import { Conflict, Invalid, NotFound } from '../platform/errors';
+import { Conflict, Invalid, NotFound, Unauthenticated } from '../platform/errors';
 import { newId } from '../platform/ids';
 import { changeRecords, operatorAudit, type Audit } from '../platform/audit';
 import type { ApiKey, ApiKeyCreated, ApiKeyInput } from './schema';
@@ -24,12 +24,16 @@ export async function createTenant(deps: TenancyDeps, name: string, id: string =
 /**
  * Issues a key for a tenant. `secret` is only passed by the local runtime, which
  * provisions a key the developer chose (LOCAL_API_KEY); everyone else gets a random one.
+ * `issuedBy`: the key asking, over the API. It must still be live when the new key is
+ * written: the authorizer's verdict is cached for 60 s, and a revoked key must not spend
+ * that time minting keys that outlive its revocation.
  */
 export async function createApiKey(
   deps: TenancyDeps,
   audit: Audit,
   input: ApiKeyInput,
   secret: string = generateKeySecret(),
+  issuedBy?: string,
 ): Promise<ApiKeyCreated> {
   const tenantId = audit.tenantId;
   const item: store.ApiKeyItem = {
@@ -42,7 +46,12 @@ export async function createApiKey(
     createdAt: nowIso(deps),
     revokedAt: null,
   };
-  if (!(await store.putApiKey(deps, item, changeRecords(deps.table, audit, item.id, item.createdAt, 201)))) {
+  const also = [...(issuedBy ? [store.liveKeyCheck(deps.table, tenantId, issuedBy)] : []), ...changeRecords(deps.table, audit, item.id, item.createdAt, 201)];
+  if (!(await store.putApiKey(deps, item, also))) {
+    if (issuedBy) {
+      const issuer = await store.getApiKey(deps, tenantId, issuedBy);
+      if (!issuer || issuer.revokedAt) throw new Unauthenticated('this API key was revoked');
+    }
     throw new Conflict(
       (await store.getTenant(deps, tenantId))
         ? 'that key is already provisioned'

@@ -98,6 +98,18 @@ export function putApiKey(store: TenancyStore, key: ApiKeyItem, also: TransactIt
   ]);
 }
 
+/** For a transaction that must find this key unrevoked when it commits. */
+export function liveKeyCheck(table: string, tenantId: string, keyId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: table,
+      Key: { pk: tenantPk(tenantId), sk: keySk(keyId) },
+      ConditionExpression: 'attribute_exists(pk) AND attribute_type(revokedAt, :null)',
+      ExpressionAttributeValues: { ':null': 'NULL' },
+    },
+  };
+}
+
 export async function findKeyByHash(store: TenancyStore, hash: string) {
   const { Item } = await store.db.get({ TableName: store.table, Key: { pk: hashPk(hash), sk: 'KEYHASH' } });
   return Item ? strip<KeyLookup>(Item) : undefined;

@@ -117,6 +117,18 @@ describe('revoking keys', () => {
     expect((await after.json()).detail).toBe('this API key was revoked');
   });
 
+  it('refuses a revoked key that asks for a new key while its cached verdict lasts, so revoking a leaked key ends it', async () => {
+    const key = await newKey(['admin']);
+    expect((await runtime.call('/v1/api-keys', { key: key.secret })).status).toBe(200);
+    expect((await runtime.call(`/v1/api-keys/${key.id}`, { method: 'DELETE' })).status).toBe(200);
+
+    const minted = await runtime.call('/v1/api-keys', { method: 'POST', key: key.secret, json: { name: 'persist', scopes: ['admin'] } });
+    expect(minted.status).toBe(401);
+    expect((await minted.json()).detail).toBe('this API key was revoked');
+    const names = (await (await runtime.call('/v1/api-keys?limit=100')).json()).data.map((k: { name: string }) => k.name);
+    expect(names).not.toContain('persist');
+  });
+
   it('answers 404 for a key id that does not exist', async () => {
     const response = await runtime.call('/v1/api-keys/key_01M82VXH1C4HCCPCN9BNBZBMDH', { method: 'DELETE' });
     expect(response.status).toBe(404);
