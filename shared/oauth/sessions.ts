@@ -52,6 +52,13 @@ export async function createConnectSession(
   }
   const paramErrors = validateParams(definition, input.params).map((e) => ({ ...e, field: `body.${e.field}` }));
   if (paramErrors.length > 0) throw new Invalid(`the params do not fit ${definition.key}`, paramErrors);
+  // The user consents at the provider's own hosts; the token they grant must go to that
+  // provider's API, not to any host a base-URL override without host suffixes would allow.
+  if (input.params.baseUrl && !definition.baseUrlOverride?.hostSuffixes?.length) {
+    throw new Invalid(`an OAuth connection to ${definition.key} uses the provider's own API: its base URL cannot be set`, [
+      { field: 'body.params.baseUrl', message: 'not for OAuth connections of this integration' },
+    ]);
+  }
 
   const id = newId('cs', at.getTime());
   const secret = newStateSecret();

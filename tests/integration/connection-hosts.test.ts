@@ -27,8 +27,10 @@ beforeAll(async () => {
   process.env.OUTBOUND_CA_FILE = server.caFile;
   db = localDynamoDb(runtime.dynamodbEndpoint);
   table = runtime.env.MAIN_TABLE_NAME!;
-  // An OAuth integration whose API base the connection's params may override.
+  // OAuth integrations whose API base the connection's params may override: anywhere, or
+  // only under the provider's own domain.
   await registerTestIntegration(runtime, server, 'test-idp-hosts', { baseUrlOverride: {} });
+  await registerTestIntegration(runtime, server, 'test-idp-suffixed', { baseUrlOverride: { hostSuffixes: ['.acme.example'] } });
 });
 afterAll(async () => {
   await server.close();
@@ -117,8 +119,8 @@ describe('changing params on the same host', () => {
 });
 
 describe('moving an OAuth connection to another host', () => {
-  async function connect(params: Record<string, string> = {}) {
-    const session = await startSession(runtime, { integration: 'test-idp-hosts', params });
+  async function connect(params: Record<string, string> = {}, integration = 'test-idp-hosts') {
+    const session = await startSession(runtime, { integration, params });
     const landed = await callback(await browserlessUser(server).approve(session.authorizationUrl));
     const id = landed.location?.searchParams.get('connection_id');
     if (!id) throw new Error(`no connection: ${landed.location}`);
@@ -146,12 +148,23 @@ describe('moving an OAuth connection to another host', () => {
   });
 
   it('moves by authorizing again through a connect session that names the connection and the new params', async () => {
-    const id = await connect();
-    const session = await startSession(runtime, { integration: 'test-idp-hosts', connectionId: id, params: { baseUrl: 'https://api.acme.example' } });
+    const id = await connect({}, 'test-idp-suffixed');
+    const session = await startSession(runtime, { integration: 'test-idp-suffixed', connectionId: id, params: { baseUrl: 'https://api.acme.example' } });
 
     const landed = await callback(await browserlessUser(server).approve(session.authorizationUrl));
 
     expect(landed.location?.searchParams.get('connection_id')).toBe(id);
     expect(await read(id)).toMatchObject({ params: { baseUrl: 'https://api.acme.example' }, version: 2 });
+  });
+});
+
+describe('an OAuth connect session', () => {
+  it('cannot point the API base anywhere when the override names no host suffix, since the token would leave its provider', async () => {
+    const response = await runtime.call('/v1/connect-sessions', {
+      method: 'POST',
+      json: { integration: 'test-idp-hosts', returnUrl: 'https://app.example.com/connected', params: { baseUrl: 'https://collector.attacker.example' } },
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors).toEqual([{ field: 'body.params.baseUrl', message: 'not for OAuth connections of this integration' }]);
   });
 });
