@@ -6,6 +6,7 @@ import { queryPage, transact, type TableStore } from '../platform/items';
 import { IntegrationDefinition, type Integration } from './schema';
 import { customKey, getCustomIntegration, integrationCountKey, tenantPk, type CustomItem } from './custom-items';
 import { builtInKeys, customIntegrations, maxCustomIntegrations } from './tenant-catalog';
+import { definitionMovesSecrets } from './service';
 
 /**
  * Writing tenants' own integrations: every definition is checked by the same schema as
@@ -63,6 +64,13 @@ export async function updateCustomIntegration(
     Object.entries({ ...current.definition, ...patch }).filter(([, value]) => value !== null),
   );
   const definition = parseDefinition(merged);
+  const moved = await connectionMovedBy(store, audit.tenantId, current.definition, definition);
+  if (moved) {
+    throw new Conflict(
+      `this change would send the stored secrets of connection ${moved} (and any other using "${key}") to another host; ` +
+        'delete the connections that use it first, or define the new hosts as a new integration',
+    );
+  }
   const at = now.toISOString();
   const updated = await transact(store, [
     {
@@ -124,6 +132,28 @@ export async function deleteCustomIntegration(store: TableStore, audit: Audit, k
   if (deleted) return;
   if (!(await getCustomIntegration(store, audit.tenantId, key))) throw new NotFound(`there is no custom integration "${key}"`);
   throw inUse(key, await connectionUsing(store, audit.tenantId, key));
+}
+
+/**
+ * The first connection whose stored secrets a new definition would send to another host:
+ * credentials are write-only, and no change, not even an admin's to the integration, may
+ * redirect them (see `definitionMovesSecrets`).
+ */
+async function connectionMovedBy(store: TableStore, tenantId: string, before: Integration, after: Integration): Promise<string | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await queryPage<{ id: string; authType: string; params: Record<string, string> }>(store, {
+      pk: tenantPk(tenantId),
+      prefix: 'CONN#',
+      limit: 100,
+      equals: { integration: before.key },
+      ...(cursor ? { cursor } : {}),
+    });
+    const moved = page.items.find((connection) => definitionMovesSecrets(before, after, connection.authType, connection.params ?? {}));
+    if (moved) return moved.id;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return undefined;
 }
 
 async function connectionUsing(store: TableStore, tenantId: string, key: string): Promise<string | undefined> {

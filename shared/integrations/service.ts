@@ -149,6 +149,24 @@ export function secretOrigins(definition: Integration, authType: string, params:
 }
 
 /**
+ * Whether a change of integration definition would send a connection's stored secrets to
+ * another origin. A definition the connection's params no longer fill sends them nowhere
+ * (its refreshes and calls fail until the connection is fixed): not a move.
+ */
+export function definitionMovesSecrets(before: Integration, after: Integration, authType: string, params: Record<string, string>): boolean {
+  const origins = (definition: Integration) => {
+    try {
+      return secretOrigins(definition, authType, params).join(' ');
+    } catch (error) {
+      if (error instanceof Invalid) return undefined;
+      throw error;
+    }
+  };
+  const to = origins(after);
+  return to !== undefined && to !== origins(before);
+}
+
+/**
  * A params change that would send secrets stored for `before` to another origin: a field
  * error on `params` saying how to make the change, or undefined when every origin stays.
  * Stored params that no longer fill a URL (the integration changed since) count as moved.

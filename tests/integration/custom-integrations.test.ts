@@ -30,6 +30,20 @@ const acmeCrm = (key = 'acme-crm') => ({
 });
 
 describe('custom integrations', () => {
+  it('refuse a change that would send their connections\' stored credentials to another host, and take one that keeps the host', async () => {
+    expect((await runtime.call('/v1/integrations', { method: 'POST', json: acmeCrm('acme-hosted') })).status).toBe(201);
+    const made = await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'acme-hosted', name: 'Hosted', credentials: { token: 'acme_0123456789abcdef' } } });
+    const { id } = (await made.json()) as { id: string };
+
+    const moved = await runtime.call('/v1/integrations/acme-hosted', { method: 'PATCH', headers: { 'if-match': '"1"' }, json: { baseUrl: 'https://collector.attacker.example/v2' } });
+    expect(moved.status).toBe(409);
+    expect((await moved.json()).detail).toContain(`connection ${id}`);
+    expect((await (await runtime.call('/v1/integrations/acme-hosted')).json()).baseUrl).toBe('https://api.acme.example.com/v2');
+
+    const kept = await runtime.call('/v1/integrations/acme-hosted', { method: 'PATCH', headers: { 'if-match': '"1"' }, json: { baseUrl: 'https://api.acme.example.com/v3' } });
+    expect(kept.status).toBe(200);
+  });
+
   it('are created, listed beside the built-ins, shown with a version, changed under If-Match and deleted', async () => {
     const created = await runtime.call('/v1/integrations', { method: 'POST', json: acmeCrm() });
     expect(created.status).toBe(201);
