@@ -181,7 +181,7 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
       : { status: 'failed', detail: 'the connection had no stored tokens' };
   }
   const at = nowIso(deps);
-  if (!(await store.deleteConnection(deps, audit.tenantId, id, [...changeRecords(deps.table, audit, id, at, 200), eventPut(deps.table, audit.tenantId, 'connection.deleted', { connectionId: id }, new Date(at))]))) {
+  if (!(await store.deleteConnection(deps, audit.tenantId, connection, [...changeRecords(deps.table, audit, id, at, 200), eventPut(deps.table, audit.tenantId, 'connection.deleted', { connectionId: id }, new Date(at))]))) {
     throw new NotFound(`no connection ${id}`);
   }
   return { id, deleted: true, tokenRevocation };

@@ -110,7 +110,7 @@ export async function createConnection(
     {
       Put: {
         TableName: store.table,
-        Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection, ...(counted.length ? { countedByIntegration: true } : {}) },
+        Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection, ...(custom ? { countedByIntegration: true } : {}) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -119,7 +119,7 @@ export async function createConnection(
     ...also,
   ]);
   if (created) return;
-  if (counted.length && !(await getCustomIntegration(store, tenantId, connection.integration))) {
+  if (custom && !(await getCustomIntegration(store, tenantId, connection.integration))) {
     throw new Conflict(`there is no integration "${connection.integration}": it was deleted while the connection was being created`);
   }
   // Another condition of the caller's (its Idempotency-Key commit, a session's state) failed:
@@ -190,12 +190,11 @@ export async function updateConnection(
 }
 
 /**
- * Deletes the connection and its sealed credentials together, counting it out of its
- * custom integration; false if it did not exist.
+ * Deletes the connection (as the caller read it) and its sealed credentials together,
+ * counting it out of its custom integration; false if it no longer exists.
  */
-export async function deleteConnection(store: ConnectionStore, tenantId: string, id: string, also: TransactItem[]) {
-  const connection = await getConnection(store, tenantId, id);
-  if (!connection) return false;
+export function deleteConnection(store: ConnectionStore, tenantId: string, connection: ConnectionItem, also: TransactItem[]) {
+  const id = connection.id;
   return transact(store, [
     {
       Delete: {

@@ -148,22 +148,24 @@ export function secretOrigins(definition: Integration, authType: string, params:
   return [...new Set(urls.map((url) => new URL(url).origin))].sort();
 }
 
+/** `secretOrigins`, or undefined where the params do not fill the URLs (secrets go nowhere). */
+function filledOrigins(definition: Integration, authType: string, params: Record<string, string>): string[] | undefined {
+  try {
+    return secretOrigins(definition, authType, params);
+  } catch (error) {
+    if (error instanceof Invalid) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Whether a change of integration definition would send a connection's stored secrets to
  * another origin. A definition the connection's params no longer fill sends them nowhere
  * (its refreshes and calls fail until the connection is fixed): not a move.
  */
 export function definitionMovesSecrets(before: Integration, after: Integration, authType: string, params: Record<string, string>): boolean {
-  const origins = (definition: Integration) => {
-    try {
-      return secretOrigins(definition, authType, params).join(' ');
-    } catch (error) {
-      if (error instanceof Invalid) return undefined;
-      throw error;
-    }
-  };
-  const to = origins(after);
-  return to !== undefined && to !== origins(before);
+  const to = filledOrigins(after, authType, params);
+  return to !== undefined && to.join(' ') !== filledOrigins(before, authType, params)?.join(' ');
 }
 
 /**
@@ -173,12 +175,7 @@ export function definitionMovesSecrets(before: Integration, after: Integration, 
  */
 function secretsMoveProblem(definition: Integration, authType: string, before: Record<string, string>, after: Record<string, string>): FieldError | undefined {
   const to = secretOrigins(definition, authType, after);
-  let from: string[] | undefined;
-  try {
-    from = secretOrigins(definition, authType, before);
-  } catch (error) {
-    if (!(error instanceof Invalid)) throw error;
-  }
+  const from = filledOrigins(definition, authType, before);
   if (from && from.join(' ') === to.join(' ')) return undefined;
   const move = `would send the stored ${authType === 'oauth2' ? 'OAuth tokens' : 'credentials'} to ${to.join(', ')}${from ? ` instead of ${from.join(', ')}` : ''}`;
   return {
