@@ -7,7 +7,7 @@ import { createKms } from './kms';
 import { logger } from './logger';
 import { createS3 } from './s3';
 import { createSqs } from './sqs';
-import { resourceEnv } from './resource-env';
+import { declaredNameOf, resourceEnv } from './resource-env';
 
 /**
  * One dependency's check: resolves with the state that stops it serving (the state's own
@@ -44,14 +44,6 @@ export function keyProblem(answer: { KeyMetadata?: { KeyState?: string } }): str
   return state === 'Enabled' ? undefined : state;
 }
 
-/** `MAIN_TABLE_NAME` → `main`, `SYNC_RUNS_QUEUE_URL` → `syncRuns`: the reverse of resourceEnv. */
-function logicalName(variable: string, suffix: string): string {
-  return variable
-    .slice(0, -suffix.length)
-    .toLowerCase()
-    .replace(/_([a-z0-9])/g, (_, next: string) => next.toUpperCase());
-}
-
 /**
  * Which dependencies exist is read from the environment the function was given:
  * each `*_TABLE_NAME`, `*_QUEUE_URL`, the bucket, and the key (KMS in AWS, the
@@ -65,10 +57,10 @@ const checks = once((): Record<string, Check> => {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (name.endsWith('_TABLE_NAME')) {
-      found[`table:${logicalName(name, '_TABLE_NAME')}`] = async () =>
+      found[`table:${declaredNameOf(name, '_TABLE_NAME')}`] = async () =>
         tableProblem(await dynamo().describeTable({ TableName: value }));
     } else if (name.endsWith('_QUEUE_URL')) {
-      found[`queue:${logicalName(name, '_QUEUE_URL')}`] = async () => {
+      found[`queue:${declaredNameOf(name, '_QUEUE_URL')}`] = async () => {
         await sqs().getQueueAttributes({ QueueUrl: value, AttributeNames: ['QueueArn'] });
         return undefined;
       };
@@ -76,7 +68,7 @@ const checks = once((): Record<string, Check> => {
   }
   const bucket = env[resourceEnv.bucket];
   if (bucket) {
-    found[`bucket:${logicalName(resourceEnv.bucket, '_BUCKET_NAME')}`] = async () => {
+    found[`bucket:${declaredNameOf(resourceEnv.bucket, '_BUCKET_NAME')}`] = async () => {
       await s3().headBucket({ Bucket: bucket });
       return undefined;
     };
