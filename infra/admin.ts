@@ -1,8 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AwsServiceOptions } from '../shared/platform/aws-request';
+import { KMS } from '@aws-sdk/client-kms';
 import { createDynamoDb } from '../shared/platform/dynamodb';
-import { createKms, type Kms } from '../shared/platform/kms';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,7 +95,7 @@ async function main() {
   const missing = Object.keys(declared.options).find((option) => declared.options[option]!.required && !given.includes(option));
   if (missing) throw new UsageError(`${command} needs --${missing}\n${usage}`);
   const scopes = parseScopes(values.scopes);
-  const { deps, aws, close } = values.stack ? await awsStore(values.stack) : await localStore();
+  const { deps, close } = values.stack ? await awsStore(values.stack) : await localStore();
   try {
     if (command === 'create-tenant') {
       const { tenant, created } = await createTenant(deps, name, values.id);
@@ -111,7 +109,7 @@ async function main() {
       });
       process.stdout.write(`key ${key.id} [${key.scopes.join(' ')}]: ${key.secret}\n(shown once; Junction stores only its hash)\n`);
     } else {
-      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key']!, aws: aws! } : { dataDir: localDataDir() });
+      await rotate(deps, values.stack ? { stack: values.stack, fromKey: values['from-key']! } : { dataDir: localDataDir() });
     }
   } finally {
     await close();
@@ -153,11 +151,9 @@ async function stackOutput(stack: string, name: string): Promise<string> {
 /** The deployed stack's table, found through its CloudFormation outputs. */
 async function awsStore(stack: string) {
   const table = await stackOutput(stack, 'MainTableName');
-  // The SDK resolves the region and credentials the usual ways (environment, profiles,
-  // SSO, …); Junction's own client, the one the functions use, makes the calls.
-  const sdk = new DynamoDBClient({});
-  const aws: AwsServiceOptions = { region: await sdk.config.region(), credentials: () => sdk.config.credentials() };
-  return { deps: { db: createDynamoDb(aws), table } as TenancyDeps, aws, close: async () => sdk.destroy() };
+  // The SDK resolves the region and credentials the usual ways (environment, profiles, SSO, …).
+  const db = createDynamoDb();
+  return { deps: { db, table } as TenancyDeps, close: async () => db.destroy() };
 }
 
 /**
@@ -180,8 +176,14 @@ async function localStore() {
     endpoint = dynamodb.endpoint;
     stop = () => dynamodb.stop();
   }
-  const db = createDynamoDb({ endpoint, region: 'us-east-1', credentials: () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
-  return { deps: { db, table } as TenancyDeps, aws: undefined, close: stop };
+  const db = createDynamoDb({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return {
+    deps: { db, table } as TenancyDeps,
+    close: async () => {
+      db.destroy();
+      await stop();
+    },
+  };
 }
 
 const localDataDir = () => process.env.JUNCTION_DATA_DIR ?? join(root, '.local');
@@ -193,10 +195,10 @@ const localDataDir = () => process.env.JUNCTION_DATA_DIR ?? join(root, '.local')
  */
 async function rotate(
   store: TenancyDeps,
-  target: { dataDir: string } | { stack: string; fromKey: string; aws: AwsServiceOptions },
+  target: { dataDir: string } | { stack: string; fromKey: string },
 ) {
   let env: NodeJS.ProcessEnv;
-  let kms: Kms | undefined;
+  let kms: KMS | undefined;
   if ('dataDir' in target) {
     const pending = await pendingRotation(store);
     if (!pending) replaceKeyring(target.dataDir);
@@ -207,7 +209,7 @@ async function rotate(
     process.stdout.write(pending ? `resuming the rotation to ${pending}\n` : 'new key created; re-sealing\n');
   } else {
     env = { KEY_ARN: await stackOutput(target.stack, 'KeyArn'), PREVIOUS_KEY_ARNS: target.fromKey };
-    kms = createKms(target.aws);
+    kms = new KMS({});
   }
   const vault = createVault(keyringFromEnv({ env, ...(kms ? { kms } : {}) }));
   const result = await rotateSealedItems(store, vault, {

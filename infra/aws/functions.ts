@@ -42,8 +42,10 @@ export function createFunction(
     tracing: lambda.Tracing.ACTIVE,
     environment: {
       POWERTOOLS_SERVICE_NAME: 'junction',
+      // Stack traces point at the TypeScript, through the map beside the bundle.
+      NODE_OPTIONS: '--enable-source-maps',
     },
-    bundling: functionBundling(),
+    bundling: functionBundling(declared.packageFiles),
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',

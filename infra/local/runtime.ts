@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Declaration } from '../declaration';
-import { createDynamoDb } from '../../shared/platform/dynamodb';
+import { documentClient } from '../../shared/platform/dynamodb';
 import { resourceEnv } from '../../shared/platform/resource-env';
 import type { TableStore } from '../../shared/platform/items';
 import { scopes } from '../../shared/platform/contract';
@@ -121,7 +121,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     Object.assign(process.env, env);
 
     const apiKey = await provisionLocalKey(
-      { db: createDynamoDb({ endpoint: dynamodbEndpoint, region, credentials: () => localCredentials }), table: names.table('main') },
+      { db: documentClient(dynamoClient), table: names.table('main') },
       dataDir,
       options.localApiKey,
     );

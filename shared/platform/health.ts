@@ -1,12 +1,11 @@
 import { access, constants } from 'node:fs/promises';
 import type { DependencyStatus, Health } from './health-schema';
-import { dynamo, region } from './aws';
-import { AwsError } from './aws-request';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { dynamoClient, kms, s3, sqs } from './aws';
 import { once } from './config';
-import { createKms } from './kms';
 import { logger } from './logger';
-import { createS3 } from './s3';
-import { createSqs } from './sqs';
 import { declaredNameOf, resourceEnv } from './resource-env';
 
 /**
@@ -58,10 +57,10 @@ const checks = once((): Record<string, Check> => {
     if (!value) continue;
     if (name.endsWith('_TABLE_NAME')) {
       found[`table:${declaredNameOf(name, '_TABLE_NAME')}`] = async () =>
-        tableProblem(await dynamo().describeTable({ TableName: value }));
+        tableProblem(await dynamoClient().send(new DescribeTableCommand({ TableName: value })));
     } else if (name.endsWith('_QUEUE_URL')) {
       found[`queue:${declaredNameOf(name, '_QUEUE_URL')}`] = async () => {
-        await sqs().getQueueAttributes({ QueueUrl: value, AttributeNames: ['QueueArn'] });
+        await sqs().send(new GetQueueAttributesCommand({ QueueUrl: value, AttributeNames: ['QueueArn'] }));
         return undefined;
       };
     }
@@ -69,7 +68,7 @@ const checks = once((): Record<string, Check> => {
   const bucket = env[resourceEnv.bucket];
   if (bucket) {
     found[`bucket:${declaredNameOf(resourceEnv.bucket, '_BUCKET_NAME')}`] = async () => {
-      await s3().headBucket({ Bucket: bucket });
+      await s3().send(new HeadBucketCommand({ Bucket: bucket }));
       return undefined;
     };
   }
@@ -84,10 +83,6 @@ const checks = once((): Record<string, Check> => {
   }
   return found;
 });
-
-const sqs = once(() => createSqs({ region: region() }));
-const s3 = once(() => createS3({ region: region(), forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }));
-const kms = once(() => createKms({ region: region() }));
 
 let cached: { at: number; health: Health } | undefined;
 /** The round of checks under way: concurrent requests share it instead of each starting one. */
@@ -152,10 +147,18 @@ const elapsed = (started: number) => Math.round((performance.now() - started) * 
  */
 function reasonOf(error: unknown): string {
   if (error instanceof CheckTimeout) return error.name;
-  if (error instanceof AwsError) return error.name === 'NetworkingError' ? 'unreachable' : fixedReason(error.name);
+  // An answer from the service carries its metadata (the HTTP status); a transport failure does not.
+  if (isServiceError(error)) return fixedReason(error.name);
   const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && unreachableCodes.has(code)) return 'unreachable';
   return typeof code === 'string' ? fixedReason(code) : 'error';
 }
+
+const isServiceError = (error: unknown): error is Error =>
+  error instanceof Error && typeof (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 'number';
+
+/** The socket errors that mean no service answered at all. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
 
 /** A code or state name as it is, or `error` if it is anything else (a code is a word, not prose). */
 const fixedReason = (text: string) => (/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(text) ? text : 'error');

@@ -1,3 +1,4 @@
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { cancellationReasonsOf, type DynamoDb, type TransactItem } from './dynamodb';
 import { decodeCursor, encodeCursor } from './pagination';
 
@@ -22,10 +23,19 @@ export function strip<T>(item: Record<string, unknown>): T {
  * decide which of several concurrent writers wins.
  */
 export async function transact(store: TableStore, items: TransactItem[]): Promise<boolean> {
+  return (await failedConditions(store, items)) === undefined;
+}
+
+/**
+ * `transact`, telling which conditions failed: undefined when it committed, else the
+ * positions of the items whose conditions did not hold, so the caller can say why
+ * without reading anything again.
+ */
+export async function failedConditions(store: TableStore, items: TransactItem[]): Promise<number[] | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       await store.db.transactWrite({ TransactItems: items });
-      return true;
+      return undefined;
     } catch (error) {
       const reasons = cancellationReasonsOf(error);
       if (!reasons) throw error;
@@ -34,7 +44,7 @@ export async function transact(store: TableStore, items: TransactItem[]): Promis
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
         continue;
       }
-      if (codes.includes('ConditionalCheckFailed')) return false;
+      if (codes.includes('ConditionalCheckFailed')) return codes.flatMap((code, index) => (code === 'ConditionalCheckFailed' ? [index] : []));
       throw error;
     }
   }
@@ -84,20 +94,22 @@ export async function queryPage<T>(
   }
   const found: Array<Record<string, unknown>> = [];
   let start: Record<string, unknown> | undefined = decodeCursor(options.cursor, options);
-  do {
-    const result = await store.db.query({
+  const pages = paginateQuery(
+    { client: store.db, pageSize: filters.length ? Math.max(wanted, 100) : wanted, ...(start ? { startingToken: start } : {}) },
+    {
       TableName: store.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
       ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
-      Limit: filters.length ? Math.max(wanted - found.length, 100) : wanted - found.length,
-      ExclusiveStartKey: start,
-    });
-    found.push(...result.Items);
-    start = result.LastEvaluatedKey;
-  } while (start && found.length < wanted);
+    },
+  );
+  for await (const page of pages) {
+    found.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+    if (found.length >= wanted) break;
+  }
   if (found.length > options.limit) {
     found.length = options.limit;
     const last = found.at(-1)!;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { readConfig } from '../platform/config';
-import { createKms, type Kms } from '../platform/kms';
+import { kms as platformKms } from '../platform/aws';
 import { resourceEnv } from '../platform/resource-env';
 
 /**
@@ -29,8 +29,8 @@ const list = z
   .optional()
   .transform((text) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : []));
 
-/** The KMS operations the keyring calls (a counting wrapper in the benchmark). */
-export type KmsOperations = Pick<Kms, 'decrypt' | 'encrypt' | 'generateDataKey'>;
+/** The KMS operations the keyring calls (a fake in unit tests, a counting wrapper in the benchmark). */
+export type KmsOperations = Pick<KMS, 'decrypt' | 'encrypt' | 'generateDataKey'>;
 
 export function keyringFromEnv(options: { kms?: KmsOperations; env?: NodeJS.ProcessEnv } = {}): Keyring {
   const config = readConfig(
@@ -49,14 +49,15 @@ export function keyringFromEnv(options: { kms?: KmsOperations; env?: NodeJS.Proc
   );
   const keyArn = config[resourceEnv.key] as string | undefined;
   if (keyArn) {
-    const client = options.kms ?? createKms();
+    const client = options.kms ?? platformKms();
     return {
       currentKeyId: keyArn,
       keyring: new KmsKeyringNode({
         generatorKeyId: keyArn,
         keyIds: config.PREVIOUS_KEY_ARNS as string[],
-        // The keyring types its client as the SDK's; it calls only these three operations.
-        clientProvider: () => client as unknown as KMS,
+        // The container's one KMS client (its region is the stack's, as the key's is); the
+        // keyring calls only the three operations of KmsOperations.
+        clientProvider: () => client as KMS,
       }),
     };
   }

@@ -1,3 +1,4 @@
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailed } from '../platform/dynamodb';
 import type { TableStore } from '../platform/items';
 import type { Sealed, Vault } from './vault';
@@ -37,45 +38,46 @@ export async function rotateSealedItems(
     skipped: Number(saved?.skipped ?? 0),
     done: false,
   };
-  let position = saved?.position as Record<string, unknown> | undefined;
   let pages = 0;
   // Marks the rotation as under way from the start, so an interrupted run is resumed, not restarted.
   if (!saved) await store.db.put({ TableName: store.table, Item: { ...key, ...counts(progress) } });
-  do {
-    const page = await store.db.scan({
-        TableName: store.table,
-        FilterExpression: 'attribute_exists(ciphertext) AND keyId <> :current',
-        ExpressionAttributeValues: { ':current': vault.currentKeyId },
-        Limit: options.pageSize ?? 100,
-        ExclusiveStartKey: position,
-        ConsistentRead: true,
-      });
+  const savedPosition = saved?.position as Record<string, unknown> | undefined;
+  const scan = paginateScan(
+    { client: store.db, pageSize: options.pageSize ?? 100, ...(savedPosition ? { startingToken: savedPosition } : {}) },
+    {
+      TableName: store.table,
+      FilterExpression: 'attribute_exists(ciphertext) AND keyId <> :current',
+      ExpressionAttributeValues: { ':current': vault.currentKeyId },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of scan) {
     progress.scanned += page.ScannedCount ?? 0;
     for (const item of page.Items ?? []) {
       const sealed = item as Sealed & { pk: string; sk: string };
       const fresh = await vault.seal(await vault.open(sealed, sealed.context), sealed.context);
       try {
         await store.db.update({
-            TableName: store.table,
-            Key: { pk: sealed.pk, sk: sealed.sk },
-            UpdateExpression: 'SET ciphertext = :new, keyId = :key',
-            ConditionExpression: 'ciphertext = :old',
-            ExpressionAttributeValues: { ':new': fresh.ciphertext, ':key': fresh.keyId, ':old': sealed.ciphertext },
-          });
+          TableName: store.table,
+          Key: { pk: sealed.pk, sk: sealed.sk },
+          UpdateExpression: 'SET ciphertext = :new, keyId = :key',
+          ConditionExpression: 'ciphertext = :old',
+          ExpressionAttributeValues: { ':new': fresh.ciphertext, ':key': fresh.keyId, ':old': sealed.ciphertext },
+        });
         progress.moved += 1;
       } catch (error) {
-        if (!(isConditionFailed(error))) throw error;
+        if (!isConditionFailed(error)) throw error;
         progress.skipped += 1;
       }
     }
-    position = page.LastEvaluatedKey;
+    const position = page.LastEvaluatedKey;
     pages += 1;
     if (position) {
       await store.db.put({ TableName: store.table, Item: { ...key, position, ...counts(progress) } });
     }
     options.onProgress?.({ ...progress });
     if (options.stopAfterPages !== undefined && pages >= options.stopAfterPages && position) return progress;
-  } while (position);
+  }
   await store.db.delete({ TableName: store.table, Key: key });
   progress.done = true;
   options.onProgress?.({ ...progress });

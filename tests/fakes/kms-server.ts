@@ -9,7 +9,7 @@ import { fakeKms } from './kms';
  * Authorization header for the kms service.
  */
 export async function startKmsServer(keyArns: string[]) {
-  const { kms, calls } = fakeKms(keyArns);
+  const { operations: kms, calls } = fakeKms(keyArns);
   const targets: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';

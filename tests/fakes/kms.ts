@@ -47,5 +47,6 @@ export function fakeKms(keyArns: string[]) {
       return { KeyId: keyId, Plaintext: Buffer.concat([decipher.update(rest.subarray(28)), decipher.final()]) };
     },
   };
-  return { kms: kms as unknown as KmsOperations, calls };
+  /** `kms` typed as the keyring takes a client; `operations` as this fake answers. */
+  return { kms: kms as unknown as KmsOperations, operations: kms, calls };
 }

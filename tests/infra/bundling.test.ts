@@ -1,5 +1,3 @@
-import { buildEncrypt } from '@aws-crypto/encrypt-node';
-import { AlgorithmSuiteIdentifier, CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +5,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openApiDocument from '#openapi-document';
-import { bundleFunction } from '../../infra/bundling';
+import { bundleFunction, functionBundling } from '../../infra/bundling';
 import { localKeyring } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 
@@ -50,20 +48,23 @@ describe('a function bundle', () => {
   });
 
   it('carries every dependency inside and requires nothing but Node built-ins', () => {
-    const required = [...code().matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+    // Not preceded by `[`: the SDK's error text about its optional CRT signer quotes `[require("…")]`.
+    const required = [...code().matchAll(/(?<!\[)require\("([^"]+)"\)/g)].map((m) => m[1]!);
     expect(required.length).toBeGreaterThan(0);
     expect(required.filter((name) => !name.startsWith('node:') && !builtinModules.includes(name))).toEqual([]);
   });
 
-  it("leaves the AWS SDK's generated clients out: Junction's own client makes the calls", () => {
-    // Strings every SDK client carries (its user agent, its Smithy error types, its names).
-    expect(code()).not.toMatch(/aws-sdk-js|x-amz-user-agent|smithy|DynamoDBClient|KMSClient/);
-    expect(code()).toContain('DynamoDB_20120810.');
-    expect(code()).toContain('TrentService.');
+  it("calls AWS through the AWS SDK's clients, as published", () => {
+    // Strings the SDK's clients carry: their user agent, DynamoDB's and KMS's operation names.
+    expect(code()).toContain('aws-sdk-js');
+    expect(code()).toContain('TransactWriteItems');
+    expect(code()).toContain('GenerateDataKey');
+    expect(code()).not.toContain('AWS4-HMAC-SHA256 Credential=');
   });
 
-  it('leaves the hierarchical keyring and its branch key store out', () => {
-    expect(code()).not.toContain('BranchKeyStore');
+  it('substitutes no project code for a dependency: the only aliases are the frozen modules', () => {
+    const aliased = Object.keys(functionBundling().esbuildArgs ?? {}).map((arg) => arg.replace(/^--alias:/, ''));
+    expect(aliased.every((specifier) => specifier.startsWith('#'))).toBe(true);
   });
 
   it('loads as Lambda loads it and exports handler', () => {
@@ -127,30 +128,17 @@ describe('stack traces of a bundle', () => {
     thrower = await bundleFunction(join(root, 'tests/fixtures/throws-in-bundle.ts'), join(workdir, 'thrower'));
   });
 
-  it('point at the TypeScript line, through the map beside the bundle, with no Node flag', () => {
+  it('point at the TypeScript line through the map beside the bundle, with --enable-source-maps as functions run', () => {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(thrower.file).href)});
 try { m.default.fail(); } catch (e) { console.log(e.stack); }`;
-    const stack = runNode(script, [], { NODE_OPTIONS: '' }).split('\n');
+    const stack = runNode(script, [], { NODE_OPTIONS: '--enable-source-maps' }).split('\n');
     expect(stack[0]).toBe('Error: thrown inside the bundle');
-    expect(stack[1]).toMatch(/^ {4}at failDeep \(tests\/fixtures\/throws-in-bundle\.ts:3:9\)$/);
-    expect(stack[2]).toMatch(/ \(tests\/fixtures\/throws-in-bundle\.ts:7:3\)$/);
-  });
-
-  it('leave the map unread while the bundle loads and makes errors', () => {
-    const script = `import fs from 'node:fs';
-let reads = 0;
-const read = fs.readFileSync;
-fs.readFileSync = (path, ...rest) => (String(path).endsWith('.map') && reads++, read(path, ...rest));
-const m = await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
-new Error('made, never formatted');
-console.log(reads, typeof m.default.handler);`;
-    expect(runNode(script).trim()).toBe('0 function');
+    expect(stack[1]).toMatch(/tests\/fixtures\/throws-in-bundle\.ts:3:9\)?$/);
+    expect(stack[2]).toMatch(/tests\/fixtures\/throws-in-bundle\.ts:7:3\)?$/);
   });
 });
 
 describe('the vault inside a bundle', () => {
-  // Bundles swap three of the Encryption SDK's dependencies (readable-stream for Node's
-  // streams, asn1.js for a stub, bn.js for BigInt): messages must still be the same both ways.
   let vaultBundle: { file: string };
   let keyPath: string;
   const context = { tenantId: 'ten_a', connectionId: 'conn_1', purpose: 'credentials' };
@@ -177,35 +165,5 @@ catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
     expect(result.error).toBeUndefined();
     expect(result.opened).toEqual(secret);
     await expect(vault.open(result.sealed!, context)).resolves.toEqual(secret);
-  });
-
-  it('refuses an ECDSA-signed message with a clear error instead of misreading it', async () => {
-    const keyring = localKeyring(keyPath);
-    const { encrypt } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-    const { result } = await encrypt(keyring.keyring, JSON.stringify({ apiKey: 'sk_signed' }), {
-      encryptionContext: { 'junction:tenant': 'ten_a', 'junction:connection': 'conn_1', 'junction:purpose': 'credentials' },
-      suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
-    });
-    const signed = { ciphertext: Buffer.from(result).toString('base64'), keyId: keyring.id, context };
-    expect(resealInBundle(signed).error).toMatch(/ECDSA-signed .* not supported/);
-  });
-
-  it('builds no decrypt pipeline as it loads', () => {
-    // The SDK's decrypt client, as published, assembles one at load; its output end is a PassThrough.
-    const script = `import stream from 'node:stream';
-let made = 0;
-stream.PassThrough = class extends stream.PassThrough { constructor(...args) { super(...args); made++; } };
-await import(${JSON.stringify(pathToFileURL(vaultBundle.file).href)});
-console.log(made);`;
-    expect(runNode(script).trim()).toBe('0');
-  });
-
-  it('leaves out asn1.js, bn.js and the userland copy of Node streams', () => {
-    const text = readFileSync(vaultBundle.file, 'utf8');
-    // Error messages each package carries in its own code.
-    expect(text).not.toContain('Multi-octet tag encoding unsupported');
-    expect(text).not.toContain('Unknown prime');
-    expect(text).not.toContain('stream.push() after EOF');
-    expect(text).toContain('ECDSA-signed Encryption SDK messages are not supported');
   });
 });

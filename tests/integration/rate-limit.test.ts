@@ -69,10 +69,9 @@ describe('the limiter', () => {
 
   it('claims bigger batches while a container spends them fast, up to a twentieth of the limit, and smaller ones again as traffic slows', async () => {
     const claimed: number[] = [];
-    const counting: DynamoDb = {
-      ...db,
-      update: (input) => (claimed.push(Number(input.ExpressionAttributeValues?.[':batch'])), db.update(input)),
-    };
+    const counting = {
+      update: (input: Parameters<DynamoDb['update']>[0]) => (claimed.push(Number(input.ExpressionAttributeValues?.[':batch'])), db.update(input)),
+    } as DynamoDb;
     let now = Date.parse('2026-01-01T02:00:00Z');
     const admit = createRateLimiter({ db: counting, table: runtime.env.LIMITS_TABLE_NAME!, limitPerMinute: 2000, now: () => now });
     for (let i = 0; i < 600; i++) await admit('t-busy');

@@ -19,14 +19,14 @@ export interface TestRuntime extends LocalRuntime {
 
 /** The local runtime on the shared DynamoDB Local, with its own table prefix. */
 export async function startTestRuntime(
-  options: { declaration?: Declaration } = {},
+  options: { declaration?: Declaration; /** Another way to the shared DynamoDB Local (a proxy in front of it). */ dynamodbEndpoint?: string } = {},
 ): Promise<TestRuntime> {
   let offset = 0;
   const runtime = await startLocal({
     declaration: options.declaration ?? productDeclaration,
     root,
     port: 0,
-    dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+    dynamodbEndpoint: options.dynamodbEndpoint ?? process.env.TEST_DYNAMODB_ENDPOINT,
     prefix: `t${randomBytes(4).toString('hex')}`,
     now: () => Date.now() + offset,
     scheduleTimers: false,
