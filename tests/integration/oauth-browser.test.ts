@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { startAuthorizationServer, type AuthorizationServer } from '../fakes/authorization-server';
+import { checkChromium, chromiumPath } from '../prerequisites';
 import { registerTestIntegration, startSession } from '../support/oauth';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
-// Debian's chromium (.ci/run installs it); Playwright's own browser download cannot run here.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The Chromium that `npm test` checks for first (tests/prerequisites.ts).
+const executablePath = chromiumPath();
 process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
 
 let runtime: TestRuntime;
@@ -17,9 +17,8 @@ let appUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(executablePath)) {
-    throw new Error(`this test drives Chromium, and there is none at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
-  }
+  const missing = checkChromium();
+  if (missing) throw new Error(`this test drives Chromium: ${missing.found}; ${missing.install}`);
   runtime = await startTestRuntime();
   server = await startAuthorizationServer({ redirectUri: `${runtime.url}/v1/oauth/callback` });
   process.env.OUTBOUND_CA_FILE = server.caFile;
