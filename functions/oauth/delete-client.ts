@@ -1,9 +1,9 @@
 import { deleteOAuthClient } from '../../shared/oauth/clients';
 import { deleteOAuthClientContract } from '../../shared/oauth/contracts';
+import { oauthStoreDeps } from '../../shared/oauth/store-deps';
 import { http } from '../../shared/platform/http';
-import { mainTable } from '../../shared/platform/tables';
 
 export const handler = http(deleteOAuthClientContract, async ({ audit, path }) => {
-  await deleteOAuthClient(mainTable(), audit, path.key);
+  await deleteOAuthClient(oauthStoreDeps(), audit, path.key);
   return { status: 204 };
 });

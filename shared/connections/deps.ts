@@ -1,4 +1,4 @@
-import { catalogFor } from '../integrations/tenant-catalog';
+import { tenantIntegrations } from '../integrations/tenant-catalog';
 import { oauthDeps, tokenPort } from '../oauth/deps';
 import { once } from '../platform/config';
 import { send } from '../platform/outbound';
@@ -6,13 +6,14 @@ import { mainTable } from '../platform/tables';
 import { lazyVault } from '../vault/default';
 import { catalogPort } from './integrations';
 import type { ConnectionDeps } from './service';
+import { connectionStore } from './store';
 
 /** Connections' dependencies in a Lambda container, built once from its environment. */
 export const connectionDeps = once(
   (): ConnectionDeps => ({
-    ...mainTable(),
+    store: connectionStore(mainTable()),
     vault: lazyVault,
-    integrations: catalogPort((tenantId) => catalogFor(mainTable(), tenantId)),
+    integrations: catalogPort(tenantIntegrations(mainTable())),
     tokens: tokenPort(oauthDeps()),
     send: (request) => send(request),
   }),

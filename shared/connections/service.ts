@@ -1,46 +1,63 @@
+import type { Integration } from '../integrations/schema';
+import type { ConnectionPort, Grant } from '../oauth/tokens';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
+import { eventPut } from '../platform/events';
 import { newId } from '../platform/ids';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { Vault } from '../vault/vault';
-import { eventPut } from '../platform/events';
 import type { Connection, ConnectionHealthView, ConnectionInput, ConnectionPatch } from './schema';
-import * as store from './store';
+import {
+  tokenCredentials,
+  type ConnectionHealth,
+  type ConnectionItem,
+  type ConnectionStatus,
+  type ConnectionStore,
+  type CredentialsItem,
+  type ListQuery,
+  type RefreshFailure,
+  type TestOutcome,
+  type TransactItem,
+} from './store';
 
 /**
  * What connections need from the integration catalog. Kept as a port so the catalog
- * (built-in and, later, tenants' own integrations) can change without touching this file.
+ * (built-in and tenants' own integrations) can change without touching this file.
  */
 export interface IntegrationPort {
   /**
-   * Checks a connection's auth type, credentials and params against its integration.
-   * Undefined: no such integration for this tenant.
+   * The integration a connection uses, and the rules it sets; undefined: no such
+   * integration for this tenant. A request finds its integration at most once: it may read
+   * the tenant's own integrations (never for a built-in one).
    */
-  check(
-    tenantId: string,
-    input: {
-      integration: string;
-      authType?: string;
-      credentials: Record<string, string>;
-      params: Record<string, string>;
-      /** The params of a change that keeps the stored secrets: `params` must send them to the same hosts. */
-      keptSecretsParams?: Record<string, string>;
-    },
-  ): Promise<{ authType: string; errors: FieldError[]; custom: boolean } | undefined>;
+  find(tenantId: string, key: string): Promise<IntegrationRules | undefined>;
+}
+
+export interface IntegrationRules {
+  definition: Integration;
+  /** One of the tenant's own integrations, whose item counts the connections that use it. */
+  custom: boolean;
+  /** Checks a connection's auth type, credentials and params against the integration. */
+  check(input: {
+    authType?: string;
+    credentials: Record<string, string>;
+    params: Record<string, string>;
+    /** The params of a change that keeps the stored secrets: `params` must send them to the same hosts. */
+    keptSecretsParams?: Record<string, string>;
+  }): { authType: string; errors: FieldError[] };
   /** The HTTP request that proves the credentials work (the integration's check endpoint). */
-  checkRequest(
-    tenantId: string,
-    connection: { integration: string; authType: string; params: Record<string, string> },
-    credentials: Record<string, string>,
-  ): Promise<OutboundRequest>;
+  checkRequest(connection: { authType: string; params: Record<string, string> }, credentials: Record<string, string>): OutboundRequest;
   /** Whether the check endpoint's answer means the credentials work (some say so in the body). */
-  checkSucceeded(tenantId: string, integration: string, response: { status: number; body: string }): Promise<boolean>;
+  checkSucceeded(response: { status: number; body: string }): boolean;
 }
 
 /** What connections need from OAuth: fresh tokens, and revoking them at deletion. */
 export interface TokenPort {
-  /** The connection's tokens, refreshed first when they are about to expire. */
-  fresh(tenantId: string, connectionId: string): Promise<Record<string, string>>;
+  /**
+   * The connection's tokens, refreshed first when they are about to expire. `integration`:
+   * the connection's, when the caller has it already (a refresh then reads no catalog).
+   */
+  fresh(tenantId: string, connectionId: string, integration?: Integration): Promise<Record<string, string>>;
   /** Revokes the grant at the provider where it declares how; never throws. */
   revoke(tenantId: string, connection: Connection, credentials: Record<string, string>): Promise<TokenRevocation>;
 }
@@ -50,7 +67,8 @@ export interface TokenRevocation {
   detail: string;
 }
 
-export interface ConnectionDeps extends store.ConnectionStore {
+export interface ConnectionDeps {
+  store: ConnectionStore;
   vault: Vault;
   integrations: IntegrationPort;
   tokens: TokenPort;
@@ -58,56 +76,68 @@ export interface ConnectionDeps extends store.ConnectionStore {
   now?: () => Date;
 }
 
+type StoreDeps = Pick<ConnectionDeps, 'store'>;
+
 const purpose = 'credentials';
-const nowIso = (deps: ConnectionDeps) => (deps.now?.() ?? new Date()).toISOString();
+const nowIso = (deps: { now?: () => Date }) => (deps.now?.() ?? new Date()).toISOString();
+const noHealth = (): ConnectionHealth => ({ lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 });
+/** The health of a connection whose credentials the provider has just accepted. */
+const healthy = (at: string): ConnectionHealth => ({ lastSuccessAt: at, lastFailureAt: null, lastError: null, consecutiveFailures: 0 });
+
+/** A new connection item, whichever way it is made (credentials sent to the API, or an OAuth flow). */
+function newConnection(input: {
+  id: string;
+  integration: string;
+  name: string;
+  authType: string;
+  params: Record<string, string>;
+  credentialFields: string[];
+  at: string;
+  oauth: ConnectionItem['oauth'];
+  health: ConnectionHealth;
+}): ConnectionItem {
+  const { at, ...fields } = input;
+  return { ...fields, status: 'active', version: 1, createdAt: at, updatedAt: at, lastTest: null };
+}
 
 export async function createConnection(deps: ConnectionDeps, audit: Audit, input: ConnectionInput): Promise<Connection> {
-  const checked = await checkInput(deps, audit.tenantId, input);
+  const checked = await checkInput(deps, audit.tenantId, input.integration, input);
   const at = nowIso(deps);
   const id = newId('conn');
-  const connection: store.ConnectionItem = {
+  const connection = newConnection({
     id,
     integration: input.integration,
     name: input.name,
     authType: checked.authType,
     params: input.params,
     credentialFields: Object.keys(input.credentials).sort(),
-    status: 'active',
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-    lastTest: null,
+    at,
     oauth: null,
-    health: { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 },
-  };
+    health: noHealth(),
+  });
   const sealed = await deps.vault.seal(input.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
-  await store.createConnection(
-    deps,
+  await deps.store.create(
     audit.tenantId,
     connection,
     credentialsItem(audit.tenantId, id, sealed, at),
-    changeRecords(deps.table, audit, id, at, 201),
+    changeRecords(deps.store.table, audit, id, at, 201),
     checked.custom,
   );
   return toView(connection);
 }
 
-export async function getConnection(deps: store.ConnectionStore, tenantId: string, id: string): Promise<Connection> {
+export async function getConnection(deps: StoreDeps, tenantId: string, id: string): Promise<Connection> {
   return toView(await connectionItem(deps, tenantId, id));
 }
 
-async function connectionItem(deps: store.ConnectionStore, tenantId: string, id: string) {
-  const connection = await store.getConnection(deps, tenantId, id);
+async function connectionItem(deps: StoreDeps, tenantId: string, id: string) {
+  const connection = await deps.store.get(tenantId, id);
   if (!connection) throw new NotFound(`no connection ${id}`);
   return connection;
 }
 
-export async function listConnections(
-  deps: store.ConnectionStore,
-  tenantId: string,
-  query: { limit: number; cursor?: string; integration?: string; status?: string },
-) {
-  const { items, nextCursor } = await store.listConnections(deps, tenantId, query);
+export async function listConnections(deps: StoreDeps, tenantId: string, query: ListQuery) {
+  const { items, nextCursor } = await deps.store.list(tenantId, query);
   return { data: items.map(toView), nextCursor };
 }
 
@@ -136,8 +166,7 @@ export async function updateConnection(
     const credentials = current.authType === 'oauth2' ? {} : (patch.credentials ?? (await openCredentials(deps, audit.tenantId, id)));
     // Without new credentials the stored secrets stay: they must not follow params to a host the caller picks.
     const keepsSecrets = current.authType === 'oauth2' || !patch.credentials;
-    await checkInput(deps, audit.tenantId, {
-      integration: current.integration,
+    await checkInput(deps, audit.tenantId, current.integration, {
       authType: current.authType,
       credentials,
       params: patch.params ?? current.params,
@@ -145,21 +174,19 @@ export async function updateConnection(
     });
   }
   const at = nowIso(deps);
-  const also: store.TransactItem[] = changeRecords(deps.table, audit, id, at);
-  if (patch.credentials) {
-    const sealed = await deps.vault.seal(patch.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
-    also.push(store.credentialsPut(deps.table, credentialsItem(audit.tenantId, id, sealed, at)));
-  }
+  const credentials = patch.credentials
+    ? credentialsItem(audit.tenantId, id, await deps.vault.seal(patch.credentials, { tenantId: audit.tenantId, connectionId: id, purpose }), at)
+    : undefined;
   const changes = {
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.params !== undefined ? { params: patch.params } : {}),
     ...(patch.credentials !== undefined ? { credentialFields: Object.keys(patch.credentials).sort() } : {}),
     updatedAt: at,
   };
-  const outcome = await store.updateConnection(deps, audit.tenantId, id, ifMatch, changes, also);
+  const outcome = await deps.store.update(audit.tenantId, id, ifMatch, changes, credentials, changeRecords(deps.store.table, audit, id, at));
   if (outcome === 'missing') throw new NotFound(`no connection ${id}`);
   if (outcome === 'stale') {
-    const now = await store.getConnection(deps, audit.tenantId, id);
+    const now = await deps.store.get(audit.tenantId, id);
     throw stale(id, ifMatch, now?.version ?? ifMatch + 1);
   }
   return toView({ ...current, ...changes, version: ifMatch + 1 });
@@ -174,27 +201,27 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
   const connection = await connectionItem(deps, audit.tenantId, id);
   let tokenRevocation: TokenRevocation | null = null;
   if (connection.authType === 'oauth2') {
-    const sealed = await store.getCredentials(deps, audit.tenantId, id);
+    const sealed = await deps.store.getCredentials(audit.tenantId, id);
     const credentials = sealed ? await deps.vault.open<Record<string, string>>(sealed, { tenantId: audit.tenantId, connectionId: id, purpose }) : undefined;
     tokenRevocation = credentials
       ? await deps.tokens.revoke(audit.tenantId, toView(connection), credentials)
       : { status: 'failed', detail: 'the connection had no stored tokens' };
   }
   const at = nowIso(deps);
-  if (!(await store.deleteConnection(deps, audit.tenantId, connection, [...changeRecords(deps.table, audit, id, at, 200), eventPut(deps.table, audit.tenantId, 'connection.deleted', { connectionId: id }, new Date(at))]))) {
+  const table = deps.store.table;
+  if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), eventPut(table, audit.tenantId, 'connection.deleted', { connectionId: id }, new Date(at))]))) {
     throw new NotFound(`no connection ${id}`);
   }
   return { id, deleted: true, tokenRevocation };
 }
 
 /** How the connection is doing: status, last success and failure, token expiry. */
-export async function connectionHealth(deps: store.ConnectionStore, tenantId: string, id: string): Promise<ConnectionHealthView> {
+export async function connectionHealth(deps: StoreDeps, tenantId: string, id: string): Promise<ConnectionHealthView> {
   const connection = await connectionItem(deps, tenantId, id);
-  const health = connection.health ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 };
   return {
     id,
     status: connection.status,
-    ...health,
+    ...(connection.health ?? noHealth()),
     tokenExpiresAt: connection.oauth?.tokenExpiresAt ?? null,
     lastTest: connection.lastTest,
     // Syncs arrive with their own issue; until then no connection has synced.
@@ -206,16 +233,20 @@ export async function connectionHealth(deps: store.ConnectionStore, tenantId: st
  * Calls the integration's check endpoint with the stored credentials and records the
  * outcome. A 401/403 from the provider marks the connection `auth_failed`.
  */
-export async function testConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<store.TestOutcome> {
+export async function testConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<TestOutcome> {
   const connection = await connectionItem(deps, audit.tenantId, id);
+  const integration = await deps.integrations.find(audit.tenantId, connection.integration);
+  if (!integration) throw new Error(`integration ${connection.integration} disappeared from the catalog`);
   const credentials =
-    connection.authType === 'oauth2' ? await deps.tokens.fresh(audit.tenantId, id) : await openCredentials(deps, audit.tenantId, id);
-  const request = await deps.integrations.checkRequest(audit.tenantId, connection, credentials);
+    connection.authType === 'oauth2'
+      ? await deps.tokens.fresh(audit.tenantId, id, integration.definition)
+      : await openCredentials(deps, audit.tenantId, id);
+  const request = integration.checkRequest(connection, credentials);
   const at = nowIso(deps);
-  let outcome: store.TestOutcome;
+  let outcome: TestOutcome;
   try {
     const response = await deps.send(request);
-    const ok = await deps.integrations.checkSucceeded(audit.tenantId, connection.integration, response);
+    const ok = integration.checkSucceeded(response);
     outcome = {
       at,
       ok,
@@ -227,44 +258,166 @@ export async function testConnection(deps: ConnectionDeps, audit: Audit, id: str
     if (!(error instanceof OutboundError)) throw error;
     outcome = { at, ok: false, status: null, latencyMs: 0, detail: error.message };
   }
-  const status: store.ConnectionStatus = outcome.ok
+  const status: ConnectionStatus = outcome.ok
     ? 'active'
     : outcome.status === 401 || outcome.status === 403
       ? 'auth_failed'
       : connection.status;
-  const before = connection.health ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, consecutiveFailures: 0 };
-  const health: store.ConnectionHealth = outcome.ok
+  const before = connection.health ?? noHealth();
+  const health: ConnectionHealth = outcome.ok
     ? { ...before, lastSuccessAt: at, consecutiveFailures: 0, lastError: null }
     : { ...before, lastFailureAt: at, consecutiveFailures: before.consecutiveFailures + 1, lastError: outcome.detail };
-  await store.recordTest(deps, audit.tenantId, id, connection.version, outcome, status, health, changeRecords(deps.table, audit, id, at));
+  await deps.store.recordTest(audit.tenantId, id, connection.version, outcome, status, health, changeRecords(deps.store.table, audit, id, at));
   return outcome;
 }
 
 /** The decrypted credentials, for code that calls the provider. Never returned by the API. */
-export async function openCredentials(deps: store.ConnectionStore & { vault: Vault }, tenantId: string, id: string): Promise<Record<string, string>> {
-  const sealed = await store.getCredentials(deps, tenantId, id);
+export async function openCredentials(deps: Pick<ConnectionDeps, 'store' | 'vault'>, tenantId: string, id: string): Promise<Record<string, string>> {
+  const sealed = await deps.store.getCredentials(tenantId, id);
   if (!sealed) throw new NotFound(`no connection ${id}`);
   return deps.vault.open(sealed, { tenantId, connectionId: id, purpose });
 }
 
-async function checkInput(deps: ConnectionDeps, tenantId: string, input: Parameters<IntegrationPort['check']>[1]) {
-  const checked = await deps.integrations.check(tenantId, input);
-  if (!checked) {
-    throw new Invalid(`there is no integration "${input.integration}"`, [
-      { field: 'body.integration', message: 'unknown integration' },
-    ]);
+async function checkInput(deps: ConnectionDeps, tenantId: string, key: string, input: Parameters<IntegrationRules['check']>[0]) {
+  const integration = await deps.integrations.find(tenantId, key);
+  if (!integration) {
+    throw new Invalid(`there is no integration "${key}"`, [{ field: 'body.integration', message: 'unknown integration' }]);
   }
+  const checked = integration.check(input);
   if (checked.errors.length > 0) {
     throw new Invalid(
-      `the connection does not fit integration "${input.integration}": ${checked.errors.map((e) => `${e.field} (${e.message})`).join('; ')}`,
+      `the connection does not fit integration "${key}": ${checked.errors.map((e) => `${e.field} (${e.message})`).join('; ')}`,
       checked.errors,
     );
   }
-  return checked;
+  return { authType: checked.authType, custom: integration.custom };
+}
+
+// ---- what OAuth asks of connections (see ConnectionPort in oauth/tokens.ts) ----
+
+/**
+ * Connections as OAuth sees them: it reads them, and asks for every change (a connection a
+ * flow made, a new grant, refreshed tokens, a failed refresh) without writing them itself.
+ */
+export function connectionPort(store: ConnectionStore): ConnectionPort {
+  const deps = { store };
+  return {
+    get: (tenantId, id) => store.get(tenantId, id),
+    credentials: (tenantId, id) => store.getCredentials(tenantId, id),
+    createAuthorized: (audit, connection, grant, at, also) => createAuthorizedConnection(deps, audit, connection, grant, at, also),
+    reauthorize: (audit, connection, grant, at, also) => reauthorizeConnection(deps, audit, connection, grant, at, also),
+    acquireRefreshLease: (credentials, owner, at, until) => store.acquireRefreshLease(credentials, owner, at, until),
+    storeRefreshedTokens: (credentials, owner, grant, at) => storeRefreshedTokens(deps, credentials, owner, grant, at),
+    recordRefreshFailure: (credentials, connection, owner, failure) => recordRefreshFailure(deps, credentials, connection, owner, failure),
+    expiringCredentials: (until) => store.expiringCredentials(until),
+  };
+}
+
+const grantFields = (grant: Grant) => (grant.refreshable ? ['accessToken', 'refreshToken'] : ['accessToken']);
+const grantView = (grant: Grant) => ({ scopes: grant.scopes, tokenExpiresAt: grant.expiresAt ?? null });
+const grantCredentials = (tenantId: string, connectionId: string, grant: Omit<Grant, 'scopes'>, generation: number, at: string): CredentialsItem =>
+  tokenCredentials({ tenantId, connectionId, sealed: grant.sealed, refreshable: grant.refreshable, expiresAt: grant.expiresAt, generation, at });
+
+/**
+ * Creates the connection an OAuth flow authorized, with its first tokens, its audit entry
+ * and `connection.created`; `also` (the session's outcome) commits in the same transaction.
+ * Throws Conflict when nothing was written.
+ */
+export async function createAuthorizedConnection(
+  deps: StoreDeps,
+  audit: Audit,
+  input: { id: string; integration: string; name: string; params: Record<string, string>; custom: boolean },
+  grant: Grant,
+  at: Date,
+  also: TransactItem[],
+): Promise<Connection> {
+  const iso = at.toISOString();
+  const table = deps.store.table;
+  const connection = newConnection({
+    id: input.id,
+    integration: input.integration,
+    name: input.name,
+    authType: 'oauth2',
+    params: input.params,
+    credentialFields: grantFields(grant),
+    at: iso,
+    oauth: grantView(grant),
+    health: healthy(iso),
+  });
+  await deps.store.create(
+    audit.tenantId,
+    connection,
+    grantCredentials(audit.tenantId, input.id, grant, 1, iso),
+    [...also, ...changeRecords(table, audit, input.id, iso, 201), eventPut(table, audit.tenantId, 'connection.created', { connectionId: input.id }, at)],
+    input.custom,
+  );
+  return toView(connection);
+}
+
+/**
+ * Gives an existing OAuth connection a new grant and params (the user authorized it again):
+ * active again, version moved on, with its audit entry and `connection.updated`; `also`
+ * commits in the same transaction. False when the connection no longer exists.
+ */
+export function reauthorizeConnection(
+  deps: StoreDeps,
+  audit: Audit,
+  input: { id: string; params: Record<string, string> },
+  grant: Grant,
+  at: Date,
+  also: TransactItem[],
+): Promise<boolean> {
+  const iso = at.toISOString();
+  const table = deps.store.table;
+  return deps.store.reauthorize(
+    audit.tenantId,
+    input.id,
+    { params: input.params, oauth: grantView(grant), credentialFields: grantFields(grant), status: 'active', health: healthy(iso), updatedAt: iso },
+    grantCredentials(audit.tenantId, input.id, grant, 1, iso),
+    [...also, ...changeRecords(table, audit, input.id, iso, 200), eventPut(table, audit.tenantId, 'connection.updated', { connectionId: input.id }, at)],
+  );
+}
+
+/**
+ * Refreshed tokens, as the next generation of `current`, and the connection's expiry and
+ * health with them; false (nothing written) when `owner` no longer holds the refresh lease
+ * or the connection is gone.
+ */
+export function storeRefreshedTokens(deps: StoreDeps, current: CredentialsItem, owner: string, grant: Omit<Grant, 'scopes'>, at: Date): Promise<boolean> {
+  const iso = at.toISOString();
+  return deps.store.storeRefreshedTokens(
+    grantCredentials(current.tenantId, current.connectionId, grant, (current.generation ?? 0) + 1, iso),
+    owner,
+    { tokenExpiresAt: grant.expiresAt ?? null, health: healthy(iso) },
+  );
+}
+
+/**
+ * A failed refresh, on the credentials (backoff, lease given back) and on the connection's
+ * health. A permanent one (the grant is gone) marks the connection `auth_failed` and
+ * records `connection.auth_failed`, once.
+ */
+export async function recordRefreshFailure(deps: StoreDeps, credentials: CredentialsItem, connection: ConnectionItem | undefined, owner: string, failure: RefreshFailure) {
+  const { tenantId, connectionId } = credentials;
+  const health: ConnectionHealth = {
+    lastSuccessAt: connection?.health?.lastSuccessAt ?? null,
+    lastFailureAt: failure.error.at,
+    lastError: `token refresh failed: ${failure.error.code}`,
+    consecutiveFailures: (connection?.health?.consecutiveFailures ?? 0) + 1,
+  };
+  const reported = failure.permanent && connection?.status !== 'auth_failed';
+  await deps.store.recordRefreshFailure(
+    tenantId,
+    connectionId,
+    owner,
+    failure,
+    connection ? { health, ...(failure.permanent ? { status: 'auth_failed' as const } : {}) } : undefined,
+    reported ? [eventPut(deps.store.table, tenantId, 'connection.auth_failed', { connectionId, reason: failure.error.code }, new Date(failure.error.at))] : [],
+  );
 }
 
 /** The API's view of a connection: named fields only (never store attributes or secrets). */
-function toView(item: store.ConnectionItem): Connection {
+function toView(item: ConnectionItem): Connection {
   return {
     id: item.id,
     integration: item.integration,
@@ -281,7 +434,7 @@ function toView(item: store.ConnectionItem): Connection {
   };
 }
 
-function credentialsItem(tenantId: string, connectionId: string, sealed: Awaited<ReturnType<Vault['seal']>>, at: string) {
+function credentialsItem(tenantId: string, connectionId: string, sealed: Awaited<ReturnType<Vault['seal']>>, at: string): CredentialsItem {
   return { ...sealed, tenantId, connectionId, updatedAt: at };
 }
 

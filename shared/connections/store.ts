@@ -1,12 +1,17 @@
-import { connectionCount, getCustomIntegration } from '../integrations/custom-items';
+import { createHash } from 'node:crypto';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { connectionCount } from '../integrations/custom-items';
+import { isConditionFailed } from '../platform/dynamodb';
 import { Conflict } from '../platform/errors';
-import { queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
+import { failedConditions, queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 
 export type { TransactItem };
 
 /**
- * Connections in the main table.
+ * Connections in the main table. This store is the only writer of these items: OAuth
+ * creates, re-authorizes and refreshes connections by asking it (through the connections
+ * service), never with expressions of its own.
  *
  *   pk TENANT#<tenant>  sk CONN#<id>          the connection (never a secret)
  *   pk TENANT#<tenant>  sk CREDENTIALS#<id>   its sealed credentials
@@ -14,14 +19,40 @@ export type { TransactItem };
  * Credentials live in their own item, under their own prefix, so that reading or listing
  * connections never loads ciphertext, and deleting a connection deletes the ciphertext
  * with it (one transaction).
- * Every change carries its audit entry in the same transaction (`also`).
+ * Every change carries its caller's items (audit entry, event, Idempotency-Key commit, a
+ * connect session's outcome) in the same transaction (`also`).
  *
  * A connection to a tenant's custom integration is counted in that integration's item
  * (`connections`, see integrations/tenant-catalog.ts) in the transaction that creates it
  * and counted out in the one that deletes it, so the integration cannot be deleted from
  * under it: whichever of the two transactions commits second fails its condition.
+ *
+ * OAuth credentials also carry the refresh index (gsi1: `TOKENS#<shard>`, expiry) while a
+ * refresh token exists, and the refresh lease (`leaseOwner`, `leaseUntil`).
  */
-export type ConnectionStore = TableStore;
+export interface ConnectionStore {
+  /** The table its transactions run in: callers build their `also` items for it. */
+  readonly table: string;
+  /** Throws Conflict when nothing was written. */
+  create(tenantId: string, connection: ConnectionItem, credentials: CredentialsItem, also: TransactItem[], custom: boolean): Promise<void>;
+  get(tenantId: string, id: string): Promise<ConnectionItem | undefined>;
+  getCredentials(tenantId: string, id: string): Promise<CredentialsItem | undefined>;
+  list(tenantId: string, query: ListQuery): Promise<{ items: ConnectionItem[]; nextCursor: string | null }>;
+  /** `credentials`: new ones replacing the stored ones, in the same transaction. */
+  update(tenantId: string, id: string, expectedVersion: number, changes: ConnectionChanges, credentials: CredentialsItem | undefined, also: TransactItem[]): Promise<UpdateOutcome>;
+  /** New params and grant whatever the version (the user authorized again), bumping it; false if the connection is gone. */
+  reauthorize(tenantId: string, id: string, changes: Reauthorization, credentials: CredentialsItem, also: TransactItem[]): Promise<boolean>;
+  delete(tenantId: string, connection: ConnectionItem, also: TransactItem[]): Promise<boolean>;
+  recordTest(tenantId: string, id: string, testedVersion: number, outcome: TestOutcome, status: ConnectionStatus, health: ConnectionHealth, also: TransactItem[]): Promise<boolean>;
+  /** Takes the refresh lease of these credentials' generation, if no one holds it; false otherwise. */
+  acquireRefreshLease(credentials: CredentialsItem, owner: string, at: Date, until: Date): Promise<boolean>;
+  /** New tokens, with the lease dropped, if `owner` still holds it; false otherwise (nothing written). */
+  storeRefreshedTokens(credentials: CredentialsItem, owner: string, connection: { tokenExpiresAt: string | null; health: ConnectionHealth }): Promise<boolean>;
+  /** A failed refresh, with the lease given back, if `owner` still holds it; false otherwise. */
+  recordRefreshFailure(tenantId: string, id: string, owner: string, failure: RefreshFailure, connection: { health: ConnectionHealth; status?: ConnectionStatus } | undefined, also: TransactItem[]): Promise<boolean>;
+  /** Every OAuth credentials item whose token expires by `until`, from the refresh index (eventually consistent). */
+  expiringCredentials(until: string): Promise<CredentialsItem[]>;
+}
 
 export type ConnectionStatus = 'active' | 'auth_failed' | 'error';
 
@@ -41,6 +72,12 @@ export interface ConnectionHealth {
   consecutiveFailures: number;
 }
 
+/** What a connection's OAuth grant gave it: the scopes, and when the access token expires. */
+export interface GrantView {
+  scopes: string[];
+  tokenExpiresAt: string | null;
+}
+
 export interface ConnectionItem {
   id: string;
   integration: string;
@@ -55,7 +92,7 @@ export interface ConnectionItem {
   updatedAt: string;
   lastTest: TestOutcome | null;
   /** OAuth connections: what was granted and when the access token expires. */
-  oauth?: { scopes: string[]; tokenExpiresAt: string | null } | null;
+  oauth?: GrantView | null;
   health?: ConnectionHealth;
   /** Counted in its custom integration's `connections` (connections made before that are not). */
   countedByIntegration?: boolean;
@@ -81,23 +118,130 @@ export interface CredentialsItem extends Sealed {
   refreshError?: { code: string; at: string };
 }
 
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  integration?: string;
+  status?: string;
+}
+
+export type ConnectionChanges = Partial<Pick<ConnectionItem, 'name' | 'params' | 'credentialFields' | 'status'>> & { updatedAt: string };
+export type Reauthorization = Pick<ConnectionItem, 'params' | 'credentialFields' | 'status' | 'health'> & { oauth: GrantView; updatedAt: string };
+
+export interface RefreshFailure {
+  error: { code: string; at: string };
+  /** Failures in a row, this one included. */
+  failures: number;
+  retryAt: string;
+  /** The grant is gone: the credentials leave the refresh index. */
+  permanent: boolean;
+}
+
+export type UpdateOutcome = 'updated' | 'missing' | 'stale';
+
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const connectionSk = (id: string) => `CONN#${id}`;
 const credentialsSk = (id: string) => `CREDENTIALS#${id}`;
-export const connectionKey = (tenantId: string, id: string) => ({ pk: pk(tenantId), sk: connectionSk(id) });
-export const credentialsKey = (tenantId: string, id: string) => ({ pk: pk(tenantId), sk: credentialsSk(id) });
+const connectionKey = (tenantId: string, id: string) => ({ pk: pk(tenantId), sk: connectionSk(id) });
+const credentialsKey = (tenantId: string, id: string) => ({ pk: pk(tenantId), sk: credentialsSk(id) });
 
-export function credentialsPut(table: string, item: CredentialsItem): TransactItem {
+const refreshShards = 8;
+
+/** Where OAuth credentials sit in the refresh index: spread over shards, so no one partition takes every refresh. */
+function refreshIndex(connectionId: string, tokenExpiresAt: string) {
+  const shard = createHash('sha256').update(connectionId).digest()[0]! % refreshShards;
+  return { gsi1pk: `TOKENS#${shard}`, gsi1sk: tokenExpiresAt };
+}
+
+/** The credentials item of OAuth tokens: new tokens, no lease, no error; in the refresh index while they can be refreshed. */
+export function tokenCredentials(input: {
+  tenantId: string;
+  connectionId: string;
+  sealed: Sealed;
+  refreshable: boolean;
+  expiresAt?: string;
+  generation: number;
+  at: string;
+}): CredentialsItem {
   return {
-    Put: {
+    ...input.sealed,
+    tenantId: input.tenantId,
+    connectionId: input.connectionId,
+    updatedAt: input.at,
+    generation: input.generation,
+    ...(input.expiresAt ? { tokenExpiresAt: input.expiresAt } : {}),
+    ...(input.expiresAt && input.refreshable ? refreshIndex(input.connectionId, input.expiresAt) : {}),
+  };
+}
+
+/** The store on a table. */
+export function connectionStore(store: TableStore): ConnectionStore {
+  return {
+    table: store.table,
+    create: (tenantId, connection, credentials, also, custom) => createConnection(store, tenantId, connection, credentials, also, custom),
+    get: (tenantId, id) => getConnection(store, tenantId, id),
+    getCredentials: (tenantId, id) => getCredentials(store, tenantId, id),
+    list: (tenantId, query) => listConnections(store, tenantId, query),
+    update: (tenantId, id, expectedVersion, changes, credentials, also) =>
+      updateConnection(store, tenantId, id, expectedVersion, changes, [...(credentials ? [credentialsPut(store.table, credentials)] : []), ...also]),
+    reauthorize: (tenantId, id, changes, credentials, also) =>
+      transact(store, [connectionUpdate(store.table, tenantId, id, changes, { bump: true }), credentialsPut(store.table, credentials), ...also]),
+    delete: (tenantId, connection, also) => deleteConnection(store, tenantId, connection, also),
+    recordTest: (tenantId, id, testedVersion, outcome, status, health, also) => recordTest(store, tenantId, id, testedVersion, outcome, status, health, also),
+    acquireRefreshLease: (credentials, owner, at, until) => acquireRefreshLease(store, credentials, owner, at, until),
+    storeRefreshedTokens: (credentials, owner, connection) =>
+      transact(store, [
+        credentialsPut(store.table, credentials, { ConditionExpression: 'leaseOwner = :owner', ExpressionAttributeValues: { ':owner': owner } }),
+        connectionUpdate(store.table, credentials.tenantId, credentials.connectionId, { 'oauth.tokenExpiresAt': connection.tokenExpiresAt, health: connection.health }),
+      ]),
+    recordRefreshFailure: (tenantId, id, owner, failure, connection, also) => recordRefreshFailure(store, tenantId, id, owner, failure, connection, also),
+    expiringCredentials: (until) => expiringCredentials(store, until),
+  };
+}
+
+function credentialsPut(table: string, item: CredentialsItem, condition: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> } = {}): TransactItem {
+  return { Put: { TableName: table, Item: { ...credentialsKey(item.tenantId, item.connectionId), ...item }, ...condition } };
+}
+
+/**
+ * The one way a connection item changes: `SET` each field (a dotted name sets a nested
+ * one), on a connection that exists; `version` makes it conditional on the stored version
+ * and `bump` moves the version on (a user's change, not a record of what happened).
+ */
+function connectionUpdate(table: string, tenantId: string, id: string, changes: Record<string, unknown>, options: { version?: number; bump?: boolean } = {}): TransactItem {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  // An absent field is left as it is (the document client would drop its value, not its name).
+  const present = Object.entries(changes).filter(([, value]) => value !== undefined);
+  const sets = present.map(([field, value], i) => {
+    const path = field.split('.').map((part) => {
+      names[`#${part}`] = part;
+      return `#${part}`;
+    });
+    values[`:v${i}`] = value;
+    return `${path.join('.')} = :v${i}`;
+  });
+  const conditions = ['attribute_exists(pk)'];
+  if (options.version !== undefined || options.bump) names['#version'] = 'version';
+  if (options.version !== undefined) {
+    values[':expected'] = options.version;
+    conditions.push('#version = :expected');
+  }
+  if (options.bump) values[':one'] = 1;
+  return {
+    Update: {
       TableName: table,
-      Item: { pk: pk(item.tenantId), sk: credentialsSk(item.connectionId), ...item },
+      Key: connectionKey(tenantId, id),
+      UpdateExpression: `SET ${sets.join(', ')}${options.bump ? ' ADD #version :one' : ''}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
 }
 
-export async function createConnection(
-  store: ConnectionStore,
+async function createConnection(
+  store: TableStore,
   tenantId: string,
   connection: ConnectionItem,
   credentials: CredentialsItem,
@@ -106,20 +250,22 @@ export async function createConnection(
   custom: boolean,
 ) {
   const counted = custom ? connectionCount(store.table, tenantId, connection.integration, 1) : [];
-  const created = await transact(store, [
+  const items = [
     {
       Put: {
         TableName: store.table,
-        Item: { pk: pk(tenantId), sk: connectionSk(connection.id), ...connection, ...(custom ? { countedByIntegration: true } : {}) },
+        Item: { ...connectionKey(tenantId, connection.id), ...connection, ...(custom ? { countedByIntegration: true } : {}) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     credentialsPut(store.table, credentials),
     ...counted,
     ...also,
-  ]);
-  if (created) return;
-  if (custom && !(await getCustomIntegration(store, tenantId, connection.integration))) {
+  ];
+  const failed = await failedConditions(store, items);
+  if (!failed) return;
+  // The count's condition is that the integration exists: the transaction says which held.
+  if (counted.length && failed.includes(2)) {
     throw new Conflict(`there is no integration "${connection.integration}": it was deleted while the connection was being created`);
   }
   // Another condition of the caller's (its Idempotency-Key commit, a session's state) failed:
@@ -127,21 +273,17 @@ export async function createConnection(
   throw new Conflict('the connection was not created: a concurrent request changed what it depends on; retry');
 }
 
-export async function getConnection(store: ConnectionStore, tenantId: string, id: string) {
-  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: connectionSk(id) }, ConsistentRead: true });
+export async function getConnection(store: TableStore, tenantId: string, id: string) {
+  const { Item } = await store.db.get({ TableName: store.table, Key: connectionKey(tenantId, id), ConsistentRead: true });
   return Item ? strip<ConnectionItem>(Item) : undefined;
 }
 
-export async function getCredentials(store: ConnectionStore, tenantId: string, id: string) {
-  const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) }, ConsistentRead: true });
+async function getCredentials(store: TableStore, tenantId: string, id: string) {
+  const { Item } = await store.db.get({ TableName: store.table, Key: credentialsKey(tenantId, id), ConsistentRead: true });
   return Item ? strip<CredentialsItem>(Item) : undefined;
 }
 
-export function listConnections(
-  store: ConnectionStore,
-  tenantId: string,
-  query: { limit: number; cursor?: string; integration?: string; status?: string },
-) {
+function listConnections(store: TableStore, tenantId: string, query: ListQuery) {
   return queryPage<ConnectionItem>(store, {
     pk: pk(tenantId),
     prefix: 'CONN#',
@@ -151,40 +293,19 @@ export function listConnections(
   });
 }
 
-export type UpdateOutcome = 'updated' | 'missing' | 'stale';
-
 /**
  * Applies `changes` if the stored version is still `expectedVersion`, bumping it, and
  * writes `also` (new credentials, the audit entry) in the same transaction.
  */
-export async function updateConnection(
-  store: ConnectionStore,
+async function updateConnection(
+  store: TableStore,
   tenantId: string,
   id: string,
   expectedVersion: number,
-  changes: Partial<Pick<ConnectionItem, 'name' | 'params' | 'credentialFields' | 'status'>> & { updatedAt: string },
+  changes: ConnectionChanges,
   also: TransactItem[],
 ): Promise<UpdateOutcome> {
-  const names: Record<string, string> = { '#version': 'version' };
-  const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1 };
-  const sets = Object.entries(changes).map(([field, value]) => {
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    return `#${field} = :${field}`;
-  });
-  const updated = await transact(store, [
-    {
-      Update: {
-        TableName: store.table,
-        Key: { pk: pk(tenantId), sk: connectionSk(id) },
-        UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
-        ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    },
-    ...also,
-  ]);
+  const updated = await transact(store, [connectionUpdate(store.table, tenantId, id, changes, { version: expectedVersion, bump: true }), ...also]);
   if (updated) return 'updated';
   return (await getConnection(store, tenantId, id)) ? 'stale' : 'missing';
 }
@@ -193,17 +314,17 @@ export async function updateConnection(
  * Deletes the connection (as the caller read it) and its sealed credentials together,
  * counting it out of its custom integration; false if it no longer exists.
  */
-export function deleteConnection(store: ConnectionStore, tenantId: string, connection: ConnectionItem, also: TransactItem[]) {
+function deleteConnection(store: TableStore, tenantId: string, connection: ConnectionItem, also: TransactItem[]) {
   const id = connection.id;
   return transact(store, [
     {
       Delete: {
         TableName: store.table,
-        Key: { pk: pk(tenantId), sk: connectionSk(id) },
+        Key: connectionKey(tenantId, id),
         ConditionExpression: 'attribute_exists(pk)',
       },
     },
-    { Delete: { TableName: store.table, Key: { pk: pk(tenantId), sk: credentialsSk(id) } } },
+    { Delete: { TableName: store.table, Key: credentialsKey(tenantId, id) } },
     ...(connection.countedByIntegration ? connectionCount(store.table, tenantId, connection.integration, -1) : []),
     ...also,
   ]);
@@ -221,7 +342,7 @@ export function deleteConnection(store: ConnectionStore, tenantId: string, conne
  * (the caller still gets it) and only the call's audit entry is written. False then.
  */
 export async function recordTest(
-  store: ConnectionStore,
+  store: TableStore,
   tenantId: string,
   id: string,
   testedVersion: number,
@@ -230,20 +351,67 @@ export async function recordTest(
   health: ConnectionHealth,
   also: TransactItem[],
 ): Promise<boolean> {
-  const recorded = await transact(store, [
-    {
-      Update: {
-        TableName: store.table,
-        Key: { pk: pk(tenantId), sk: connectionSk(id) },
-        UpdateExpression: 'SET lastTest = :outcome, #status = :status, health = :health',
-        ConditionExpression: 'attribute_exists(pk) AND #version = :tested',
-        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-        ExpressionAttributeValues: { ':outcome': outcome, ':status': status, ':health': health, ':tested': testedVersion },
-      },
-    },
-    ...also,
-  ]);
+  const recorded = await transact(store, [connectionUpdate(store.table, tenantId, id, { lastTest: outcome, status, health }, { version: testedVersion }), ...also]);
   if (recorded) return true;
   if (also.length > 0) await transact(store, also);
   return false;
+}
+
+/** One lease per token generation: a caller still holding an older generation cannot take it. */
+async function acquireRefreshLease(store: TableStore, credentials: CredentialsItem, owner: string, at: Date, until: Date): Promise<boolean> {
+  try {
+    await store.db.update({
+      TableName: store.table,
+      Key: credentialsKey(credentials.tenantId, credentials.connectionId),
+      UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+      ConditionExpression: 'generation = :generation AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+      ExpressionAttributeValues: { ':owner': owner, ':until': until.getTime(), ':generation': credentials.generation ?? 0, ':now': at.getTime() },
+    });
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+function recordRefreshFailure(
+  store: TableStore,
+  tenantId: string,
+  id: string,
+  owner: string,
+  failure: RefreshFailure,
+  connection: { health: ConnectionHealth; status?: ConnectionStatus } | undefined,
+  also: TransactItem[],
+) {
+  return transact(store, [
+    {
+      Update: {
+        TableName: store.table,
+        Key: credentialsKey(tenantId, id),
+        UpdateExpression: `SET refreshError = :error, refreshFailures = :failures, refreshRetryAt = :retryAt REMOVE leaseOwner, leaseUntil${failure.permanent ? ', gsi1pk, gsi1sk' : ''}`,
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':error': failure.error, ':failures': failure.failures, ':retryAt': failure.retryAt, ':owner': owner },
+      },
+    },
+    ...(connection ? [connectionUpdate(store.table, tenantId, id, connection)] : []),
+    ...also,
+  ]);
+}
+
+/** One query per shard of the refresh index, not a scan. */
+async function expiringCredentials(store: TableStore, until: string): Promise<CredentialsItem[]> {
+  const due: CredentialsItem[] = [];
+  for (let shard = 0; shard < refreshShards; shard++) {
+    const pages = paginateQuery(
+      { client: store.db },
+      {
+        TableName: store.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :shard AND gsi1sk <= :until',
+        ExpressionAttributeValues: { ':shard': `TOKENS#${shard}`, ':until': until },
+      },
+    );
+    for await (const page of pages) due.push(...(page.Items ?? []).map((raw) => strip<CredentialsItem>(raw)));
+  }
+  return due;
 }

@@ -1,7 +1,9 @@
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { strip, type TableStore } from '../platform/items';
 import { builtInIntegrations } from './catalog/index';
-import { tenantPk, type CustomItem } from './custom-items';
-import type { Catalog } from './service';
+import { getCustomIntegration, tenantPk, type CustomItem } from './custom-items';
+import type { Integration } from './schema';
+import { getIntegration, type Catalog } from './service';
 
 /**
  * What a tenant can connect to: the built-ins and its own integrations, visible only to
@@ -26,6 +28,35 @@ export const maxCustomIntegrations = 100;
 
 export const builtInKeys = new Set(builtInIntegrations.map((i) => i.key));
 
+/**
+ * Where to find one integration of a tenant by key: the built-ins are code, the tenant's
+ * own are read one item at a time, and only for a key that is not built in.
+ */
+export interface IntegrationSource {
+  builtIns: Catalog;
+  /** The tenant's own integration of that key (one read); undefined when there is none. */
+  custom(tenantId: string, key: string): Promise<Integration | undefined>;
+}
+
+export const tenantIntegrations = (store: TableStore): IntegrationSource => ({
+  builtIns: builtInIntegrations,
+  custom: async (tenantId, key) => (await getCustomIntegration(store, tenantId, key))?.definition,
+});
+
+/** A built-in without reading anything, else the tenant's own integration of that key. */
+export async function findTenantIntegration(source: IntegrationSource, tenantId: string, key: string): Promise<Integration | undefined> {
+  return source.builtIns.find((i) => i.key === key) ?? (await source.custom(tenantId, key));
+}
+
+/** One integration as the API shows it, with the version of a custom one (its ETag); NotFound when there is none. */
+export async function showIntegration(store: TableStore, tenantId: string, key: string) {
+  const custom = builtInKeys.has(key) ? undefined : await getCustomIntegration(store, tenantId, key);
+  return {
+    integration: getIntegration(custom ? [custom.definition] : builtInIntegrations, key),
+    version: custom?.version,
+  };
+}
+
 /** The built-ins, then all of the tenant's own. */
 export async function catalogFor(store: TableStore, tenantId: string): Promise<Catalog> {
   const items = await customIntegrations(store, tenantId);
@@ -39,18 +70,16 @@ export async function catalogFor(store: TableStore, tenantId: string): Promise<C
  */
 export async function customIntegrations(store: TableStore, tenantId: string, options: { consistent?: boolean } = {}): Promise<CustomItem[]> {
   const items: CustomItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.query({
+  const pages = paginateQuery(
+    { client: store.db },
+    {
       TableName: store.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': 'INTEGRATION#' },
       ScanIndexForward: false,
       ...(options.consistent ? { ConsistentRead: true } : {}),
-      ExclusiveStartKey: start,
-    });
-    items.push(...page.Items.map((item) => strip<CustomItem>(item)));
-    start = page.LastEvaluatedKey;
-  } while (start);
+    },
+  );
+  for await (const page of pages) items.push(...(page.Items ?? []).map((item) => strip<CustomItem>(item)));
   return items;
 }

@@ -1,32 +1,31 @@
 import { changeRecords, type Audit } from '../platform/audit';
 import { Invalid, NotFound } from '../platform/errors';
-import { transact, type TableStore } from '../platform/items';
-import { findIntegration, type Catalog } from '../integrations/service';
 import { customIntegrationExists } from '../integrations/custom-items';
-import { builtInKeys } from '../integrations/tenant-catalog';
+import { findTenantIntegration, type IntegrationSource } from '../integrations/tenant-catalog';
 import type { Vault } from '../vault/vault';
 import type { OAuthClientInput, OAuthClientView } from './schema';
-import * as store from './store';
+import type { OAuthClientItem, OAuthStore } from './store';
 import type { OAuthClient } from './token-client';
 
 /**
  * A tenant's OAuth app per integration: client id, scopes and redirect URL in the clear,
  * the client secret sealed by the vault and never shown again.
  */
-export interface ClientDeps extends TableStore {
+export interface ClientDeps {
+  store: OAuthStore;
   vault: Vault;
-  catalogFor(tenantId: string): Promise<Catalog>;
+  integrations: IntegrationSource;
 }
 
 const context = (tenantId: string, integration: string) => ({ tenantId, connectionId: `oauth-client:${integration}`, purpose: 'oauth-client-secret' });
 
 export async function putOAuthClient(deps: ClientDeps, audit: Audit, integration: string, input: OAuthClientInput, now = new Date()) {
-  const definition = findIntegration(await deps.catalogFor(audit.tenantId), integration);
+  const definition = await findTenantIntegration(deps.integrations, audit.tenantId, integration);
   if (!definition) throw new NotFound(`there is no integration "${integration}"`);
   if (!definition.oauth2) throw new Invalid(`${integration} does not use OAuth`, [{ field: 'path.key', message: 'has no OAuth flow' }]);
   const at = now.toISOString();
-  const existing = await store.getClient(deps, audit.tenantId, integration);
-  const item: store.OAuthClientItem = {
+  const existing = await deps.store.getClient(audit.tenantId, integration);
+  const item: OAuthClientItem = {
     ...(await deps.vault.seal(input.clientSecret, context(audit.tenantId, integration))),
     integration,
     clientId: input.clientId,
@@ -37,37 +36,38 @@ export async function putOAuthClient(deps: ClientDeps, audit: Audit, integration
   };
   // A custom integration deleted since it was read above takes its client with it; one
   // written after that delete would outlive it, for a later integration of the same key.
-  const stillThere = builtInKeys.has(integration) ? [] : [customIntegrationExists(deps.table, audit.tenantId, integration)];
-  const written = await transact(deps, [store.clientPut(deps.table, audit.tenantId, item), ...stillThere, ...changeRecords(deps.table, audit, integration, at)]);
+  const table = deps.store.table;
+  const stillThere = deps.integrations.builtIns.includes(definition) ? [] : [customIntegrationExists(table, audit.tenantId, integration)];
+  const written = await deps.store.putClient(audit.tenantId, item, [...stillThere, ...changeRecords(table, audit, integration, at)]);
   if (!written && stillThere.length) throw new NotFound(`there is no integration "${integration}": it was deleted meanwhile`);
   return view(item);
 }
 
-export async function getOAuthClient(deps: TableStore, tenantId: string, integration: string): Promise<OAuthClientView> {
-  const item = await store.getClient(deps, tenantId, integration);
+export async function getOAuthClient(deps: Pick<ClientDeps, 'store'>, tenantId: string, integration: string): Promise<OAuthClientView> {
+  const item = await deps.store.getClient(tenantId, integration);
   if (!item) throw new NotFound(`no OAuth client is set for "${integration}"`);
   return view(item);
 }
 
-export async function deleteOAuthClient(deps: TableStore, audit: Audit, integration: string, now = new Date()) {
+export async function deleteOAuthClient(deps: Pick<ClientDeps, 'store'>, audit: Audit, integration: string, now = new Date()) {
   const at = now.toISOString();
-  const deleted = await transact(deps, [store.clientDelete(deps.table, audit.tenantId, integration), ...changeRecords(deps.table, audit, integration, at, 204)]);
+  const deleted = await deps.store.deleteClient(audit.tenantId, integration, changeRecords(deps.store.table, audit, integration, at, 204));
   if (!deleted) throw new NotFound(`no OAuth client is set for "${integration}"`);
 }
 
 /** The client with its secret, for the token endpoint; undefined when none is set. */
 export async function openClient(
-  deps: TableStore & { vault: Vault },
+  deps: Pick<ClientDeps, 'store' | 'vault'>,
   tenantId: string,
   integration: string,
 ): Promise<(OAuthClient & { scopes: string[] | null; redirectUrl: string | null }) | undefined> {
-  const item = await store.getClient(deps, tenantId, integration);
+  const item = await deps.store.getClient(tenantId, integration);
   if (!item) return undefined;
   const clientSecret = await deps.vault.open<string>(item, context(tenantId, integration));
   return { clientId: item.clientId, clientSecret, scopes: item.scopes, redirectUrl: item.redirectUrl };
 }
 
-function view(item: store.OAuthClientItem): OAuthClientView {
+function view(item: OAuthClientItem): OAuthClientView {
   return {
     integration: item.integration,
     clientId: item.clientId,

@@ -1,6 +1,7 @@
 import type { Connection } from '../connections/schema';
 import type { TokenRevocation } from '../connections/service';
-import { buildOAuthUrl, findIntegration } from '../integrations/service';
+import { buildOAuthUrl } from '../integrations/service';
+import { findTenantIntegration } from '../integrations/tenant-catalog';
 import { DomainError } from '../platform/errors';
 import { openClient } from './clients';
 import { revokeTokens, TokenError } from './token-client';
@@ -17,7 +18,7 @@ export async function revokeGrant(
   connection: Connection,
   credentials: Record<string, string>,
 ): Promise<TokenRevocation> {
-  const definition = findIntegration(await deps.catalogFor(tenantId), connection.integration);
+  const definition = await findTenantIntegration(deps.integrations, tenantId, connection.integration);
   if (!definition?.oauth2?.revocation) return { status: 'unsupported', detail: `${connection.integration} declares no way to revoke tokens` };
   const client = await openClient(deps, tenantId, connection.integration);
   if (!client) return { status: 'failed', detail: `no OAuth client is set for ${connection.integration}, so the grant could not be revoked` };

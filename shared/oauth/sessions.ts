@@ -1,21 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
-import * as connections from '../connections/store';
-import { buildOAuthUrl, findIntegration, validateParams } from '../integrations/service';
+import { buildOAuthUrl, validateParams } from '../integrations/service';
 import type { Integration } from '../integrations/schema';
-import { builtInKeys } from '../integrations/tenant-catalog';
+import { findTenantIntegration } from '../integrations/tenant-catalog';
 import { compilePattern } from '../integrations/vocabulary';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound } from '../platform/errors';
-import { eventPut } from '../platform/events';
 import { newId } from '../platform/ids';
-import { transact, type TableStore, type TransactItem } from '../platform/items';
 import { logger } from '../platform/logger';
 import { openClient } from './clients';
 import { challengeOf, hashOf, newStateSecret, newVerifier } from './pkce';
 import type { CallbackQuery, ConnectSessionInput, ConnectSessionView } from './schema';
-import * as store from './store';
+import type { SessionItem } from './store';
 import { exchangeCode, TokenError, type TokenSet } from './token-client';
-import { healthy, tokenItem, type TokenDeps } from './tokens';
+import type { Grant, TokenDeps } from './tokens';
 import type * as z from 'zod';
 
 /**
@@ -23,7 +20,8 @@ import type * as z from 'zod';
  * where the provider takes it, and a single-use `state` of 256 random bits that also names
  * the session. Nothing is created until the code exchange has succeeded and returned every
  * scope asked for; then the connection, its sealed tokens, the session's outcome and the
- * audit entry are written in one transaction.
+ * audit entry are written in one transaction, which the connections store runs: the
+ * session's outcome is OAuth's item in it, the rest are the connection's.
  */
 export const sessionLifetimeMs = 10 * 60_000;
 const keptForSeconds = 7 * 24 * 60 * 60;
@@ -36,7 +34,7 @@ export async function createConnectSession(
   callbackUrl: string,
 ): Promise<ConnectSessionView> {
   const at = now(deps);
-  const definition = findIntegration(await deps.catalogFor(audit.tenantId), input.integration);
+  const definition = await findTenantIntegration(deps.integrations, audit.tenantId, input.integration);
   if (!definition) throw new Invalid(`there is no integration "${input.integration}"`, [{ field: 'body.integration', message: 'unknown integration' }]);
   if (!definition.oauth2) {
     throw new Invalid(`${definition.key} does not use OAuth; create the connection with credentials`, [{ field: 'body.integration', message: 'has no OAuth flow' }]);
@@ -44,7 +42,7 @@ export async function createConnectSession(
   const client = await openClient(deps, audit.tenantId, definition.key);
   if (!client) throw new Conflict(`set the OAuth client for ${definition.key} first (PUT /v1/integrations/${definition.key}/oauth-client)`);
   if (input.connectionId) {
-    const target = await connections.getConnection(deps, audit.tenantId, input.connectionId);
+    const target = await deps.connections.get(audit.tenantId, input.connectionId);
     if (!target) throw new NotFound(`no connection ${input.connectionId}`);
     if (target.integration !== definition.key || target.authType !== 'oauth2') {
       throw new Invalid(`connection ${input.connectionId} is not an OAuth connection to ${definition.key}`, [{ field: 'body.connectionId', message: 'not an OAuth connection of this integration' }]);
@@ -77,7 +75,7 @@ export async function createConnectSession(
   };
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
 
-  const item: store.SessionItem = {
+  const item: SessionItem = {
     id,
     tenantId: audit.tenantId,
     keyId: audit.keyId,
@@ -97,12 +95,12 @@ export async function createConnectSession(
     validUntil: new Date(at.getTime() + sessionLifetimeMs).toISOString(),
     expiresAt: Math.floor(at.getTime() / 1000) + keptForSeconds,
   };
-  await transact(deps, [store.sessionPut(deps.table, item), ...changeRecords(deps.table, audit, id, item.createdAt, 201)]);
+  await deps.store.createSession(item, changeRecords(deps.store.table, audit, id, item.createdAt, 201));
   return view(item, at, url.toString());
 }
 
-export async function getConnectSession(deps: TableStore & { now?: () => Date }, tenantId: string, id: string): Promise<ConnectSessionView> {
-  const item = await store.getSession(deps, id);
+export async function getConnectSession(deps: Pick<TokenDeps, 'store' | 'now'>, tenantId: string, id: string): Promise<ConnectSessionView> {
+  const item = await deps.store.getSession(id);
   // Another tenant's session does not exist for this one.
   if (!item || item.tenantId !== tenantId) throw new NotFound(`no connect session ${id}`);
   return view(item, now(deps));
@@ -120,23 +118,23 @@ const statePattern = /^(cs_[0-9A-HJKMNP-TV-Z]{26})\.([A-Za-z0-9_-]{43})$/;
 export async function handleCallback(deps: TokenDeps, query: z.infer<typeof CallbackQuery>, requestId: string): Promise<string> {
   const at = now(deps);
   const match = statePattern.exec(query.state ?? '');
-  const session = match ? await store.getSession(deps, match[1]!) : undefined;
+  const session = match ? await deps.store.getSession(match[1]!) : undefined;
   if (!match || !session || !sameHash(session.stateHash, hashOf(match[2]!))) {
     throw new Invalid('the state is missing or unknown: this callback does not belong to a connect session', [{ field: 'query.state', message: 'unknown state' }]);
   }
   const back = (outcome: Record<string, string>) => returnTo(session.returnUrl, { ...outcome, session_id: session.id });
 
-  if (!(await store.claimSession(deps, session.id, at))) {
-    const current = await store.getSession(deps, session.id);
+  if (!(await deps.store.claimSession(session.id, at))) {
+    const current = await deps.store.getSession(session.id);
     if (current?.status === 'pending') {
-      await transact(deps, [store.sessionFinish(deps.table, session.id, 'pending', { status: 'expired', error: 'expired_session', errorDescription: 'the user came back after the session expired' })]);
+      await deps.store.finishSession(session.id, 'pending', { status: 'expired', error: 'expired_session', errorDescription: 'the user came back after the session expired' });
       return back({ error: 'expired_session', error_description: 'the connect session expired; start a new one' });
     }
     return back({ error: 'session_used', error_description: 'this connect session was already used' });
   }
 
   const failWith = async (error: string, description: string) => {
-    await transact(deps, [store.sessionFinish(deps.table, session.id, 'exchanging', { status: 'failed', error, errorDescription: description })]);
+    await deps.store.finishSession(session.id, 'exchanging', { status: 'failed', error, errorDescription: description });
     return back({ error, error_description: description });
   };
 
@@ -148,9 +146,9 @@ export async function handleCallback(deps: TokenDeps, query: z.infer<typeof Call
     logger.error('callback failed after claiming its session', { sessionId: session.id, requestId, error });
     const description = `Junction could not complete the connection (request ${requestId}); start a new connect session`;
     try {
-      const recorded = await transact(deps, [store.sessionFinish(deps.table, session.id, 'exchanging', { status: 'failed', error: 'server_error', errorDescription: description })]);
+      const recorded = await deps.store.finishSession(session.id, 'exchanging', { status: 'failed', error: 'server_error', errorDescription: description });
       // Not `exchanging` any more: the connection's own transaction went through and only its answer was lost.
-      const current = recorded ? undefined : await store.getSession(deps, session.id);
+      const current = recorded ? undefined : await deps.store.getSession(session.id);
       if (current?.status === 'completed' && current.connectionId) return back({ connection_id: current.connectionId });
     } catch (unrecorded) {
       // Not even the failure could be written (the table itself is failing): still send the user back.
@@ -163,7 +161,7 @@ export async function handleCallback(deps: TokenDeps, query: z.infer<typeof Call
 /** The claimed session's exchange: the code for tokens, then the connection (or the failure). */
 async function complete(
   deps: TokenDeps,
-  session: store.SessionItem,
+  session: SessionItem,
   query: z.infer<typeof CallbackQuery>,
   requestId: string,
   at: Date,
@@ -176,7 +174,7 @@ async function complete(
   }
   if (!query.code) return failWith('invalid_request', 'the provider sent neither a code nor an error');
 
-  const definition = findIntegration(await deps.catalogFor(session.tenantId), session.integration);
+  const definition = await findTenantIntegration(deps.integrations, session.tenantId, session.integration);
   const client = definition?.oauth2 ? await openClient(deps, session.tenantId, session.integration) : undefined;
   if (!definition?.oauth2 || !client) return failWith('configuration_changed', 'the integration or its OAuth client was removed during the flow');
   // RFC 9207: an authorization server that names itself must be the one this session went to.
@@ -214,79 +212,28 @@ async function complete(
   if (problems) return failWith('invalid_response', problems);
 
   const connectionId = session.connectionId ?? newId('conn', at.getTime());
-  const sealed = await deps.vault.seal(
-    { accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) },
-    { tenantId: session.tenantId, connectionId, purpose },
-  );
+  const grant: Grant = {
+    sealed: await deps.vault.seal(
+      { accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) },
+      { tenantId: session.tenantId, connectionId, purpose },
+    ),
+    refreshable: Boolean(tokens.refreshToken),
+    scopes: tokens.scopes,
+    ...(tokens.expiresAt ? { expiresAt: tokens.expiresAt } : {}),
+  };
   const audit: Audit = { tenantId: session.tenantId, keyId: session.keyId, requestId, action: session.connectionId ? 'connection.reauthorize' : 'connection.create' };
-  const credentials = tokenItem({ tenantId: session.tenantId, connectionId, sealed, tokens, expiresAt: tokens.expiresAt, generation: 1, at });
-  const oauth = { scopes: tokens.scopes, tokenExpiresAt: tokens.expiresAt ?? null };
-  const credentialFields = tokens.refreshToken ? ['accessToken', 'refreshToken'] : ['accessToken'];
-  const finish = store.sessionFinish(deps.table, session.id, 'exchanging', { status: 'completed', connectionId });
-  const records = changeRecords(deps.table, audit, connectionId, at.toISOString(), session.connectionId ? 200 : 201);
+  // The session ends `completed` only in the transaction that makes the connection, and only from `exchanging`.
+  const finish = [deps.store.sessionFinish(session.id, 'exchanging', { status: 'completed', connectionId })];
 
   if (session.connectionId) {
-    const done = await transact(deps, [
-      reauthorize(deps.table, session.tenantId, connectionId, { params, oauth, credentialFields, at }),
-      { Put: { TableName: deps.table, Item: { ...connections.credentialsKey(session.tenantId, connectionId), ...credentials } } },
-      finish,
-      ...records,
-      eventPut(deps.table, session.tenantId, 'connection.updated', { connectionId }, at),
-    ]);
-    if (!done) return failWith('connection_deleted', 'the connection was deleted during the flow');
+    if (!(await deps.connections.reauthorize(audit, { id: connectionId, params }, grant, at, finish))) {
+      return failWith('connection_deleted', 'the connection was deleted during the flow');
+    }
   } else {
-    const connection: connections.ConnectionItem = {
-      id: connectionId,
-      integration: definition.key,
-      name: session.name ?? definition.name,
-      authType: 'oauth2',
-      params,
-      credentialFields,
-      status: 'active',
-      version: 1,
-      createdAt: at.toISOString(),
-      updatedAt: at.toISOString(),
-      lastTest: null,
-      oauth,
-      health: healthy(at),
-    };
-    await connections.createConnection(
-      deps,
-      session.tenantId,
-      connection,
-      credentials,
-      [finish, ...records, eventPut(deps.table, session.tenantId, 'connection.created', { connectionId }, at)],
-      !builtInKeys.has(session.integration),
-    );
+    const connection = { id: connectionId, integration: definition.key, name: session.name ?? definition.name, params, custom: !deps.integrations.builtIns.includes(definition) };
+    await deps.connections.createAuthorized(audit, connection, grant, at, finish);
   }
   return back({ connection_id: connectionId });
-}
-
-/** A re-authorized connection: new params and grant, active again, version moved on. */
-function reauthorize(
-  table: string,
-  tenantId: string,
-  id: string,
-  change: { params: Record<string, string>; oauth: { scopes: string[]; tokenExpiresAt: string | null }; credentialFields: string[]; at: Date },
-): TransactItem {
-  return {
-    Update: {
-      TableName: table,
-      Key: connections.connectionKey(tenantId, id),
-      UpdateExpression: 'SET params = :params, oauth = :oauth, credentialFields = :fields, #status = :active, health = :health, updatedAt = :at ADD version :one',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':params': change.params,
-        ':oauth': change.oauth,
-        ':fields': change.credentialFields,
-        ':active': 'active',
-        ':health': healthy(change.at),
-        ':at': change.at.toISOString(),
-        ':one': 1,
-      },
-    },
-  };
 }
 
 /** Params filled from the token response must still match their patterns (they end up in URLs). */
@@ -318,7 +265,7 @@ function sameHash(a: string, b: string): boolean {
  * single-use state, which is stored only as a hash, so that whoever can read the table
  * cannot complete a flow.
  */
-function view(item: store.SessionItem, at: Date, authorizationUrl: string | null = null): ConnectSessionView {
+function view(item: SessionItem, at: Date, authorizationUrl: string | null = null): ConnectSessionView {
   const expired = item.status === 'pending' && item.validUntil <= at.toISOString();
   return {
     id: item.id,

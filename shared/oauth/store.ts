@@ -1,5 +1,5 @@
 import { isConditionFailed } from '../platform/dynamodb';
-import { strip, type TableStore, type TransactItem } from '../platform/items';
+import { strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 import type { sessionStatuses } from './schema';
 
@@ -13,6 +13,45 @@ import type { sessionStatuses } from './schema';
  * A session's PKCE verifier is sealed like every other secret. Sessions are kept a week
  * for inspection (TTL), but usable only for their first 10 minutes (`validUntil`).
  */
+export interface OAuthStore {
+  /** The table its transactions run in: callers build their `also` items for it. */
+  readonly table: string;
+  getClient(tenantId: string, integration: string): Promise<OAuthClientItem | undefined>;
+  /** Writes the client with `also`; false when a condition failed (nothing written). */
+  putClient(tenantId: string, item: OAuthClientItem, also: TransactItem[]): Promise<boolean>;
+  /** False when there is no client (nothing written). */
+  deleteClient(tenantId: string, integration: string, also: TransactItem[]): Promise<boolean>;
+  createSession(item: SessionItem, also: TransactItem[]): Promise<boolean>;
+  getSession(id: string): Promise<SessionItem | undefined>;
+  claimSession(id: string, now: Date): Promise<boolean>;
+  /** False when the session is no longer `from`. */
+  finishSession(id: string, from: SessionStatus, outcome: SessionOutcome): Promise<boolean>;
+  /** The same change as an item of another transaction (the one that makes the flow's connection). */
+  sessionFinish(id: string, from: SessionStatus, outcome: SessionOutcome): TransactItem;
+}
+
+export interface SessionOutcome {
+  status: SessionStatus;
+  connectionId?: string;
+  error?: string;
+  errorDescription?: string;
+}
+
+/** The store on a table. */
+export function oauthStore(store: TableStore): OAuthStore {
+  return {
+    table: store.table,
+    getClient: (tenantId, integration) => getClient(store, tenantId, integration),
+    putClient: (tenantId, item, also) => transact(store, [clientPut(store.table, tenantId, item), ...also]),
+    deleteClient: (tenantId, integration, also) => transact(store, [clientDelete(store.table, tenantId, integration), ...also]),
+    createSession: (item, also) => transact(store, [sessionPut(store.table, item), ...also]),
+    getSession: (id) => getSession(store, id),
+    claimSession: (id, now) => claimSession(store, id, now),
+    finishSession: (id, from, outcome) => transact(store, [sessionFinish(store.table, id, from, outcome)]),
+    sessionFinish: (id, from, outcome) => sessionFinish(store.table, id, from, outcome),
+  };
+}
+
 export interface OAuthClientItem extends Sealed {
   integration: string;
   clientId: string;
@@ -51,13 +90,13 @@ export interface SessionItem {
 
 const tenantPk = (tenantId: string) => `TENANT#${tenantId}`;
 const clientSk = (integration: string) => `OAUTHCLIENT#${integration}`;
-export const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
+const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
 
-export function clientPut(table: string, tenantId: string, item: OAuthClientItem): TransactItem {
+function clientPut(table: string, tenantId: string, item: OAuthClientItem): TransactItem {
   return { Put: { TableName: table, Item: { pk: tenantPk(tenantId), sk: clientSk(item.integration), ...item } } };
 }
 
-export function clientDelete(table: string, tenantId: string, integration: string): TransactItem {
+function clientDelete(table: string, tenantId: string, integration: string): TransactItem {
   return {
     Delete: { TableName: table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) }, ConditionExpression: 'attribute_exists(pk)' },
   };
@@ -68,16 +107,16 @@ export function clientDeleteIfAny(table: string, tenantId: string, integration: 
   return { Delete: { TableName: table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) } } };
 }
 
-export async function getClient(store: TableStore, tenantId: string, integration: string) {
+async function getClient(store: TableStore, tenantId: string, integration: string) {
   const { Item } = await store.db.get({ TableName: store.table, Key: { pk: tenantPk(tenantId), sk: clientSk(integration) }, ConsistentRead: true });
   return Item ? strip<OAuthClientItem>(Item) : undefined;
 }
 
-export function sessionPut(table: string, item: SessionItem): TransactItem {
+function sessionPut(table: string, item: SessionItem): TransactItem {
   return { Put: { TableName: table, Item: { ...sessionKey(item.id), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } };
 }
 
-export async function getSession(store: TableStore, id: string) {
+async function getSession(store: TableStore, id: string) {
   const { Item } = await store.db.get({ TableName: store.table, Key: sessionKey(id), ConsistentRead: true });
   return Item ? strip<SessionItem>(Item) : undefined;
 }
@@ -86,7 +125,7 @@ export async function getSession(store: TableStore, id: string) {
  * Moves a session from `pending` to `exchanging` if it is still valid: the one step that
  * makes `state` single-use. False when another callback got there first or it expired.
  */
-export async function claimSession(store: TableStore, id: string, now: Date): Promise<boolean> {
+async function claimSession(store: TableStore, id: string, now: Date): Promise<boolean> {
   try {
     await store.db.update({
         TableName: store.table,
@@ -104,11 +143,11 @@ export async function claimSession(store: TableStore, id: string, now: Date): Pr
 }
 
 /** Ends a session the callback claimed (or an expired pending one) with its outcome. */
-export function sessionFinish(
+function sessionFinish(
   table: string,
   id: string,
   from: SessionStatus,
-  outcome: { status: SessionStatus; connectionId?: string; error?: string; errorDescription?: string },
+  outcome: SessionOutcome,
 ): TransactItem {
   return {
     Update: {

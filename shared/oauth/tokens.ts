@@ -1,14 +1,15 @@
-import { isConditionFailed } from '../platform/dynamodb';
-import { createHash, randomUUID } from 'node:crypto';
-import type { ConnectionHealth, ConnectionItem, CredentialsItem } from '../connections/store';
-import { connectionKey, credentialsKey, getConnection, getCredentials } from '../connections/store';
-import { findIntegration, buildOAuthUrl, type Catalog } from '../integrations/service';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from '../connections/schema';
+import type { ConnectionItem, CredentialsItem, RefreshFailure, TransactItem } from '../connections/store';
+import type { Integration } from '../integrations/schema';
+import { buildOAuthUrl } from '../integrations/service';
+import { findTenantIntegration, type IntegrationSource } from '../integrations/tenant-catalog';
+import type { Audit } from '../platform/audit';
 import { BadGateway, Conflict, DomainError, Invalid, NotFound } from '../platform/errors';
-import { eventPut } from '../platform/events';
-import { strip, transact, type TableStore } from '../platform/items';
 import { logger } from '../platform/logger';
-import type { Vault } from '../vault/vault';
+import type { Sealed, Vault } from '../vault/vault';
 import { openClient } from './clients';
+import type { OAuthStore } from './store';
 import { refreshTokens, TokenError, type Send } from './token-client';
 
 /**
@@ -22,12 +23,49 @@ import { refreshTokens, TokenError, type Send } from './token-client';
  * dropping the lease in the same condition; the others wait for the generation to move
  * and use its result. Callers in one container share one attempt before even trying.
  */
-export interface TokenDeps extends TableStore {
+export interface TokenDeps {
+  /** OAuth's own items: the tenants' OAuth clients and the connect sessions. */
+  store: OAuthStore;
+  connections: ConnectionPort;
+  integrations: IntegrationSource;
   vault: Vault;
-  catalogFor(tenantId: string): Promise<Catalog>;
   send: Send;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * What OAuth asks of connections (connections/service.ts answers it). OAuth never writes a
+ * connection or its credentials itself: it seals the tokens and says what happened.
+ */
+export interface ConnectionPort {
+  get(tenantId: string, id: string): Promise<ConnectionItem | undefined>;
+  credentials(tenantId: string, id: string): Promise<CredentialsItem | undefined>;
+  /** The connection a flow authorized; `also` (the session's outcome) commits with it. Throws Conflict when nothing was written. */
+  createAuthorized(
+    audit: Audit,
+    connection: { id: string; integration: string; name: string; params: Record<string, string>; custom: boolean },
+    grant: Grant,
+    at: Date,
+    also: TransactItem[],
+  ): Promise<Connection>;
+  /** A new grant for an existing connection; `also` commits with it. False when the connection is gone. */
+  reauthorize(audit: Audit, connection: { id: string; params: Record<string, string> }, grant: Grant, at: Date, also: TransactItem[]): Promise<boolean>;
+  acquireRefreshLease(credentials: CredentialsItem, owner: string, at: Date, until: Date): Promise<boolean>;
+  /** The next generation of `credentials`; false when `owner` lost the lease or the connection is gone. */
+  storeRefreshedTokens(credentials: CredentialsItem, owner: string, grant: Omit<Grant, 'scopes'>, at: Date): Promise<boolean>;
+  recordRefreshFailure(credentials: CredentialsItem, connection: ConnectionItem | undefined, owner: string, failure: RefreshFailure): Promise<void>;
+  expiringCredentials(until: string): Promise<CredentialsItem[]>;
+}
+
+/** Tokens a provider granted, sealed for the connection they belong to. */
+export interface Grant {
+  sealed: Sealed;
+  /** A refresh token came with them. */
+  refreshable: boolean;
+  scopes: string[];
+  /** When the access token expires; absent when the provider says it does not. */
+  expiresAt?: string;
 }
 
 export interface OAuthCredentials {
@@ -38,14 +76,7 @@ export interface OAuthCredentials {
 export const marginMs = 5 * 60_000;
 const leaseMs = 30_000;
 const waitLimitMs = 20_000;
-export const refreshShards = 8;
 const purpose = 'credentials';
-
-/** Where an OAuth connection's credentials sit in the refresh index (gsi1). */
-export function refreshIndex(connectionId: string, tokenExpiresAt: string) {
-  const shard = createHash('sha256').update(connectionId).digest()[0]! % refreshShards;
-  return { gsi1pk: `TOKENS#${shard}`, gsi1sk: tokenExpiresAt };
-}
 
 export class ReauthorizationRequired extends Conflict {
   constructor(connectionId: string) {
@@ -56,8 +87,9 @@ export class ReauthorizationRequired extends Conflict {
 /** Refreshes under way in this container (per deps: one deps object is one container). */
 const inFlight = new WeakMap<TokenDeps, Map<string, Promise<OAuthCredentials>>>();
 
-export async function freshTokens(deps: TokenDeps, tenantId: string, connectionId: string): Promise<OAuthCredentials> {
-  const item = await getCredentials(deps, tenantId, connectionId);
+/** `integration`: the connection's, when the caller has read it already (a refresh then reads none). */
+export async function freshTokens(deps: TokenDeps, tenantId: string, connectionId: string, integration?: Integration): Promise<OAuthCredentials> {
+  const item = await deps.connections.credentials(tenantId, connectionId);
   if (!item) throw new NotFound(`no connection ${connectionId}`);
   if (!needsRefresh(item, now(deps))) return open(deps, item);
   // The grant is known to be gone: asking the provider again would only fail again.
@@ -67,7 +99,7 @@ export async function freshTokens(deps: TokenDeps, tenantId: string, connectionI
   inFlight.set(deps, mine);
   let pending = mine.get(key);
   if (!pending) {
-    pending = refreshUnderLease(deps, tenantId, connectionId, item).finally(() => mine.delete(key));
+    pending = refreshUnderLease(deps, tenantId, connectionId, item, integration).finally(() => mine.delete(key));
     mine.set(key, pending);
   }
   return pending;
@@ -77,50 +109,35 @@ function needsRefresh(item: CredentialsItem, at: Date): boolean {
   return item.tokenExpiresAt !== undefined && Date.parse(item.tokenExpiresAt) - at.getTime() < marginMs;
 }
 
-async function refreshUnderLease(deps: TokenDeps, tenantId: string, connectionId: string, first: CredentialsItem): Promise<OAuthCredentials> {
+async function refreshUnderLease(deps: TokenDeps, tenantId: string, connectionId: string, first: CredentialsItem, integration?: Integration): Promise<OAuthCredentials> {
   const owner = randomUUID();
-  const started = Date.now();
+  const started = now(deps).getTime();
   let item = first;
   for (;;) {
-    if (await acquire(deps, item, owner)) return refresh(deps, item, owner);
+    const at = now(deps);
+    if (await deps.connections.acquireRefreshLease(item, owner, at, new Date(at.getTime() + leaseMs))) return refresh(deps, item, owner, integration);
     // Someone else holds the lease: wait for its outcome.
     await (deps.sleep ?? delay)(50 + Math.random() * 50);
-    const seen = await getCredentials(deps, tenantId, connectionId);
+    const seen = await deps.connections.credentials(tenantId, connectionId);
     if (!seen) throw new NotFound(`no connection ${connectionId}`);
     if ((seen.generation ?? 0) !== (item.generation ?? 0) && !needsRefresh(seen, now(deps))) return open(deps, seen);
     if (seen.leaseOwner === undefined && (seen.generation ?? 0) === (item.generation ?? 0) && seen.refreshError) {
       throw refreshFailure(connectionId, seen.refreshError);
     }
-    if (Date.now() - started > waitLimitMs) throw new BadGateway(`the token refresh of connection ${connectionId} did not finish in time; retry`, { 'retry-after': '5' });
+    if (now(deps).getTime() - started > waitLimitMs) throw new BadGateway(`the token refresh of connection ${connectionId} did not finish in time; retry`, { 'retry-after': '5' });
     item = seen;
   }
 }
 
-async function acquire(deps: TokenDeps, item: CredentialsItem, owner: string): Promise<boolean> {
-  const at = now(deps).getTime();
-  try {
-    await deps.db.update({
-        TableName: deps.table,
-        Key: credentialsKey(item.tenantId, item.connectionId),
-        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-        ConditionExpression: 'generation = :generation AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-        ExpressionAttributeValues: { ':owner': owner, ':until': at + leaseMs, ':generation': item.generation ?? 0, ':now': at },
-      });
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) return false;
-    throw error;
-  }
-}
-
-async function refresh(deps: TokenDeps, item: CredentialsItem, owner: string): Promise<OAuthCredentials> {
+async function refresh(deps: TokenDeps, item: CredentialsItem, owner: string, integration?: Integration): Promise<OAuthCredentials> {
   const { tenantId, connectionId } = item;
   const at = now(deps);
   let connection: ConnectionItem | undefined;
   try {
     const current = await open(deps, item);
-    connection = await getConnection(deps, tenantId, connectionId);
-    const definition = connection && findIntegration(await deps.catalogFor(tenantId), connection.integration);
+    connection = await deps.connections.get(tenantId, connectionId);
+    const definition =
+      connection && (integration?.key === connection.integration ? integration : await findTenantIntegration(deps.integrations, tenantId, connection.integration));
     const client = connection && (await openClient(deps, tenantId, connection.integration));
     if (!connection || !definition?.oauth2 || !client || !current.refreshToken) {
       const reason = !current.refreshToken ? 'no_refresh_token' : !client ? 'no_oauth_client' : 'integration_missing';
@@ -133,10 +150,13 @@ async function refresh(deps: TokenDeps, item: CredentialsItem, owner: string): P
       at,
     );
     const next: OAuthCredentials = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken ?? current.refreshToken };
-    await storeTokens(deps, { tenantId, connectionId, tokens: next, expiresAt: tokens.expiresAt, generation: (item.generation ?? 0) + 1, owner, at });
+    const sealed = await deps.vault.seal(next, { tenantId, connectionId, purpose });
+    if (!(await deps.connections.storeRefreshedTokens(item, owner, { sealed, refreshable: Boolean(next.refreshToken), expiresAt: tokens.expiresAt }, at))) {
+      throw new Conflict(`connection ${connectionId} changed while its tokens were refreshed; retry`);
+    }
     return next;
   } catch (error) {
-    // storeTokens' Conflict: the lease ran out and another caller took over, or the
+    // The Conflict above: the lease ran out and another caller took over, or the
     // connection was deleted. Either way there is no lease of ours left to give back.
     if (error instanceof Conflict) throw error;
     // Anything else fails this connection alone: recorded, backed off, lease given back,
@@ -160,64 +180,6 @@ function asTokenError(error: unknown, item: CredentialsItem): TokenError {
 }
 
 /**
- * Writes new tokens: the sealed pair, the expiry (and the refresh index while a refresh
- * token exists), the new generation, no lease — conditional on still holding the lease.
- */
-export async function storeTokens(
-  deps: TokenDeps,
-  input: { tenantId: string; connectionId: string; tokens: OAuthCredentials; expiresAt?: string; generation: number; owner: string; at: Date },
-) {
-  const { tenantId, connectionId, at } = input;
-  const sealed = await deps.vault.seal(input.tokens, { tenantId, connectionId, purpose });
-  const stored = await transact(deps, [
-    {
-      Put: {
-        TableName: deps.table,
-        Item: {
-          ...credentialsKey(tenantId, connectionId),
-          ...tokenItem({ tenantId, connectionId, sealed, tokens: input.tokens, expiresAt: input.expiresAt, generation: input.generation, at }),
-        },
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':owner': input.owner },
-      },
-    },
-    {
-      Update: {
-        TableName: deps.table,
-        Key: connectionKey(tenantId, connectionId),
-        UpdateExpression: 'SET oauth.tokenExpiresAt = :expires, health = :health',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':expires': input.expiresAt ?? null, ':health': healthy(at) },
-      },
-    },
-  ]);
-  if (!stored) throw new Conflict(`connection ${connectionId} changed while its tokens were refreshed; retry`);
-}
-
-/** The credentials item of an OAuth connection (new tokens, no lease, no error). */
-export function tokenItem(input: {
-  tenantId: string;
-  connectionId: string;
-  sealed: Awaited<ReturnType<Vault['seal']>>;
-  tokens: OAuthCredentials;
-  expiresAt?: string;
-  generation: number;
-  at: Date;
-}): CredentialsItem {
-  return {
-    ...input.sealed,
-    tenantId: input.tenantId,
-    connectionId: input.connectionId,
-    updatedAt: input.at.toISOString(),
-    generation: input.generation,
-    ...(input.expiresAt ? { tokenExpiresAt: input.expiresAt } : {}),
-    ...(input.expiresAt && input.tokens.refreshToken ? refreshIndex(input.connectionId, input.expiresAt) : {}),
-  };
-}
-
-export const healthy = (at: Date): ConnectionHealth => ({ lastSuccessAt: at.toISOString(), lastFailureAt: null, lastError: null, consecutiveFailures: 0 });
-
-/**
  * Records a failed refresh and gives the lease back. `invalid_grant` (the grant is gone:
  * revoked, expired, or a rotated refresh token reused) or a missing refresh token marks
  * the connection `auth_failed`,
@@ -225,44 +187,14 @@ export const healthy = (at: Date): ConnectionHealth => ({ lastSuccessAt: at.toIS
  * backs the scheduled refresher off exponentially and leaves the connection as it is.
  */
 async function fail(deps: TokenDeps, item: CredentialsItem, connection: ConnectionItem | undefined, owner: string, error: TokenError, at: Date) {
-  const permanent = grantGone(error.code);
   const failures = (item.refreshFailures ?? 0) + 1;
-  const retryAt = new Date(at.getTime() + Math.min(2 ** failures * 60_000, 60 * 60_000)).toISOString();
-  const health: ConnectionHealth = {
-    lastSuccessAt: connection?.health?.lastSuccessAt ?? null,
-    lastFailureAt: at.toISOString(),
-    lastError: `token refresh failed: ${error.code}`,
-    consecutiveFailures: (connection?.health?.consecutiveFailures ?? 0) + 1,
-  };
   logger.warn('token refresh failed', { tenantId: item.tenantId, connectionId: item.connectionId, code: error.code, retryable: error.retryable });
-  await transact(deps, [
-    {
-      Update: {
-        TableName: deps.table,
-        Key: credentialsKey(item.tenantId, item.connectionId),
-        UpdateExpression: `SET refreshError = :error, refreshFailures = :failures, refreshRetryAt = :retryAt REMOVE leaseOwner, leaseUntil${permanent ? ', gsi1pk, gsi1sk' : ''}`,
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':error': { code: error.code, at: at.toISOString() }, ':failures': failures, ':retryAt': retryAt, ':owner': owner },
-      },
-    },
-    ...(connection
-      ? [
-          {
-            Update: {
-              TableName: deps.table,
-              Key: connectionKey(item.tenantId, item.connectionId),
-              UpdateExpression: permanent ? 'SET health = :health, #status = :failed' : 'SET health = :health',
-              ConditionExpression: 'attribute_exists(pk)',
-              ...(permanent ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-              ExpressionAttributeValues: { ':health': health, ...(permanent ? { ':failed': 'auth_failed' } : {}) },
-            },
-          },
-        ]
-      : []),
-    ...(permanent && connection?.status !== 'auth_failed'
-      ? [eventPut(deps.table, item.tenantId, 'connection.auth_failed', { connectionId: item.connectionId, reason: error.code }, at)]
-      : []),
-  ]);
+  await deps.connections.recordRefreshFailure(item, connection, owner, {
+    error: { code: error.code, at: at.toISOString() },
+    failures,
+    retryAt: new Date(at.getTime() + Math.min(2 ** failures * 60_000, 60 * 60_000)).toISOString(),
+    permanent: grantGone(error.code),
+  });
 }
 
 /** Only the user can fix these: the grant was revoked or expired, or never had a refresh token. */
@@ -286,7 +218,7 @@ function refreshFailure(connectionId: string, error: { code: string }) {
 
 /**
  * The scheduled refresher: refreshes every token expiring within `aheadMs`, found through
- * the refresh index (one query per shard, not a scan), skipping those backing off.
+ * the refresh index, skipping those backing off.
  *
  * One connection's failure, whatever it is, stays that connection's: it is logged and
  * counted, and the refresh has recorded it with its backoff, so the run goes on with the
@@ -295,24 +227,8 @@ function refreshFailure(connectionId: string, error: { code: string }) {
 export async function refreshExpiring(deps: TokenDeps, options: { aheadMs?: number; concurrency?: number } = {}) {
   const at = now(deps);
   const until = new Date(at.getTime() + (options.aheadMs ?? 15 * 60_000)).toISOString();
-  const due: CredentialsItem[] = [];
-  for (let shard = 0; shard < refreshShards; shard++) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.db.query({
-          TableName: deps.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :shard AND gsi1sk <= :until',
-          ExpressionAttributeValues: { ':shard': `TOKENS#${shard}`, ':until': until },
-          ExclusiveStartKey: start,
-        });
-      for (const raw of page.Items ?? []) {
-        const item = strip<CredentialsItem>(raw);
-        if (!item.refreshRetryAt || item.refreshRetryAt <= at.toISOString()) due.push(item);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
+  // Those backing off after a failure wait for their retry time.
+  const due = (await deps.connections.expiringCredentials(until)).filter((item) => !item.refreshRetryAt || item.refreshRetryAt <= at.toISOString());
   let refreshed = 0;
   let failed = 0;
   const queue = [...due];

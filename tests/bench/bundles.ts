@@ -12,7 +12,8 @@ import { median, root } from './measure';
  * over fresh `node` processes that load the bundle, from spawn to exit — like Lambda's
  * Init Duration, which includes the runtime's own start (≈ 120 ms for a hello world on
  * Node 24 arm64) — next to an empty handler bundled the same way. The import alone,
- * timed inside the process, is reported beside it.
+ * timed inside the process, is reported beside it. Both run with the NODE_OPTIONS every
+ * deployed function has (`--enable-source-maps`, infra/aws/functions.ts).
  */
 export async function measureBundles(processes = 20) {
   const dir = mkdtempSync(join(tmpdir(), 'junction-bench-'));
@@ -36,6 +37,8 @@ async function bundle(name: string, entry: string, dir: string) {
   return bundleFunction(entry, out);
 }
 
+const deployedNodeOptions = '--enable-source-maps';
+
 /** Median process and import times of each file, their processes interleaved. */
 function initTimes(files: string[], processes: number): Array<{ processMs: number; importMs: number }> {
   const script = 'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
@@ -47,7 +50,7 @@ function initTimes(files: string[], processes: number): Array<{ processMs: numbe
       const start = performance.now();
       const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
         encoding: 'utf8',
-        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: deployedNodeOptions },
       });
       const elapsed = performance.now() - start;
       if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);

@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { defaultMemoryMb } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
 import { startLocal } from '../../infra/local/runtime';
-import { catalogFor } from '../../shared/integrations/tenant-catalog';
+import { oauthPorts } from '../../shared/oauth/deps';
 import { challengeOf, newVerifier } from '../../shared/oauth/pkce';
 import { freshTokens, type TokenDeps } from '../../shared/oauth/tokens';
 import { send } from '../../shared/platform/outbound';
@@ -28,7 +28,7 @@ import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startD
  * run, on this machine, after a warm-up. The gateway and its functions run on core 0, the
  * load driver on core 1; DynamoDB Local's JVM, a stand-in for a separate service, is left
  * on both. Nothing here asserts: it prints a table (and writes it to .build/bench.md) for
- * the README.
+ * docs/benchmarks.md.
  */
 type Row = [what: string, measured: string, baseline: string, ratio: string, target: string, verdict: string];
 const rows: Row[] = [];
@@ -45,24 +45,20 @@ process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
 const driver = startDriver(1);
 
 // ---- 1. Bundles and init ----
+const bundleBudgetBytes = 1024 * 1024;
+const initBudgetRatio = 3.5;
+/** The bundle table has columns of its own: one row per function. */
+const bundleRows: string[] = [];
 async function bundlesSection() {
   process.stderr.write('bundling every function and timing module init (20 processes each)…\n');
   const bundles = await measureBundles(20);
-  section('Bundles (minified, as deployed) and init: median of 20 fresh node processes loading each, spawn to exit (the import alone in brackets), alternating with an empty handler’s processes');
   for (const b of bundles.rows) {
-    const http = b.kind === 'route';
     const ratio = b.initMs / b.emptyInitMs;
-    const sizeOk = !http || b.bytes <= 512 * 1024;
-    rows.push([
-      `${b.name} (${b.kind})`,
-      `${fmt(b.bytes / 1024, 0)} KiB, init ${fmt(b.initMs, 1)} ms (import ${fmt(b.importMs, 1)} ms)`,
-      `empty handler: init ${fmt(b.emptyInitMs, 1)} ms`,
-      `${fmt(ratio)}×`,
-      http ? '≤ 512 KiB, ≤ 2.5×' : '≤ 2.5×',
-      http ? `size ${check(sizeOk)}, init ${check(ratio <= 2.5)}` : `init ${check(ratio <= 2.5)}`,
-    ]);
+    const verdict = `size ${check(b.bytes <= bundleBudgetBytes)}, init ${check(ratio <= initBudgetRatio)}`;
+    bundleRows.push(
+      `| ${b.name} | ${b.kind} | ${fmt(b.bytes / 1024, 0)} | ${fmt(b.initMs, 1)} (${fmt(b.importMs, 1)}) | ${fmt(b.emptyInitMs, 1)} | ${fmt(ratio)}× | ${verdict} |`,
+    );
   }
-
 }
 
 // ---- The system under test ----
@@ -146,9 +142,19 @@ async function gatewaySection() {
   );
   bare.close();
   hop.close();
-  section('Gateway overhead: GET /v1/api-keys/{id} through the local gateway vs the raw DynamoDB GetItem it makes (3,000 sequential requests each, interleaved in rounds of 300, after 3,000 each to warm up)');
+  section('Gateway overhead: GET /v1/api-keys/{id} through the local gateway vs the raw DynamoDB GetItem it makes, and vs the floor (a bare node:http server making the same read) (3,000 sequential requests each, interleaved in rounds of 300, after 3,000 each to warm up)');
   rows.push(['p50', `${fmt(gateway!.p50)} ms`, `${fmt(raw!.p50)} ms`, `${fmt(gateway!.p50 / raw!.p50)}×`, '', '']);
-  rows.push(['p99', `${fmt(gateway!.p99)} ms`, `${fmt(raw!.p99)} ms`, `${fmt(gateway!.p99 / raw!.p99)}×`, '≤ 1.3×', check(gateway!.p99 / raw!.p99 <= 1.3)]);
+  rows.push(['p99', `${fmt(gateway!.p99)} ms`, `${fmt(raw!.p99)} ms`, `${fmt(gateway!.p99 / raw!.p99)}×`, '', '']);
+  // The raw read's own p99 on this machine is noise; the floor makes the same read behind
+  // the same kind of hop, so the gateway's cost is what it adds above the floor.
+  rows.push([
+    'p99 added over the floor',
+    `${fmt(gateway!.p99 - floor!.p99)} ms`,
+    `floor p99 ${fmt(floor!.p99)} ms`,
+    '',
+    '≤ floor + 1 ms',
+    check(gateway!.p99 <= floor!.p99 + 1),
+  ]);
   rows.push(['median added latency', `${fmt(gateway!.p50 - raw!.p50)} ms`, '', '', '≤ 1 ms', check(gateway!.p50 - raw!.p50 <= 1)]);
   rows.push([
     'floor: bare node:http making the same GetItem, p50 / p99',
@@ -164,7 +170,7 @@ async function gatewaySection() {
     `${fmt(raw!.p50)} / ${fmt(raw!.p99)} ms`,
     `${fmt(alone!.p50 / raw!.p50)}× / ${fmt(alone!.p99 / raw!.p99)}×`,
     '',
-    'for reference: at p99 the target leaves the gateway 0.3× the raw read',
+    'for reference',
   ]);
 
   // The gateway caches the authorizer's verdict, so above it ran only once or twice, cold.
@@ -366,10 +372,8 @@ async function oauthSection() {
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       const deps: TokenDeps = {
-        db,
-        table,
+        ...oauthPorts({ db, table }),
         vault: benchVault,
-        catalogFor: (tenantId) => catalogFor({ db, table }, tenantId),
         send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 5000, ...options }),
       };
       for (let i = 0; i < 20; i++) await freshTokens(deps, 'local', connectionId);
@@ -408,11 +412,19 @@ const header = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpu}, Node ${process.version}; ` +
     `${canPin ? "gateway and functions on core 0, load driver on core 1, DynamoDB Local's JVM on both" : 'taskset unavailable: processes not pinned'}; ` +
     `run took ${Math.round((Date.now() - started) / 1000)} s${steal}.`,
-  '',
-  '| what | measured | side by side | ratio | target | |',
-  '|---|---|---|---|---|---|',
 ];
-const table_ = [...header, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const bundleTable = bundleRows.length
+  ? [
+      '',
+      `Bundles, minified as deployed, and init: median of 20 fresh node processes loading each (spawn to exit; the import alone in brackets), alternating with an empty handler's processes, all with NODE_OPTIONS=--enable-source-maps as deployed. Budgets: ≤ ${bundleBudgetBytes / 1024} KiB, init ≤ ${initBudgetRatio}× the empty handler's.`,
+      '',
+      '| function | kind | bundle KiB | init ms (import) | empty-handler init ms | ratio | |',
+      '|---|---|---|---|---|---|---|',
+      ...bundleRows,
+    ]
+  : [];
+const otherTable = rows.length ? ['', '| what | measured | side by side | ratio | target | |', '|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)] : [];
+const table_ = [...header, ...bundleTable, ...otherTable].join('\n');
 mkdirSync(join(root, '.build'), { recursive: true });
 writeFileSync(join(root, '.build/bench.md'), `${table_}\n`);
 process.stdout.write(`${table_}\n`);

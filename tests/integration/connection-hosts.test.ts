@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { openCredentials } from '../../shared/connections/service';
+import { connectionStore } from '../../shared/connections/store';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { startAuthorizationServer, type AuthorizationServer } from '../fakes/authorization-server';
@@ -54,7 +55,7 @@ const read = async (id: string) => (await runtime.call(`/v1/connections/${id}`))
 
 async function storedCredentials(id: string) {
   const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${id}` } });
-  const opened = await openCredentials({ db, table, vault: createVault(keyringFromEnv({ env: runtime.env })) }, 'local', id);
+  const opened = await openCredentials({ store: connectionStore({ db, table }), vault: createVault(keyringFromEnv({ env: runtime.env })) }, 'local', id);
   return { ciphertext: Item!.ciphertext, opened };
 }
 

@@ -2,10 +2,11 @@ import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes } from 'node:crypto';
 import { catalogPort } from '../../shared/connections/integrations';
 import { testConnection, type ConnectionDeps } from '../../shared/connections/service';
+import { connectionStore } from '../../shared/connections/store';
 import { stripe } from '../../shared/integrations/catalog/stripe';
 import { IntegrationDefinition } from '../../shared/integrations/schema';
 import { operatorAudit } from '../../shared/platform/audit';
-import { tokenPort } from '../../shared/oauth/deps';
+import { oauthPorts, tokenPort } from '../../shared/oauth/deps';
 import { send, type OutboundRequest } from '../../shared/platform/outbound';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
@@ -27,15 +28,14 @@ beforeAll(async () => {
   const db = localDynamoDb(runtime.dynamodbEndpoint);
   const table = runtime.env.MAIN_TABLE_NAME!;
   const vault = createVault(keyringFromEnv({ env: runtime.env }));
-  const catalogFor = async () => [stripeHere];
+  const integrations = { builtIns: [stripeHere], custom: async () => undefined };
   // The definition must say https; the fake speaks plain HTTP on loopback.
   const toFake = (request: OutboundRequest) => send({ ...request, url: request.url.replace('https:', 'http:') }, { baseDelayMs: 5 });
   deps = {
-    db,
-    table,
+    store: connectionStore({ db, table }),
     vault,
-    integrations: catalogPort(catalogFor),
-    tokens: tokenPort({ db, table, vault, catalogFor, send: toFake }),
+    integrations: catalogPort(integrations),
+    tokens: tokenPort({ ...oauthPorts({ db, table }), integrations, vault, send: toFake }),
     send: toFake,
   };
 });

@@ -1,6 +1,6 @@
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
-import { catalogFor } from '../../shared/integrations/tenant-catalog';
+import { oauthPorts } from '../../shared/oauth/deps';
 import { freshTokens, type TokenDeps } from '../../shared/oauth/tokens';
 import { operatorAudit } from '../../shared/platform/audit';
 import { send } from '../../shared/platform/outbound';
@@ -131,10 +131,8 @@ async function moveTokenUrl(key: string) {
 }
 
 const tokenDeps = (): TokenDeps => ({
-  db,
-  table,
+  ...oauthPorts({ db, table }),
   vault: vault(),
-  catalogFor: (tenantId) => catalogFor({ db, table }, tenantId),
   send: (request, options) => send(request, { maxAttempts: 2, timeoutMs: 5000, ...options }),
 });
 
