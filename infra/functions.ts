@@ -2,6 +2,7 @@ import type { Access, Declaration, FunctionDeclaration } from './declaration';
 import { api, resources } from './resources';
 import * as apiKeys from '../shared/tenancy/contracts';
 import * as platform from '../shared/platform/contracts';
+import { viewer } from '../shared/platform/docs-page';
 import * as connections from '../shared/connections/contracts';
 import * as integrations from '../shared/integrations/contracts';
 import * as oauth from '../shared/oauth/contracts';
@@ -53,6 +54,14 @@ export const functions: Record<string, FunctionDeclaration> = {
     entry: 'functions/platform/docs.ts',
     contract: platform.docsContract,
     access: {},
+  },
+  docsAsset: {
+    kind: 'route',
+    route: 'GET /docs/{asset}',
+    entry: 'functions/platform/docs-asset.ts',
+    contract: platform.docsAssetContract,
+    access: {},
+    packageFiles: { [viewer.package]: [...viewer.served, ...viewer.shipped] },
   },
   notFound: {
     kind: 'route',

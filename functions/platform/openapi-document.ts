@@ -11,7 +11,7 @@ import pkg from '../../package.json' with { type: 'json' };
 const openApiDocument = buildOpenApi(
   routesOf(declaration)
     .filter(([, r]) => r.route !== '$default')
-    .map(([, r]) => ({ ...splitRoute(r.route), contract: r.contract })),
-  { version: pkg.version },
+    .map(([name, r]) => ({ ...splitRoute(r.route), operationId: name, contract: r.contract })),
+  { version: pkg.version, license: pkg.license },
 );
 export default openApiDocument;

@@ -25,10 +25,22 @@ export const openApiContract = defineContract({
 });
 
 export const docsContract = defineContract({
-  summary: 'The API reference, rendered from the OpenAPI document',
+  summary: 'The API reference: this document in Swagger UI, with try-it requests',
   tag,
   scope: null,
   responses: { 200: { description: 'An HTML page', contentType: 'text/html' } },
+});
+
+export const docsAssetContract = defineContract({
+  summary: "A file the API reference page loads (the viewer's script and style sheet)",
+  tag,
+  scope: null,
+  path: z.strictObject({ asset: z.string().max(100).meta({ description: 'The file name, as the page links it' }) }),
+  responses: {
+    200: { description: 'The file', contentType: 'text/*' },
+    304: { description: 'The copy named in If-None-Match is current' },
+    404: { description: 'The page loads no file of that name' },
+  },
 });
 
 export const notFoundContract = defineContract({

@@ -1,67 +1,109 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { NotFound } from './errors';
+
 /**
- * The API reference as one self-contained HTML page, rendered on the server from the
- * OpenAPI document: no script, no CDN, so it works offline and under a strict CSP.
+ * The API reference: Swagger UI (`swagger-ui-dist`, as published) rendering /openapi.json,
+ * with try-it requests. The page, its script and its style sheet all come from Junction's
+ * own routes, never a CDN, so the page works offline and under a policy that runs scripts
+ * from this origin only, none of them inline.
+ *
+ * Every URL is relative (the page is /docs, its files /docs/…, the document /openapi.json),
+ * so the page names no host: it works on whatever URL a deployment has.
  */
-interface Operation {
-  summary?: string;
-  tags?: string[];
-  security?: unknown[];
-  'x-junction-scope'?: string;
-  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>;
-  requestBody?: { content?: Record<string, { schema?: unknown }> };
-  responses?: Record<string, { description?: string }>;
-}
 
-interface Document {
-  info: { title: string; version: string; description?: string };
-  paths?: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, unknown> };
-}
+/**
+ * The viewer's files. They ship beside the docs-asset function's bundle, not inside it
+ * (1.8 MiB of script would break the 1 MiB bundle budget): see `packageFiles` in
+ * infra/functions.ts.
+ */
+export const viewer = {
+  package: 'swagger-ui-dist',
+  /** What the page links, served at /docs/{name}. */
+  served: ['swagger-ui-bundle.js', 'swagger-ui.css', 'swagger-ui-bundle.js.LICENSE.txt'],
+  /** Shipped too: the licence and notice Apache-2.0 asks a redistribution to carry, and the manifest. */
+  shipped: ['LICENSE', 'NOTICE', 'package.json'],
+} as const;
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Starts Swagger UI on the document; a file of its own, so no script is inline. */
+const initScript = `window.ui = SwaggerUIBundle({
+  url: 'openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  displayOperationId: true,
+  // Swagger UI would otherwise send the document to validator.swagger.io for a badge.
+  validatorUrl: null,
+});
+`;
 
-export function renderDocsPage(doc: Document): string {
-  const byTag = new Map<string, string[]>();
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const [method, op] of Object.entries(item)) {
-      const tag = op.tags?.[0] ?? 'Other';
-      const auth = op.security?.length === 0 ? 'no API key' : `scope: ${op['x-junction-scope'] ?? 'any'}`;
-      const params = (op.parameters ?? [])
-        .map((p) => `<li><code>${escape(p.name)}</code> (${p.in}${p.required ? ', required' : ''})</li>`)
-        .join('');
-      const body = op.requestBody?.content?.['application/json']?.schema;
-      const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><b>${status}</b> ${escape(r.description ?? '')}</li>`)
-        .join('');
-      const html = `<section class="op">
-  <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3>
-  <p>${escape(op.summary ?? '')} <small>(${escape(auth)})</small></p>
-  ${params ? `<h4>Parameters</h4><ul>${params}</ul>` : ''}
-  ${body ? `<h4>Body</h4><pre>${escape(JSON.stringify(body, null, 2))}</pre>` : ''}
-  <h4>Responses</h4><ul>${responses}</ul>
-</section>`;
-      byTag.set(tag, [...(byTag.get(tag) ?? []), html]);
-    }
-  }
-  const schemas = Object.entries(doc.components?.schemas ?? {})
-    .map(([name, schema]) => `<h3 id="schema-${escape(name)}">${escape(name)}</h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre>`)
-    .join('');
-  const sections = [...byTag.entries()]
-    .map(([tag, ops]) => `<h2>${escape(tag)}</h2>${ops.join('')}`)
-    .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)} ${escape(doc.info.version)}</title>
+/** What the page may load and run: this origin's files, its data: icons, and requests to this origin. */
+export const docsPagePolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  // Swagger UI's style sheet draws its icons from data: URIs.
+  "img-src 'self' data:",
+  // The document and the try-it requests, which go to this Junction (the `/` server).
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The same for every deployment: Swagger UI shows the document's title and version, so
+ * the page needs no copy of the document (and its function loads none).
+ */
+export const docsPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Junction API reference</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
-.op{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
-.m{display:inline-block;min-width:4.5rem;font-size:.8rem;color:#fff;border-radius:3px;padding:.1rem .4rem;text-align:center;background:#555}
-.get{background:#0a7}.post{background:#06c}.put,.patch{background:#c70}.delete{background:#c22}
-pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.8rem}
-</style></head>
-<body><h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1>
-<p>${escape(doc.info.description ?? '')}</p>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>
-${sections}<h2>Schemas</h2>${schemas}</body></html>`;
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="docs/swagger-ui.css">
+</head>
+<body>
+<noscript><h1>Junction API reference</h1><p>This reference runs Swagger UI, which needs JavaScript. The document itself: <a href="openapi.json">openapi.json</a>.</p></noscript>
+<div id="swagger-ui"></div>
+<script src="docs/swagger-ui-bundle.js"></script>
+<script src="docs/init.js"></script>
+</body></html>
+`;
+
+export interface DocsAsset {
+  body: string;
+  contentType: string;
+  etag: string;
+}
+
+const contentTypes: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  txt: 'text/plain; charset=utf-8',
+};
+
+/**
+ * Resolved as Node resolves a dependency, from this module's file: the repo's
+ * node_modules when the source runs locally, the copy beside the bundle in Lambda (a
+ * bundle's `import.meta.filename` is its own file, see infra/bundling.ts).
+ */
+const packageRequire = createRequire(import.meta.filename);
+
+const loaded = new Map<string, DocsAsset>();
+
+/** One of the page's files by the name the page links it with; read once per container. */
+export function docsAsset(name: string): DocsAsset {
+  let asset = loaded.get(name);
+  if (!asset) {
+    const body =
+      name === 'init.js'
+        ? initScript
+        : (viewer.served as readonly string[]).includes(name)
+          ? readFileSync(packageRequire.resolve(`${viewer.package}/${name}`), 'utf8')
+          : undefined;
+    if (body === undefined) throw new NotFound(`the API reference has no file named ${name}`);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    asset = { body, contentType: contentTypes[name.slice(name.lastIndexOf('.') + 1)]!, etag };
+    loaded.set(name, asset);
+  }
+  return asset;
 }

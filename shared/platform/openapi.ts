@@ -11,6 +11,8 @@ import { Problem, problemContentType } from './problem';
 export interface DocumentedRoute {
   method: string;
   path: string;
+  /** The declared function's name: generated clients name their methods after it. */
+  operationId: string;
   contract: Contract;
 }
 
@@ -51,11 +53,12 @@ const authProblems: Record<number, string> = {
 };
 
 /** The OpenAPI 3.1 document, built from the same contracts that validate requests. */
-export function buildOpenApi(routes: DocumentedRoute[], info: { version: string }) {
+export function buildOpenApi(routes: DocumentedRoute[], info: { version: string; license: string }) {
   const paths: ZodOpenApiPathsObject = {};
-  for (const { method, path, contract } of routes) {
+  for (const { method, path, operationId, contract } of routes) {
     const idempotent = method === 'POST' && contract.audit !== undefined;
     const operation: ZodOpenApiOperationObject = {
+      operationId,
       summary: contract.summary,
       tags: [contract.tag],
       ...(contract.scope === null
@@ -82,7 +85,13 @@ export function buildOpenApi(routes: DocumentedRoute[], info: { version: string 
       description:
         'Connections, OAuth2, syncs, webhooks and uploads, deployed in your own AWS account. ' +
         'Errors are RFC 9457 problem+json. Lists page with `limit` and `cursor`.',
+      // An SPDX expression (package.json's `license`), which 3.1 takes as `identifier`.
+      license: { name: info.license, identifier: info.license },
     },
+    // Each team deploys its own Junction at its own URL, and the document is built before
+    // any URL exists: a relative server is the one that served the document (OpenAPI 3.1
+    // §4.8.5), so the docs page's requests go to the Junction that serves the page.
+    servers: [{ url: '/', description: 'The Junction that serves this document' }],
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A Junction API key (jh_…)' },

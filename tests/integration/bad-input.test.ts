@@ -5,7 +5,7 @@ import { declaration } from '../../infra/functions';
 import type { Contract } from '../../shared/platform/contract';
 import { Problem } from '../../shared/platform/problem';
 import { customIntegration, goodBodies, secretsIn } from '../support/good-bodies';
-import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * The promise every route makes, new ones included: input of any shape gets a 4xx
@@ -151,7 +151,7 @@ describe('bad input to every declared route', () => {
       const attempts = attemptsFor(routeKey);
       // Updates one at a time, each under the version it read; the rest a few at a time.
       const batch = method === 'PATCH' ? 1 : 8;
-      const { output } = await captureOutput(async () => {
+      const { output } = await runtime.logsDuring(async () => {
         for (let i = 0; i < attempts.length; i += batch) {
           await Promise.all(
             attempts.slice(i, i + batch).map(async (attempt) => {

@@ -83,7 +83,9 @@ describe("another tenant's key", () => {
     const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session];
 
     // Deletes last, so that every other route still finds the owner's resources there.
+    // Public routes with a path parameter (the docs viewer's files) name no tenant's resource.
     const routes = routesOf(declaration)
+      .filter(([, route]) => !(route.contract.scope === null && route.route.includes('{')))
       .map(([, route]) => route.route)
       .filter((routeKey) => routeKey !== '$default')
       .sort((a, b) => Number(a.startsWith('DELETE')) - Number(b.startsWith('DELETE')));
