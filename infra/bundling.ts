@@ -2,54 +2,21 @@ import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodej
 import { build } from 'esbuild';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openApiDocument from '../functions/platform/openapi-document';
 import routeKeys from '../functions/platform/route-keys';
 import { once } from '../shared/platform/config';
+import { choices } from './bundle-choices';
 
 /**
  * How every function is bundled: the CDK app (`NodejsFunction`) and the bundle benchmark
- * (`bundleFunction`) both derive their esbuild options from `choices`, so what is measured
- * is what is deployed.
+ * (`bundleFunction`) both derive their esbuild options from `choices` (bundle-choices.ts,
+ * which the local runtime's containers build with too), so what is measured is what is
+ * deployed.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-
-const choices = {
-  target: 'node24',
-  minify: true,
-  // Stack traces point at the TypeScript through the map, read when a stack is first
-  // formatted (see lambda-source-maps.ts); leaving the sources out of the map keeps it
-  // small, the line numbers are what matter.
-  sourcemap: true,
-  sourcesContent: false,
-  inject: [join(here, 'lambda-source-maps.ts')],
-  // Packages' ES module builds tree-shake better than their CommonJS ones.
-  mainFields: ['module', 'main'],
-  // CommonJS output, not ESM: an ES module's `import … from 'node:http'` builds a module
-  // namespace of every export of node:http, and reading its lazy `WebSocket` getter loads
-  // Node's internal undici: ~70 ms of every cold start, measured here (Node 24). A CommonJS
-  // bundle `require`s the built-in and reads only what it uses.
-  format: 'cjs' as const,
-  // Nothing is external: one minified file loads faster than many, and Lambda's own copy
-  // of the AWS SDK is whatever version the runtime ships.
-  external: [] as string[],
-  alias: {
-    // The Encryption SDK's KMS keyring imports the SDK's KMS client for a default it
-    // never uses here: Junction's own client takes its place (see lambda-kms.ts).
-    '@aws-sdk/client-kms': join(here, 'lambda-kms.ts'),
-    // Its package index also brings in the hierarchical keyring (see lambda-kms-keyring.ts).
-    '@aws-crypto/kms-keyring-node': join(here, 'lambda-kms-keyring.ts'),
-    // Its decrypt client, without the pipeline that client builds as it loads (see lambda-decrypt-node.ts).
-    '@aws-crypto/decrypt-node': join(here, 'lambda-decrypt-node.ts'),
-    // The SDK's ECDSA helpers, for signing suites the vault does not use (see lambda-asn1.ts).
-    'asn1.js': join(here, 'lambda-asn1.ts'),
-    // Its few big-number operations on BigInt, in place of bn.js (see lambda-bn.ts).
-    'bn.js': join(here, 'lambda-bn.ts'),
-    // Node's own streams in place of their userland copy (see lambda-readable-stream.ts).
-    'readable-stream': join(here, 'lambda-readable-stream.ts'),
-  },
-};
 
 /**
  * Modules whose value is JSON computed from the declaration alone (named in package.json's
@@ -80,20 +47,46 @@ const frozenAliases = once(() => {
   );
 });
 
-const aliases = () => ({ ...choices.alias, ...frozenAliases() });
+/** Only the frozen modules are aliased: every dependency is bundled as published. */
+const aliases = () => frozenAliases();
 
 /** The `bundling` prop of every `NodejsFunction`: one CommonJS file (`index.js`) for nodejs24.x. */
-export const functionBundling = (): BundlingOptions => ({
+export const functionBundling = (packageFiles?: PackageFiles): BundlingOptions => ({
+  ...(packageFiles ? { commandHooks: copyingAfterBundling(packageFiles) } : {}),
   format: OutputFormat.CJS,
   target: choices.target,
   minify: choices.minify,
   sourceMap: choices.sourcemap,
   sourcesContent: choices.sourcesContent,
   mainFields: choices.mainFields,
-  inject: choices.inject,
+  define: choices.define,
   externalModules: choices.external,
   esbuildArgs: Object.fromEntries(Object.entries(aliases()).map(([from, to]) => [`--alias:${from}`, to])),
 });
+
+type PackageFiles = Record<string, readonly string[]>;
+
+/**
+ * A function's declared `packageFiles`, copied into its asset as `node_modules/<package>/<file>`
+ * beside the bundle, where Node's resolution from the bundle finds them.
+ */
+const copyingAfterBundling = (packageFiles: PackageFiles): NonNullable<BundlingOptions['commandHooks']> => ({
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => packageFilesCommands(packageFiles, inputDir, outputDir),
+});
+
+/** The shell commands that copy `packageFiles` from the project in `inputDir` beside the bundle in `outputDir`. */
+export function packageFilesCommands(packageFiles: PackageFiles, inputDir: string, outputDir: string): string[] {
+  const root = join(here, '..');
+  const quote = (path: string) => `'${path.replaceAll("'", `'\\''`)}'`;
+  return Object.entries(packageFiles).flatMap(([name, files]) => {
+    // Where npm put the package (hoisted or not), as a path inside the project.
+    const installed = relative(root, dirname(createRequire(join(root, 'package.json')).resolve(`${name}/package.json`)));
+    const target = join(outputDir, 'node_modules', name);
+    return [`mkdir -p ${quote(target)}`, `cp ${files.map((file) => quote(join(inputDir, installed, file))).join(' ')} ${quote(target)}`];
+  });
+}
 
 /**
  * Bundles one entry point exactly as the CDK app does; answers the bundle's path and size.
@@ -113,8 +106,8 @@ export async function bundleFunction(entry: string, outdir: string): Promise<{ f
     sourcemap: choices.sourcemap,
     sourcesContent: choices.sourcesContent,
     mainFields: choices.mainFields,
-    inject: choices.inject,
     external: choices.external,
+    define: choices.define,
     alias: aliases(),
     logLevel: 'warning',
   });

@@ -48,12 +48,35 @@ export interface Access {
 export const defaultMemoryMb = 256;
 export const defaultTimeoutSeconds = 10;
 
+/** What a deployment tunes: the CDK app reads it from its context, local mode from its environment. */
+export interface FunctionSettings {
+  rateLimitPerMinute: number;
+}
+
+/**
+ * The settings a function is handed as variables, beside its resources' (`accessEnv` in
+ * shared/platform/resource-env.ts); both deployers set exactly these. The tenant's budget
+ * goes to the routes whose contract names a scope: the handler wrapper spends it there.
+ */
+export function settingsEnv(declared: FunctionDeclaration, settings: FunctionSettings): Record<string, string> {
+  return declared.kind === 'route' && declared.contract.scope !== null
+    ? { RATE_LIMIT_PER_MINUTE: String(settings.rateLimitPerMinute) }
+    : {};
+}
+
 interface FunctionBase {
   /** Entry point, relative to the repo root, exporting `handler`. */
   entry: string;
   access: Access;
   memoryMb?: number;
   timeoutSeconds?: number;
+  /**
+   * Files of installed packages the function reads at run time (`{ 'swagger-ui-dist':
+   * ['swagger-ui.css'] }`), shipped beside its bundle rather than inside it: the CDK app
+   * copies them to `node_modules/<package>/` next to the bundle, where Node's resolution
+   * from the bundle finds them as it finds the installed package locally.
+   */
+  packageFiles?: Record<string, readonly string[]>;
 }
 
 export interface RouteDeclaration extends FunctionBase {
@@ -114,6 +137,25 @@ export function routesOf(declaration: Declaration): Array<[string, RouteDeclarat
   );
 }
 
+/**
+ * The queue a consumer reads, refused when its visibility timeout is under 6x the
+ * consumer's timeout: a message must stay hidden while a consumer may still be working on
+ * it, retries included, or a second consumer gets it meanwhile
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-lambda-function-trigger.html).
+ * Synth and `npm start` both check it, here.
+ */
+export function consumedQueue(name: string, consumer: ConsumerDeclaration, resources: Resources): QueueDeclaration {
+  const queue = Object.hasOwn(resources.queues, consumer.queue) ? resources.queues[consumer.queue] : undefined;
+  if (!queue) throw new Error(`${name} consumes the queue "${consumer.queue}", which is not declared`);
+  const timeoutSeconds = consumer.timeoutSeconds ?? defaultTimeoutSeconds;
+  if (queue.visibilityTimeoutSeconds < 6 * timeoutSeconds) {
+    throw new Error(
+      `the ${consumer.queue} queue's visibility timeout (${queue.visibilityTimeoutSeconds} s) must be at least 6x its consumer ${name}'s timeout (${timeoutSeconds} s)`,
+    );
+  }
+  return queue;
+}
+
 export function authorizerOf(declaration: Declaration): [string, AuthorizerDeclaration] {
   const found = Object.entries(declaration.functions).find(([, f]) => f.kind === 'authorizer');
   if (!found) throw new Error('the declaration has no authorizer');
@@ -135,7 +177,11 @@ export interface RouteMatch {
 
 /**
  * Matches a request to a declared route the way API Gateway does: `{name}` takes one
- * path segment, `{name+}` the rest; what matches nothing goes to `$default`.
+ * path segment, `{name+}` the rest; what matches nothing goes to `$default`. Of the
+ * routes that match, the most specific wins, whatever the order they are declared in:
+ * reading the path from the left, a literal segment beats `{param}`, which beats
+ * `{proxy+}`; then a route's own method beats ANY
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html#http-api-develop-routes.evaluation).
  */
 export function matchRoute(declaration: Declaration, method: string, path: string): RouteMatch | undefined {
   for (const { name, route, template } of routeTable(declaration)) {
@@ -151,17 +197,39 @@ export function methodsServing(routeKeys: readonly string[], path: string): stri
   return routeKeys.map(splitRoute).flatMap(({ method, path: template }) => (matchPath(template, path) ? [method] : []));
 }
 
-/** The declared routes, split once per declaration (the gateway matches every request). */
+/**
+ * The declared routes, split once per declaration (the gateway matches every request)
+ * and sorted most specific first, so the first that matches is the one API Gateway picks.
+ */
 const tables = new WeakMap<Declaration, Array<{ name: string; route: RouteDeclaration; template: { method: string; path: string } }>>();
 function routeTable(declaration: Declaration) {
   let table = tables.get(declaration);
   if (!table) {
     table = routesOf(declaration)
       .filter(([, route]) => route.route !== '$default')
-      .map(([name, route]) => ({ name, route, template: splitRoute(route.route) }));
+      .map(([name, route]) => ({ name, route, template: splitRoute(route.route) }))
+      .sort((a, b) => compareSpecificity(a.template, b.template));
     tables.set(declaration, table);
   }
   return table;
+}
+
+/** Each segment's rank, left to right: 0 a literal, 1 `{param}`, 2 `{proxy+}`. */
+function segmentRanks(path: string): number[] {
+  return path.split('/').map((segment) => {
+    const param = /^\{[A-Za-z0-9_]+(\+?)\}$/.exec(segment);
+    return param ? (param[1] ? 2 : 1) : 0;
+  });
+}
+
+/** Negative when route `a` is the more specific one. */
+function compareSpecificity(a: { method: string; path: string }, b: { method: string; path: string }): number {
+  const ranksA = segmentRanks(a.path);
+  const ranksB = segmentRanks(b.path);
+  for (let i = 0; i < Math.min(ranksA.length, ranksB.length); i++) {
+    if (ranksA[i] !== ranksB[i]) return ranksA[i]! - ranksB[i]!;
+  }
+  return Number(a.method === 'ANY') - Number(b.method === 'ANY');
 }
 
 const compiled = new Map<string, { regex: RegExp; names: string[] }>();

@@ -7,7 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import type { Access } from '../declaration';
-import { resourceEnv } from '../../shared/platform/resource-env';
+import { accessEnv, resourceEnv } from '../../shared/platform/resource-env';
 import type { DeployedResources } from './resources';
 
 type Grants<Mode extends string, R> = Record<Mode, (resource: R, fn: lambda.Function) => void>;
@@ -17,30 +17,24 @@ type QueueMode = NonNullable<Access['queues']>[string];
 /**
  * Gives a function exactly what its declared access names: for each resource, the variable
  * that locates it and the permissions of the declared mode, in one call (as Powertools'
- * `bindTable` does), so configuration and permissions cannot drift apart. The grants on
- * encrypted resources include the key actions they imply, on the storage key only; the
- * vault's key (`access.key`) is granted to no function that does not declare it.
+ * `bindTable` does), so configuration and permissions cannot drift apart. The variables
+ * come from `accessEnv`, which the local runtime uses too. The grants on encrypted
+ * resources include the key actions they imply, on the storage key only; the vault's key
+ * (`access.key`) is granted to no function that does not declare it.
  */
 export function bindAccess(fn: lambda.Function, access: Access, deployed: DeployedResources): void {
-  for (const [name, mode] of Object.entries(access.tables ?? {})) {
-    const table = find(deployed.tables, name, 'table');
-    fn.addEnvironment(resourceEnv.table(name), table.tableName);
-    tableGrants[mode](table, fn);
-  }
-  for (const [name, mode] of Object.entries(access.queues ?? {})) {
-    const queue = find(deployed.queues, name, 'queue');
-    fn.addEnvironment(resourceEnv.queue(name), queue.queueUrl);
-    queueGrants[mode](queue, fn);
-  }
-  if (access.bucket) {
-    if (!deployed.bucket) throw new Error(`${fn.node.id} declares bucket access, but no bucket is declared`);
-    fn.addEnvironment(resourceEnv.bucket, deployed.bucket.bucketName);
-    bucketGrants[access.bucket](deployed.bucket, fn);
-  }
-  if (access.key) {
-    fn.addEnvironment(resourceEnv.key, deployed.key.keyArn);
-    keyGrants[access.key](deployed.key, fn);
-  }
+  const env = accessEnv(access, {
+    tables: Object.fromEntries(Object.entries(deployed.tables).map(([name, table]) => [name, table.tableName])),
+    queues: Object.fromEntries(Object.entries(deployed.queues).map(([name, queue]) => [name, queue.queueUrl])),
+    bucket: deployed.bucket?.bucketName ?? null,
+    key: { [resourceEnv.key]: deployed.key.keyArn },
+  });
+  for (const [variable, value] of Object.entries(env)) fn.addEnvironment(variable, value);
+  // accessEnv has refused any name that is not declared.
+  for (const [name, mode] of Object.entries(access.tables ?? {})) tableGrants[mode](deployed.tables[name]!, fn);
+  for (const [name, mode] of Object.entries(access.queues ?? {})) queueGrants[mode](deployed.queues[name]!, fn);
+  if (access.bucket) bucketGrants[access.bucket](deployed.bucket!, fn);
+  if (access.key) keyGrants[access.key](deployed.key, fn);
 }
 
 const tableGrants: Grants<TableMode, dynamodb.Table> = {
@@ -163,10 +157,4 @@ function arnOf(resource: IConstruct): string {
 
 function allow(fn: lambda.Function, actions: string[], resources: string[]): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
-}
-
-function find<T>(deployed: Record<string, T>, name: string, kind: string): T {
-  const found = deployed[name];
-  if (!found) throw new Error(`access names the ${kind} "${name}", which is not declared`);
-  return found;
 }

@@ -6,7 +6,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultTimeoutSeconds, type ConsumerDeclaration, type Declaration } from '../declaration';
+import { consumedQueue, settingsEnv, type ConsumerDeclaration, type Declaration } from '../declaration';
 import { createHttpApi } from './api';
 import { createFunction } from './functions';
 import { bindAccess } from './grants';
@@ -15,9 +15,6 @@ import { createResources, type DeployedResources } from './resources';
 import { deploySettings } from './settings';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Read by the rate limiter, shared/platform/rate-limit.ts. */
-const rateLimitEnv = 'RATE_LIMIT_PER_MINUTE';
 
 export interface JunctionStackProps extends StackProps {
   declaration: Declaration;
@@ -39,10 +36,7 @@ export class JunctionStack extends Stack {
     for (const [name, declared] of Object.entries(declaration.functions)) {
       const fn = createFunction(this, name, declared, repoRoot);
       bindAccess(fn, declared.access, deployed);
-      // The handler wrapper spends the tenant's budget exactly on routes whose contract names a scope.
-      if (declared.kind === 'route' && declared.contract.scope !== null) {
-        fn.addEnvironment(rateLimitEnv, String(settings.rateLimitPerMinute));
-      }
+      for (const [variable, value] of Object.entries(settingsEnv(declared, settings))) fn.addEnvironment(variable, value);
       if (declared.kind === 'consumer') {
         fn.addEventSource(consumerSource(name, declared, declaration, deployed));
       }
@@ -72,27 +66,15 @@ export class JunctionStack extends Stack {
   }
 }
 
-/**
- * A message must stay hidden while a consumer may still be working on it, retries
- * included: AWS asks for a visibility timeout of at least 6x the function timeout
- * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-lambda-function-trigger.html).
- */
+/** Lambda's event source on the consumer's queue, once `consumedQueue` has checked its visibility timeout. */
 function consumerSource(
   name: string,
   declared: ConsumerDeclaration,
   declaration: Declaration,
   deployed: DeployedResources,
 ): SqsEventSource {
-  const queue = deployed.queues[declared.queue];
-  const queueDeclaration = declaration.resources.queues[declared.queue];
-  if (!queue || !queueDeclaration) throw new Error(`${name} consumes the queue "${declared.queue}", which is not declared`);
-  const timeoutSeconds = declared.timeoutSeconds ?? defaultTimeoutSeconds;
-  if (queueDeclaration.visibilityTimeoutSeconds < 6 * timeoutSeconds) {
-    throw new Error(
-      `the ${declared.queue} queue's visibility timeout (${queueDeclaration.visibilityTimeoutSeconds} s) must be at least 6x its consumer ${name}'s timeout (${timeoutSeconds} s)`,
-    );
-  }
-  return new SqsEventSource(queue, {
+  consumedQueue(name, declared, declaration.resources);
+  return new SqsEventSource(deployed.queues[declared.queue]!, {
     batchSize: declared.batchSize,
     maxBatchingWindow: Duration.seconds(declared.maxBatchingWindowSeconds),
     reportBatchItemFailures: true,

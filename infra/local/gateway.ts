@@ -13,6 +13,7 @@ import {
   type RouteDeclaration,
 } from '../declaration';
 import type { FunctionHost } from './functions';
+import { reporter, type LogSink } from './logs';
 
 /**
  * A local API Gateway (HTTP API, payload format 2.0) in front of the declared routes.
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** How many authorizer verdicts are kept at most (10,000; tests lower it). */
   maxCachedVerdicts?: number;
+  /** Where the gateway reports its own failures (the terminal if not given). */
+  log?: LogSink;
 }
 
 export interface RunningGateway {
@@ -86,6 +89,7 @@ const gatewayAnswers = new Map<number, { text: string; length: number }>(
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { declaration, functions } = options;
   const now = options.now ?? Date.now;
+  const report = reporter('gateway', options.log);
   const [authorizerName, authorizer] = authorizerOf(declaration);
   const cors = declaration.api.cors;
 
@@ -320,7 +324,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // A client that hung up before its body arrived has no one to answer, and nothing
     // went wrong here: API Gateway drops such a request without invoking anything.
     if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' && res.req.destroyed) return;
-    process.stderr.write(`gateway: ${(error as Error).stack ?? String(error)}\n`);
+    report((error as Error).stack ?? String(error));
     if (!res.headersSent) send(res, 500, undefined, requestId);
     else res.destroy();
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { readConfig } from '../../shared/platform/config';
 import { declaration } from '../functions';
+import { toTerminal } from './logs';
 import { startLocal } from './runtime';
 
 /** `npm start`: Junction on this machine, on its embedded emulators. */
@@ -40,6 +41,8 @@ const runtime = await startLocal({
   port: config.PORT,
   dataDir: config.JUNCTION_DATA_DIR,
   localApiKey: config.LOCAL_API_KEY,
+  // The functions' log lines, shown as they come.
+  log: toTerminal,
 }).catch((error: unknown) => cannotStart(`npm start cannot start: ${(error as Error).message}`));
 
 process.stdout.write(

@@ -7,6 +7,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ConsumerDeclaration, Declaration } from '../declaration';
 import type { FunctionHost } from './functions';
+import { reporter, type LogSink } from './logs';
 
 /**
  * Lambda's SQS event source, locally: long-poll each consumer's queue, hand the function
@@ -27,6 +28,8 @@ export function startPollers(options: {
   queueUrl: (queue: string) => string;
   queueArn: (queue: string) => string;
   region: string;
+  /** Where the pollers report (the terminal if not given). */
+  log?: LogSink;
 }): RunningPollers {
   const abort = new AbortController();
   const loops = Object.entries(options.declaration.functions)
@@ -36,6 +39,7 @@ export function startPollers(options: {
   async function poll(name: string, consumer: ConsumerDeclaration) {
     const queueUrl = options.queueUrl(consumer.queue);
     const queueArn = options.queueArn(consumer.queue);
+    const report = reporter(`poller ${name}`, options.log);
     while (!abort.signal.aborted) {
       let messages: Message[];
       try {
@@ -52,7 +56,7 @@ export function startPollers(options: {
         messages = received.Messages ?? [];
       } catch (error) {
         if (abort.signal.aborted) return;
-        process.stderr.write(`poller ${name}: ${(error as Error).message}\n`);
+        report((error as Error).message);
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
@@ -66,9 +70,7 @@ export function startPollers(options: {
       }
       const verdict = readBatchResponse(response, messages.map((m) => m.MessageId!));
       if ('invalid' in verdict) {
-        process.stderr.write(
-          `poller ${name}: invalid partial batch response (${verdict.invalid}); the whole batch stays for a retry\n`,
-        );
+        report(`invalid partial batch response (${verdict.invalid}); the whole batch stays for a retry`);
         continue;
       }
       const done = messages.filter((m) => !verdict.failed.has(m.MessageId!));

@@ -4,9 +4,9 @@ import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Declaration } from '../declaration';
+import { consumedQueue, defaultMemoryMb, settingsEnv, type Declaration, type FunctionDeclaration } from '../declaration';
 import { documentClient } from '../../shared/platform/dynamodb';
-import { resourceEnv } from '../../shared/platform/resource-env';
+import { accessEnv, type ResourceLocations } from '../../shared/platform/resource-env';
 import type { TableStore } from '../../shared/platform/items';
 import { scopes } from '../../shared/platform/contract';
 import { operatorAudit } from '../../shared/platform/audit';
@@ -14,7 +14,8 @@ import { authenticate, createApiKey, createTenant } from '../../shared/tenancy/s
 import { maxKeyLength } from '../../shared/tenancy/keys';
 import { startDynamoDb, type RunningDynamoDb } from './dynamodb';
 import { createFunctionHost, type FunctionHost } from './functions';
-import { scopedInvokeStore } from './invoke-store';
+import { localConcurrency } from './invoke-store';
+import type { LogLine, LogSink } from './logs';
 import { startGateway } from './gateway';
 import { startPollers } from './pollers';
 import { freePort } from './ports';
@@ -40,15 +41,26 @@ export interface LocalOptions {
   now?: () => number;
   /** Whether schedules fire on their own (tests call `scheduler.tick`). */
   scheduleTimers?: boolean;
+  /** Where the functions' and the runtime's log lines go; omitted: kept in `logs`, for tests to read. */
+  log?: LogSink;
+  /** Variables every function gets on top of its own (tests point functions at stand-ins). */
+  functionEnv?: Record<string, string>;
 }
 
 export interface LocalRuntime {
   url: string;
   dataDir: string;
   apiKey: string;
+  /**
+   * The variables of every declared resource, the endpoints and the keyring, also set on
+   * this process (for the tests and scripts that call shared code directly). Each
+   * function gets only its own (see `functionEnv` below).
+   */
   env: Record<string, string>;
   dynamodbEndpoint: string;
   functions: FunctionHost;
+  /** What the functions and the runtime logged, when no `log` sink was given. */
+  logs: LogLine[];
   scheduler: RunningScheduler;
   stop(): Promise<void>;
 }
@@ -62,6 +74,12 @@ export const localTenantId = 'local';
  * the same declaration the CDK app deploys.
  */
 export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
+  // What synth refuses does not start here either.
+  for (const [name, declared] of Object.entries(options.declaration.functions)) {
+    if (declared.kind === 'consumer') consumedQueue(name, declared, options.declaration.resources);
+  }
+  const logs: LogLine[] = [];
+  const log: LogSink = options.log ?? ((line) => logs.push(line));
   const prefix = options.prefix ?? 'junction';
   const names = localNames(prefix);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'junction-'));
@@ -72,7 +90,6 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const invokeStore = await scopedInvokeStore();
   try {
     let dynamodb: RunningDynamoDb | undefined;
     if (!options.dynamodbEndpoint) {
@@ -91,7 +108,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     cleanups.push(() => fauxqs.stop());
     const awsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
 
-    const env: Record<string, string> = {
+    // Every function gets these locally: the emulators' endpoints and credentials.
+    const localEnv: Record<string, string> = {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -101,24 +119,44 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       AWS_ENDPOINT_URL_SQS: awsEndpoint,
       AWS_ENDPOINT_URL_S3: awsEndpoint,
       S3_FORCE_PATH_STYLE: 'true',
-      POWERTOOLS_SERVICE_NAME: 'junction',
       POWERTOOLS_METRICS_NAMESPACE: 'Junction',
       POWERTOOLS_METRICS_DISABLED: 'true',
-      ...keyringEnv(dataDir),
     };
-    for (const name of Object.keys(options.declaration.resources.tables)) {
-      env[resourceEnv.table(name)] = names.table(name);
-    }
-    const bucket = options.declaration.resources.bucket;
-    if (bucket) env[resourceEnv.bucket] = names.bucket(bucket.name);
+    const { resources } = options.declaration;
+    const locations: ResourceLocations = {
+      tables: Object.fromEntries(Object.keys(resources.tables).map((name) => [name, names.table(name)])),
+      queues: {},
+      bucket: resources.bucket && names.bucket(resources.bucket.name),
+      key: keyringEnv(dataDir),
+    };
 
     const dynamoClient = new DynamoDBClient({ endpoint: dynamodbEndpoint, region, credentials: localCredentials });
     cleanups.push(() => dynamoClient.destroy());
     await provisionTables(dynamoClient, options.declaration.resources, prefix);
     const { queues } = provisionQueuesAndBucket(fauxqs, options.declaration.resources, prefix, region);
-    for (const [name, queue] of Object.entries(queues)) env[resourceEnv.queue(name)] = queue.url;
-    // Handlers read their configuration from the environment at first use, as in Lambda.
+    for (const [name, queue] of Object.entries(queues)) locations.queues[name] = queue.url;
+    const everything = { tables: resources.tables, queues: resources.queues, bucket: resources.bucket ?? undefined, key: true };
+    const env = { ...localEnv, POWERTOOLS_SERVICE_NAME: serviceName, ...accessEnv(everything, locations) };
     Object.assign(process.env, env);
+
+    /**
+     * A function's environment, exactly the variables the CDK app sets for it (its service
+     * name, its settings, its resources: `settingsEnv` and `accessEnv` are the CDK app's
+     * own), plus the local endpoints, what Lambda itself sets, and local mode's settings
+     * from this process's environment, read as the function's container starts.
+     */
+    const functionEnv = (name: string): Record<string, string> => {
+      const declared = options.declaration.functions[name]!;
+      return {
+        ...localEnv,
+        ...lambdaEnv(name, declared),
+        ...localSettings(),
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        ...settingsEnv(declared, { rateLimitPerMinute: rateLimitPerMinute(options.root) }),
+        ...accessEnv(declared.access, locations),
+        ...options.functionEnv,
+      };
+    };
 
     const apiKey = await provisionLocalKey(
       { db: documentClient(dynamoClient), table: names.table('main') },
@@ -126,12 +164,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       options.localApiKey,
     );
 
-    const functions = createFunctionHost(options.declaration, options.root, invokeStore);
+    const functions = createFunctionHost({ declaration: options.declaration, root: options.root, env: functionEnv, log });
+    cleanups.push(() => functions.stop());
     const gateway = await startGateway({
       declaration: options.declaration,
       functions,
       port: options.port ?? 0,
       now: options.now,
+      log,
     });
     cleanups.push(() => gateway.stop());
 
@@ -143,6 +183,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       queueUrl: (name) => queues[name]!.url,
       queueArn: (name) => queues[name]!.arn,
       region,
+      log,
     });
     cleanups.push(async () => {
       await pollers.stop();
@@ -155,6 +196,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       region,
       now: options.now,
       timers: options.scheduleTimers,
+      log,
     });
     cleanups.push(() => scheduler.stop());
 
@@ -163,7 +205,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     writeFileSync(manifest, JSON.stringify({ url: gateway.url, pid: process.pid, env }, null, 2), { mode: 0o600 });
     cleanups.push(() => rmSync(manifest, { force: true }));
 
-    return { url: gateway.url, dataDir, apiKey, env, dynamodbEndpoint, functions, scheduler, stop };
+    return { url: gateway.url, dataDir, apiKey, env, dynamodbEndpoint, functions, logs, scheduler, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -171,6 +213,45 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** What the CDK app names the service in every function (infra/aws/functions.ts). */
+const serviceName = 'junction';
+
+/** What Lambda itself sets in a function's environment, as far as the code here reads it. */
+function lambdaEnv(name: string, declared: FunctionDeclaration): Record<string, string> {
+  return {
+    AWS_DEFAULT_REGION: region,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(declared.memoryMb ?? defaultMemoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'local',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    // Many invocations at once in one container (see invoke-store.ts).
+    AWS_LAMBDA_MAX_CONCURRENCY: String(localConcurrency),
+  };
+}
+
+/**
+ * Local mode's settings for every function, from this process's environment (README,
+ * Configuration): ranges and certificate authorities outbound calls may reach (tests'
+ * loopback servers), and the log level. Production sets none of them.
+ */
+function localSettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const name of ['OUTBOUND_ALLOWED_NETWORKS', 'OUTBOUND_CA_FILE', 'POWERTOOLS_LOG_LEVEL']) {
+    const value = process.env[name];
+    if (value !== undefined) settings[name] = value;
+  }
+  return settings;
+}
+
+/** Each tenant's budget: RATE_LIMIT_PER_MINUTE if set here, else the CDK app's default (cdk.json). */
+function rateLimitPerMinute(root: string): number {
+  const given = process.env.RATE_LIMIT_PER_MINUTE;
+  if (given !== undefined) return Number(given);
+  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: { rateLimitPerMinute: number } };
+  return cdk.context.rateLimitPerMinute;
+}
 
 /**
  * Tenant `local` and a key with every scope: the one in LOCAL_API_KEY if given, else the

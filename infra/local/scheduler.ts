@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Declaration, ScheduleDeclaration } from '../declaration';
 import type { FunctionHost } from './functions';
+import { reporter, type LogSink } from './logs';
 import { nextFireTime, parseSchedule, type Schedule } from './schedule-expression';
 
 /**
@@ -46,8 +47,11 @@ export function startScheduler(options: {
   region: string;
   now?: () => number;
   timers?: boolean;
+  /** Where the scheduler reports failed runs and retries (the terminal if not given). */
+  log?: LogSink;
 }): RunningScheduler {
   const now = options.now ?? Date.now;
+  const report = (name: string, message: string) => reporter(`schedule ${name}`, options.log)(message);
   const started = now();
   const entries: Entry[] = Object.entries(options.declaration.functions)
     .filter((e): e is [string, ScheduleDeclaration] => e[1].kind === 'schedule')
@@ -73,7 +77,7 @@ export function startScheduler(options: {
     const due = retries.filter((retry) => retry.at <= at);
     retries = retries.filter((retry) => retry.at > at);
     for (const retry of due) {
-      process.stderr.write(`schedule ${retry.name}: retry ${retry.attempt} of ${retryDelaysMs.length}\n`);
+      report(retry.name, `retry ${retry.attempt} of ${retryDelaysMs.length}`);
       runs.push(run(retry.name, retry.event, retry.attempt));
     }
     return Promise.all(runs).then(() => undefined);
@@ -87,10 +91,10 @@ export function startScheduler(options: {
         if (stopped) return;
         const delay = retryDelaysMs[attempt];
         if (delay === undefined) {
-          process.stderr.write(`schedule ${name}: failed after ${attempt} retries; the event is dropped\n`);
+          report(name, `failed after ${attempt} retries; the event is dropped`);
           return;
         }
-        process.stderr.write(`schedule ${name}: failed; retry ${attempt + 1} of ${retryDelaysMs.length} in ${delay / 1000} s\n`);
+        report(name, `failed; retry ${attempt + 1} of ${retryDelaysMs.length} in ${delay / 1000} s`);
         retries.push({ name, event, attempt: attempt + 1, at: now() + delay });
         arm();
       },

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openApiDocument from '#openapi-document';
 import { bundleFunction, functionBundling } from '../../infra/bundling';
+import { declaration } from '../../infra/functions';
 import { localKeyring } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 
@@ -165,5 +167,35 @@ catch (e) { console.log(JSON.stringify({ error: e.message })); }`;
     expect(result.error).toBeUndefined();
     expect(result.opened).toEqual(secret);
     await expect(vault.open(result.sealed!, context)).resolves.toEqual(secret);
+  });
+});
+
+describe("the docs-asset function's bundle", () => {
+  // Outside the repo, so Node's resolution from the bundle cannot reach the repo's node_modules.
+  let outdir: string;
+  let assets: { file: string; bytes: number };
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'junction-docs-asset-'));
+    assets = await bundleFunction(join(root, 'functions/platform/docs-asset.ts'), outdir);
+    // What NodejsFunction runs after bundling: the declared package files beside the bundle.
+    const commands = functionBundling(declaration.functions.docsAsset!.packageFiles).commandHooks!.afterBundling(root, outdir);
+    execFileSync('sh', ['-c', commands.join(' && ')]);
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it("stays under the 1 MiB budget: the viewer's script ships beside it, not in it", () => {
+    expect(assets.bytes).toBeLessThan(1024 * 1024);
+    expect(readFileSync(assets.file, 'utf8')).not.toContain('please see swagger-ui-bundle.js.LICENSE.txt');
+  });
+
+  it('serves the viewer files copied beside it', () => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(assets.file).href)});
+const http = { method: 'GET', path: '/docs/swagger-ui.css' };
+const event = { version: '2.0', routeKey: 'GET /docs/{asset}', rawPath: http.path, rawQueryString: '', headers: {}, pathParameters: { asset: 'swagger-ui.css' }, requestContext: { http, requestId: 'r1' }, isBase64Encoded: false };
+const res = await m.default.handler(event, { awsRequestId: 'a1', functionName: 'f', getRemainingTimeInMillis: () => 3000 });
+console.log(JSON.stringify({ status: res.statusCode, type: res.headers['content-type'], body: res.body }));`;
+    const answer = JSON.parse(runNode(script).split('\n').findLast((line) => line.startsWith('{"status"'))!);
+    const installed = readFileSync(createRequire(import.meta.url).resolve('swagger-ui-dist/swagger-ui.css'), 'utf8');
+    expect(answer).toEqual({ status: 200, type: 'text/css; charset=utf-8', body: installed });
   });
 });

@@ -162,6 +162,7 @@ describe('the Junction stack', () => {
     for (const [name, declared] of Object.entries(declaration.functions)) {
       const expected = [
         'POWERTOOLS_SERVICE_NAME',
+        'NODE_OPTIONS',
         ...(declared.kind === 'route' && declared.contract.scope !== null ? ['RATE_LIMIT_PER_MINUTE'] : []),
         ...Object.keys(declared.access.tables ?? {}).map(resourceEnv.table),
         ...Object.keys(declared.access.queues ?? {}).map(resourceEnv.queue),
@@ -169,6 +170,12 @@ describe('the Junction stack', () => {
         ...(declared.access.key ? [resourceEnv.key] : []),
       ];
       expect([name, Object.keys(environmentOf(synthesized, name)).sort()]).toEqual([name, expected.sort()]);
+    }
+  });
+
+  it("runs every function with Node's own source-map support, so stack traces point at the TypeScript", () => {
+    for (const name of Object.keys(declaration.functions)) {
+      expect([name, environmentOf(synthesized, name).NODE_OPTIONS]).toEqual([name, '--enable-source-maps']);
     }
   });
 

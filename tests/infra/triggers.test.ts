@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Declaration } from '../../infra/declaration';
-import { fixtureDeclaration } from '../fixtures/declaration';
+import { fixtureDeclaration, withWorkVisibility } from '../fixtures/declaration';
 import { actionsOn, logicalId, synthesize, type Synthesized } from './synth';
 
 /** The runtime's fixture (a queue with a consumer, and a schedule), with a deployable visibility timeout. */
@@ -60,7 +60,7 @@ describe('a declared queue', () => {
   });
 
   it('refuses a visibility timeout shorter than 6x its consumer\'s timeout', () => {
-    expect(() => synthesize(fixtureDeclaration)).toThrow(/visibility timeout \(1 s\) must be at least 6x/);
+    expect(() => synthesize(withWorkVisibility(5))).toThrow(/visibility timeout \(5 s\) must be at least 6x/);
   });
 });
 

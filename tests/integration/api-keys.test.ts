@@ -2,7 +2,7 @@ import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { operatorAudit } from '../../shared/platform/audit';
-import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -181,7 +181,7 @@ describe('authentication and scopes', () => {
   });
 
   it('writes no API key into any log line, even for refused requests', async () => {
-    const { output, result: key } = await captureOutput(async () => {
+    const { output, result: key } = await runtime.logsDuring(async () => {
       const created = await newKey(['read']);
       await runtime.call('/v1/api-keys', { key: created.secret });
       await runtime.call('/v1/api-keys', { method: 'POST', key: created.secret, json: { name: created.secret } });

@@ -3,13 +3,13 @@ import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes } from 'node:crypto';
 import { catalogPort } from '../../shared/connections/integrations';
 import { openCredentials, testConnection, type ConnectionDeps } from '../../shared/connections/service';
-import { getConnection, recordTest } from '../../shared/connections/store';
-import { catalogFor } from '../../shared/integrations/tenant-catalog';
+import { connectionStore, getConnection, recordTest } from '../../shared/connections/store';
+import { tenantIntegrations } from '../../shared/integrations/tenant-catalog';
 import { operatorAudit } from '../../shared/platform/audit';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
-import { captureOutput, startTestRuntime, type ApiResponse, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, type ApiResponse, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -270,7 +270,7 @@ describe('tenant isolation', () => {
 describe('secrets', () => {
   it('never puts a credential into a response, log line, audit entry or stored item', async () => {
     const planted = `sk_test_PLANTED${randomBytes(12).toString('hex')}`;
-    const { output, result: bodies } = await captureOutput(async () => {
+    const { output, result: bodies } = await runtime.logsDuring(async () => {
       const texts: string[] = [];
       const created = await create({ integration: 'stripe', name: 'Planted', credentials: { apiKey: planted } });
       texts.push(await created.text());
@@ -317,7 +317,7 @@ describe('secrets', () => {
     const { Item } = await db.get({ TableName: table, Key: { pk: 'TENANT#local', sk: `CREDENTIALS#${victim.id}` } });
     await db.put({ TableName: table, Item: { ...Item, sk: `CREDENTIALS#${thief.id}`, connectionId: thief.id } });
 
-    const deps = { db, table, vault: createVault(keyringFromEnv({ env: runtime.env })) };
+    const deps = { store: connectionStore({ db, table }), vault: createVault(keyringFromEnv({ env: runtime.env })) };
     expect(await openCredentials(deps, 'local', victim.id)).toEqual({ apiKey: secret });
     await expect(openCredentials(deps, 'local', thief.id)).rejects.toThrow('the ciphertext belongs to another junction:connection');
   });
@@ -328,10 +328,9 @@ describe('testing a connection while its credentials change', () => {
     const made = await createStripe('Rotated');
     const vault = createVault(keyringFromEnv({ env: runtime.env }));
     const deps: ConnectionDeps = {
-      db,
-      table,
+      store: connectionStore({ db, table }),
       vault,
-      integrations: catalogPort((tenantId) => catalogFor({ db, table }, tenantId)),
+      integrations: catalogPort(tenantIntegrations({ db, table })),
       tokens: { fresh: async () => ({}), revoke: async () => ({ status: 'unsupported', detail: 'not OAuth' }) },
       // The provider answers the old key's test only after the PATCH with a new key has landed.
       send: async () => {

@@ -5,7 +5,7 @@ import { localDynamoDb } from '../support/dynamodb';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { oauthOf } from '../support/good-bodies';
-import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -108,7 +108,7 @@ describe('custom integrations', () => {
 describe('OAuth client settings', () => {
   it('keep the client secret write-only: sealed in the table, absent from responses and logs', async () => {
     const secret = 'cs_PLANTED_0123456789abcdefghij';
-    const { output, result } = await captureOutput(async () => {
+    const { output, result } = await runtime.logsDuring(async () => {
       const put = await runtime.call('/v1/integrations/hubspot/oauth-client', {
         method: 'PUT',
         json: { clientId: 'hub-client', clientSecret: secret, scopes: ['crm.objects.contacts.read'] },

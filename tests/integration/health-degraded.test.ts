@@ -45,7 +45,10 @@ let response: ApiResponse;
 let text: string;
 let output: string;
 beforeAll(async () => {
-  runtime = await startTestRuntime();
+  // The functions' DynamoDB endpoint is the stand-in's; the runtime itself uses DynamoDB Local.
+  const answers: Record<string, 'INACCESSIBLE_ENCRYPTION_CREDENTIALS' | 'AccessDenied'> = {};
+  dynamodb = await startDescribeTableServer(answers);
+  runtime = await startTestRuntime({ functionEnv: { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint } });
   const s3 = new S3Client({
     endpoint: runtime.env.AWS_ENDPOINT_URL_S3,
     forcePathStyle: true,
@@ -54,18 +57,13 @@ beforeAll(async () => {
   });
   await s3.send(new DeleteBucketCommand({ Bucket: runtime.env.UPLOADS_BUCKET_NAME }));
   s3.destroy();
-  dynamodb = await startDescribeTableServer({
-    [runtime.env.MAIN_TABLE_NAME!]: 'INACCESSIBLE_ENCRYPTION_CREDENTIALS',
-    [runtime.env.LIMITS_TABLE_NAME!]: 'AccessDenied',
-  });
-  // Functions read the endpoint at their first DynamoDB call; health is this file's first.
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+  answers[runtime.env.MAIN_TABLE_NAME!] = 'INACCESSIBLE_ENCRYPTION_CREDENTIALS';
+  answers[runtime.env.LIMITS_TABLE_NAME!] = 'AccessDenied';
 
-  ({ output, result: response } = await captureOutput(() => runtime.call('/v1/health', { key: null })));
+  ({ output, result: response } = await runtime.logsDuring(() => runtime.call('/v1/health', { key: null })));
   text = await response.text();
 });
 afterAll(async () => {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
   await dynamodb.stop();
   await runtime.stop();
 });
@@ -121,11 +119,15 @@ describe('the state a describe call reports', () => {
     }
   });
 
-  it('makes health degraded when the key is disabled', async () => {
-    const health = await runChecks({
-      key: async () => keyProblem({ KeyMetadata: { KeyState: 'Disabled' } }),
-      'table:main': async () => tableProblem({ Table: { TableStatus: 'ACTIVE' } }),
-    });
+  it('makes health degraded when the key is disabled, and logs the key\'s state', async () => {
+    // Run in this process: its log line is captured here, not printed among the results.
+    const { result: health, output } = await captureOutput(() =>
+      runChecks({
+        key: async () => keyProblem({ KeyMetadata: { KeyState: 'Disabled' } }),
+        'table:main': async () => tableProblem({ Table: { TableStatus: 'ACTIVE' } }),
+      }),
+    );
+    expect(output).toContain('"state":"Disabled"');
     expect(health.status).toBe('degraded');
     expect(health.dependencies).toMatchObject({
       key: { status: 'down', error: 'Disabled' },

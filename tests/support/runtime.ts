@@ -15,11 +15,19 @@ export interface TestRuntime extends LocalRuntime {
   call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<ApiResponse>;
   /** Moves the gateway's clock (authorizer cache) forward. */
   advance(ms: number): void;
+  /** What the functions and the runtime log while `run` runs (a function's log lines stay in the runtime). */
+  logsDuring<T>(run: () => Promise<T>): Promise<{ result: T; output: string }>;
 }
 
 /** The local runtime on the shared DynamoDB Local, with its own table prefix. */
 export async function startTestRuntime(
-  options: { declaration?: Declaration; /** Another way to the shared DynamoDB Local (a proxy in front of it). */ dynamodbEndpoint?: string } = {},
+  options: {
+    declaration?: Declaration;
+    /** Another way to the shared DynamoDB Local (a proxy in front of it). */
+    dynamodbEndpoint?: string;
+    /** Variables every function gets on top of its own (a stand-in's endpoint). */
+    functionEnv?: Record<string, string>;
+  } = {},
 ): Promise<TestRuntime> {
   let offset = 0;
   const runtime = await startLocal({
@@ -30,11 +38,17 @@ export async function startTestRuntime(
     prefix: `t${randomBytes(4).toString('hex')}`,
     now: () => Date.now() + offset,
     scheduleTimers: false,
+    functionEnv: options.functionEnv,
   });
   return {
     ...runtime,
     advance: (ms) => {
       offset += ms;
+    },
+    async logsDuring(run) {
+      const from = runtime.logs.length;
+      const result = await run();
+      return { result, output: runtime.logs.slice(from).map((line) => line.text).join('') };
     },
     async call(path, init = {}) {
       const { key = runtime.apiKey, json, headers, ...rest } = init;
@@ -51,7 +65,10 @@ export async function startTestRuntime(
   };
 }
 
-/** Everything the process writes to stdout/stderr while `run` runs (log lines included). */
+/**
+ * Everything this process writes to stdout/stderr while `run` runs, for code run here
+ * (a local runtime's functions log into the runtime: `logsDuring`).
+ */
 export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result: T; output: string }> {
   const chunks: string[] = [];
   const out = process.stdout.write.bind(process.stdout);

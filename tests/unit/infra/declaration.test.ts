@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import routeKeys from '#route-keys';
-import { matchRoute, methodsServing, routesOf, splitRoute } from '../../../infra/declaration';
+import { matchRoute, methodsServing, routesOf, splitRoute, type Declaration } from '../../../infra/declaration';
 import { declaration } from '../../../infra/functions';
 import { root } from '../../support/runtime';
 
@@ -79,5 +79,38 @@ describe('route matching', () => {
   it('lists as route keys every declared route but $default', () => {
     expect(routeKeys).toEqual(routesOf(declaration).map(([, r]) => r.route).filter((key) => key !== '$default'));
     expect(routeKeys).toContain('GET /v1/api-keys/{id}');
+  });
+
+  /** The product's declaration with only these routes, declared in this order. */
+  const withRoutes = (routes: Record<string, string>): Declaration => {
+    const like = declaration.functions.getApiKey!;
+    return {
+      ...declaration,
+      functions: Object.fromEntries(Object.entries(routes).map(([name, route]) => [name, { ...like, route } as typeof like])),
+    };
+  };
+
+  it('prefers a literal segment to a {param}, and a {param} to a {proxy+}, whatever the declaration order', () => {
+    const declared = withRoutes({
+      anyThing: 'GET /v1/things/{proxy+}',
+      oneThing: 'GET /v1/things/{id}',
+      special: 'GET /v1/things/special',
+      specialParts: 'GET /v1/things/special/{part}',
+    });
+    expect(matchRoute(declared, 'GET', '/v1/things/special')?.name).toBe('special');
+    expect(matchRoute(declared, 'GET', '/v1/things/other')).toMatchObject({ name: 'oneThing', pathParameters: { id: 'other' } });
+    expect(matchRoute(declared, 'GET', '/v1/things/special/a')).toMatchObject({ name: 'specialParts', pathParameters: { part: 'a' } });
+    expect(matchRoute(declared, 'GET', '/v1/things/other/a/b')).toMatchObject({ name: 'anyThing', pathParameters: { proxy: 'other/a/b' } });
+  });
+
+  it('prefers the route that is literal further left, and a route\'s own method to ANY', () => {
+    const declared = withRoutes({
+      anyMethod: 'ANY /v1/things/{id}',
+      byTenant: 'GET /v1/{tenant}/things',
+      things: 'GET /v1/things/{id}',
+    });
+    expect(matchRoute(declared, 'GET', '/v1/things/things')?.name).toBe('things');
+    expect(matchRoute(declared, 'DELETE', '/v1/things/a')?.name).toBe('anyMethod');
+    expect(matchRoute(declared, 'GET', '/v1/acme/things')?.name).toBe('byTenant');
   });
 });
