@@ -98,7 +98,7 @@ export const builtInDefinitions = [
 
 /**
  * The built-ins with the schema's defaults filled in. They are checked against the schema
- * by the tests (tests/unit/integrations/catalog.test.ts), not at every cold start: parsing
+ * by the tests (tests/unit/shared/integrations/catalog.test.ts), not at every cold start: parsing
  * 46 definitions with zod cost ~30 ms of init in every function that reads the catalog.
  */
 export const builtInIntegrations: readonly Integration[] = builtInDefinitions.map(withDefaults);

@@ -1,8 +1,8 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { routesOf } from '../../infra/declaration';
-import { declaration } from '../../infra/functions';
-import { resourceEnv } from '../../shared/platform/resource-env';
-import { actionsOn, environmentOf, logicalId, statementsOf, synthesize, type Synthesized } from './synth';
+import { routesOf } from '../../../../infra/declaration';
+import { declaration } from '../../../../infra/functions';
+import { resourceEnv } from '../../../../shared/platform/resource-env';
+import { actionsOn, environmentOf, logicalId, statementsOf, synthesize, type Synthesized } from '../../../support/synth';
 
 let synthesized: Synthesized;
 beforeAll(() => {

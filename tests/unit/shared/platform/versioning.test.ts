@@ -1,5 +1,5 @@
-import { Invalid, PreconditionRequired } from '../../../shared/platform/errors';
-import { versionFromIfMatch } from '../../../shared/platform/versioning';
+import { Invalid, PreconditionRequired } from '../../../../shared/platform/errors';
+import { versionFromIfMatch } from '../../../../shared/platform/versioning';
 
 const read = (value: string | undefined) => () => versionFromIfMatch({ 'if-match': value });
 

@@ -1,4 +1,4 @@
-import { nextFireTime, parseSchedule } from '../../../infra/local/schedule-expression';
+import { nextFireTime, parseSchedule } from '../../../../infra/local/schedule-expression';
 
 const at = (iso: string) => Date.parse(iso);
 const next = (expression: string, after: string) => {

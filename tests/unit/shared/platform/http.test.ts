@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { Context } from 'aws-lambda';
-import { defineContract } from '../../../shared/platform/contract';
-import { Conflict } from '../../../shared/platform/errors';
-import { createHttp, maxBodyBytes, type HttpEvent } from '../../../shared/platform/http';
+import { defineContract } from '../../../../shared/platform/contract';
+import { Conflict } from '../../../../shared/platform/errors';
+import { createHttp, maxBodyBytes, type HttpEvent } from '../../../../shared/platform/http';
 
 const refusals: unknown[][] = [];
 const http = createHttp({
@@ -17,7 +17,7 @@ const http = createHttp({
     release: async () => {},
   },
 });
-import { captureOutput } from '../../support/runtime';
+import { captureOutput } from '../../../support/runtime';
 
 const contract = defineContract({
   summary: 'test',

@@ -1,5 +1,5 @@
-import { logger, redact } from '../../../shared/platform/logger';
-import { captureOutput } from '../../support/runtime';
+import { logger, redact } from '../../../../shared/platform/logger';
+import { captureOutput } from '../../../support/runtime';
 
 const key = 'jh_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
 

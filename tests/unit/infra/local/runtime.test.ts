@@ -1,6 +1,6 @@
-import { startLocal } from '../../../infra/local/runtime';
-import { withWorkVisibility } from '../../fixtures/declaration';
-import { root } from '../../support/runtime';
+import { startLocal } from '../../../../infra/local/runtime';
+import { withWorkVisibility } from '../../../fixtures/declaration';
+import { root } from '../../../support/runtime';
 
 describe('starting the local runtime', () => {
   it('refuses a queue whose visibility timeout is under 6x its consumer\'s timeout, as synth does', async () => {

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openApiDocument from '#openapi-document';
-import { bundleFunction, functionBundling } from '../../infra/bundling';
-import { declaration } from '../../infra/functions';
-import { localKeyring } from '../../shared/vault/keyring';
-import { createVault } from '../../shared/vault/vault';
+import { bundleFunction, functionBundling } from '../../../infra/bundling';
+import { declaration } from '../../../infra/functions';
+import { localKeyring } from '../../../shared/vault/keyring';
+import { createVault } from '../../../shared/vault/vault';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * The connection-creating function: it seals credentials with the Encryption SDK (CommonJS

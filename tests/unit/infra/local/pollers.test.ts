@@ -1,4 +1,4 @@
-import { readBatchResponse } from '../../../infra/local/pollers';
+import { readBatchResponse } from '../../../../infra/local/pollers';
 
 const batch = ['m-1', 'm-2'];
 

@@ -1,5 +1,5 @@
-import { builtInIntegrations } from '../../../shared/integrations/catalog';
-import { IntegrationDefinition, type IntegrationInput } from '../../../shared/integrations/schema';
+import { builtInIntegrations } from '../../../../shared/integrations/catalog';
+import { IntegrationDefinition, type IntegrationInput } from '../../../../shared/integrations/schema';
 import {
   buildBaseUrl,
   buildCheckRequest,
@@ -9,8 +9,8 @@ import {
   validateConnection,
   validateCredentials,
   validateParams,
-} from '../../../shared/integrations/service';
-import { Invalid, NotFound } from '../../../shared/platform/errors';
+} from '../../../../shared/integrations/service';
+import { Invalid, NotFound } from '../../../../shared/platform/errors';
 
 const integration = (key: string) => builtInIntegrations.find((i) => i.key === key)!;
 const stripe = integration('stripe');

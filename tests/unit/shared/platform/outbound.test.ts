@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isForbiddenAddress, retryAfterMs, send } from '../../../shared/platform/outbound';
+import { isForbiddenAddress, retryAfterMs, send } from '../../../../shared/platform/outbound';
 
 let server: Server;
 let base: string;

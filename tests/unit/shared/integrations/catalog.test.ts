@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { builtInDefinitions, builtInIntegrations, withDefaults } from '../../../shared/integrations/catalog';
-import { IntegrationDefinition, type Integration } from '../../../shared/integrations/schema';
-import { integrationKeyPattern } from '../../../shared/integrations/vocabulary';
-import { appendPath, fillUrlTemplate } from '../../../shared/integrations/templates';
-import { root } from '../../support/runtime';
+import { builtInDefinitions, builtInIntegrations, withDefaults } from '../../../../shared/integrations/catalog';
+import { IntegrationDefinition, type Integration } from '../../../../shared/integrations/schema';
+import { integrationKeyPattern } from '../../../../shared/integrations/vocabulary';
+import { appendPath, fillUrlTemplate } from '../../../../shared/integrations/templates';
+import { root } from '../../../support/runtime';
 
 const catalogDir = resolve(root, 'shared/integrations/catalog');
 /** Providers whose token endpoint lives on a different domain from their sign-in page, as documented. */

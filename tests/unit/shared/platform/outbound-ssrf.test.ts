@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { send } from '../../../shared/platform/outbound';
+import { send } from '../../../../shared/platform/outbound';
 
 // No OUTBOUND_ALLOWED_NETWORKS here: loopback is forbidden, as in production.
 it('refuses a host name that resolves to a forbidden address, before any request is sent', async () => {

@@ -1,5 +1,5 @@
-import { IntegrationDefinition, type IntegrationInput } from '../../../shared/integrations/schema';
-import { compilePattern } from '../../../shared/integrations/vocabulary';
+import { IntegrationDefinition, type IntegrationInput } from '../../../../shared/integrations/schema';
+import { compilePattern } from '../../../../shared/integrations/vocabulary';
 
 /** A small valid definition that each test bends one way. */
 const base = (): IntegrationInput => ({

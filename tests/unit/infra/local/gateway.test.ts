@@ -1,7 +1,7 @@
-import { authorizerOf } from '../../../infra/declaration';
-import { declaration } from '../../../infra/functions';
-import type { FunctionHost } from '../../../infra/local/functions';
-import { startGateway, type RunningGateway } from '../../../infra/local/gateway';
+import { authorizerOf } from '../../../../infra/declaration';
+import { declaration } from '../../../../infra/functions';
+import type { FunctionHost } from '../../../../infra/local/functions';
+import { startGateway, type RunningGateway } from '../../../../infra/local/gateway';
 
 const [authorizerName] = authorizerOf(declaration);
 let authorizerRuns = 0;

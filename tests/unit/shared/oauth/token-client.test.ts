@@ -1,6 +1,6 @@
-import { findIntegration } from '../../../shared/integrations/service';
-import { builtInIntegrations } from '../../../shared/integrations/catalog';
-import { refreshTokens, type Send } from '../../../shared/oauth/token-client';
+import { findIntegration } from '../../../../shared/integrations/service';
+import { builtInIntegrations } from '../../../../shared/integrations/catalog';
+import { refreshTokens, type Send } from '../../../../shared/oauth/token-client';
 
 const at = new Date('2026-03-04T05:06:07Z');
 const client = { clientId: 'id', clientSecret: 'secret' };

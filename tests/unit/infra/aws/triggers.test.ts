@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import type { Declaration } from '../../infra/declaration';
-import { fixtureDeclaration, withWorkVisibility } from '../fixtures/declaration';
-import { actionsOn, logicalId, synthesize, type Synthesized } from './synth';
+import type { Declaration } from '../../../../infra/declaration';
+import { fixtureDeclaration, withWorkVisibility } from '../../../fixtures/declaration';
+import { actionsOn, logicalId, synthesize, type Synthesized } from '../../../support/synth';
 
 /** The runtime's fixture (a queue with a consumer, and a schedule), with a deployable visibility timeout. */
 const work = { ...fixtureDeclaration.resources.queues.work!, visibilityTimeoutSeconds: 60 };

@@ -1,5 +1,5 @@
-import { decodeCursor, encodeCursor } from '../../../shared/platform/pagination';
-import { Invalid } from '../../../shared/platform/errors';
+import { decodeCursor, encodeCursor } from '../../../../shared/platform/pagination';
+import { Invalid } from '../../../../shared/platform/errors';
 
 const list = { pk: 'TENANT#acme', prefix: 'CONN#' };
 const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { routesOf } from '../../infra/declaration';
-import { declaration } from '../../infra/functions';
-import { environmentOf, synthesize, type Synthesized } from './synth';
+import { routesOf } from '../../../../infra/declaration';
+import { declaration } from '../../../../infra/functions';
+import { environmentOf, synthesize, type Synthesized } from '../../../support/synth';
 
 const { context } = JSON.parse(
-  readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../cdk.json'), 'utf8'),
+  readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../../cdk.json'), 'utf8'),
 );
 
 /** The routes whose handler wrapper spends the tenant's budget: their contract names a scope. */

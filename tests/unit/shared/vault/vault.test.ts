@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyringFromEnv } from '../../../shared/vault/keyring';
-import { createVault } from '../../../shared/vault/vault';
-import { fakeKms } from '../../fakes/kms';
+import { keyringFromEnv } from '../../../../shared/vault/keyring';
+import { createVault } from '../../../../shared/vault/vault';
+import { fakeKms } from '../../../fakes/kms';
 
 const context = { tenantId: 'ten_a', connectionId: 'conn_1', purpose: 'credentials' };
 const secret = { apiKey: 'sk_test_PLANTED_SECRET_4242' };

@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
-import type { Declaration } from '../../../infra/declaration';
-import { declaration } from '../../../infra/functions';
-import type { FunctionHost } from '../../../infra/local/functions';
-import { startScheduler } from '../../../infra/local/scheduler';
+import type { Declaration } from '../../../../infra/declaration';
+import { declaration } from '../../../../infra/functions';
+import type { FunctionHost } from '../../../../infra/local/functions';
+import { startScheduler } from '../../../../infra/local/scheduler';
 
 const minute = 60_000;
 

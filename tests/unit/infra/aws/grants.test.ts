@@ -1,6 +1,6 @@
-import type { Access, Declaration, FunctionDeclaration } from '../../infra/declaration';
-import { declaration as product } from '../../infra/functions';
-import { actionsOn, environmentOf, logicalId, statementsOf, synthesize, type Synthesized } from './synth';
+import type { Access, Declaration, FunctionDeclaration } from '../../../../infra/declaration';
+import { declaration as product } from '../../../../infra/functions';
+import { actionsOn, environmentOf, logicalId, statementsOf, synthesize, type Synthesized } from '../../../support/synth';
 
 /** One function per access mode, beside the product's own, so every mode is synthesized and nagged. */
 const probe = (access: Access): FunctionDeclaration => ({
