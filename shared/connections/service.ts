@@ -85,17 +85,12 @@ const noHealth = (): ConnectionHealth => ({ lastSuccessAt: null, lastFailureAt: 
 const healthy = (at: string): ConnectionHealth => ({ lastSuccessAt: at, lastFailureAt: null, lastError: null, consecutiveFailures: 0 });
 
 /** A new connection item, whichever way it is made (credentials sent to the API, or an OAuth flow). */
-function newConnection(input: {
-  id: string;
-  integration: string;
-  name: string;
-  authType: string;
-  params: Record<string, string>;
-  credentialFields: string[];
-  at: string;
-  oauth: ConnectionItem['oauth'];
-  health: ConnectionHealth;
-}): ConnectionItem {
+function newConnection(
+  input: Pick<ConnectionItem, 'id' | 'integration' | 'name' | 'authType' | 'params' | 'credentialFields' | 'oauth'> & {
+    at: string;
+    health: ConnectionHealth;
+  },
+): ConnectionItem {
   const { at, ...fields } = input;
   return { ...fields, status: 'active', version: 1, createdAt: at, updatedAt: at, lastTest: null };
 }

@@ -18,6 +18,7 @@ import type { Audit } from '../../../../shared/platform/audit';
 import { Conflict, Invalid, NotFound, PreconditionFailed } from '../../../../shared/platform/errors';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../../../../shared/platform/outbound';
 import { fakeConnectionStore, fakeIntegrations, fakeVault } from '../../../fakes/in-memory';
+import { acmeIdp } from '../../../support/oauth-world';
 
 const tenantId = 'acme';
 const audit = (action: string): Audit => ({ tenantId, keyId: 'key_test', requestId: 'req_test', action });
@@ -32,27 +33,6 @@ const acmeCrm = IntegrationDefinition.parse({
   docsUrl: 'https://docs.acme-crm.example',
   baseUrl: 'https://api.acme-crm.example',
   auth: [{ type: 'bearer', fields: [{ name: 'token', label: 'Token', secret: true, pattern: 'acme_[a-z0-9]+', hint: 'an acme_ token', maxLength: 100 }] }],
-  check: { method: 'GET', path: '/me' },
-});
-
-/** A tenant's own OAuth integration. */
-const acmeIdp = IntegrationDefinition.parse({
-  key: 'acme-idp',
-  name: 'Acme IdP',
-  category: 'developer-tools',
-  description: 'The tenant’s own authorization server.',
-  docsUrl: 'https://docs.acme-idp.example',
-  baseUrl: 'https://api.acme-idp.example',
-  auth: [{ type: 'oauth2' }],
-  oauth2: {
-    authorizationUrl: 'https://idp.acme-idp.example/auth',
-    tokenUrl: 'https://idp.acme-idp.example/token',
-    scopeSeparator: ' ',
-    defaultScopes: ['read'],
-    pkce: 'required',
-    clientAuth: 'basic',
-    tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
-  },
   check: { method: 'GET', path: '/me' },
 });
 

@@ -1,14 +1,8 @@
-import { connectionPort } from '../../../../shared/connections/service';
-import { builtInIntegrations } from '../../../../shared/integrations/catalog';
-import { IntegrationDefinition } from '../../../../shared/integrations/schema';
-import { putOAuthClient } from '../../../../shared/oauth/clients';
 import { hashOf } from '../../../../shared/oauth/pkce';
 import { createConnectSession, getConnectSession, handleCallback } from '../../../../shared/oauth/sessions';
-import type { TokenDeps } from '../../../../shared/oauth/tokens';
 import type { Audit } from '../../../../shared/platform/audit';
 import { Conflict, Invalid, NotFound } from '../../../../shared/platform/errors';
-import { FakeTable, fakeConnectionStore, fakeIntegrations, fakeOAuthStore, fakeVault } from '../../../fakes/in-memory';
-import { fakeTokenEndpoint } from '../../../fakes/token-endpoint';
+import { oauthWorld } from '../../../support/oauth-world';
 
 const tenantId = 'acme';
 const start = new Date('2026-11-02T10:00:00.000Z');
@@ -16,47 +10,9 @@ const audit = (action: string): Audit => ({ tenantId, keyId: 'key_app', requestI
 const callbackUrl = 'https://junction.example/v1/oauth/callback';
 const returnUrl = 'https://app.example.com/connected';
 
-/** A tenant's own OAuth integration that names its issuer (RFC 9207). */
-const acmeIdp = IntegrationDefinition.parse({
-  key: 'acme-idp',
-  name: 'Acme IdP',
-  category: 'developer-tools',
-  description: 'The tenant’s own authorization server.',
-  docsUrl: 'https://docs.acme-idp.example',
-  baseUrl: 'https://api.acme-idp.example',
-  auth: [{ type: 'oauth2' }],
-  oauth2: {
-    issuer: 'https://idp.acme-idp.example',
-    authorizationUrl: 'https://idp.acme-idp.example/auth',
-    tokenUrl: 'https://idp.acme-idp.example/token',
-    scopeSeparator: ' ',
-    defaultScopes: ['read'],
-    pkce: 'required',
-    clientAuth: 'basic',
-    tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
-  },
-  check: { method: 'GET', path: '/me' },
-});
-
 async function setUp() {
-  const table = new FakeTable();
-  const connections = fakeConnectionStore(table);
-  const oauth = fakeOAuthStore(table);
-  const integrations = fakeIntegrations(builtInIntegrations, [acmeIdp]);
-  const endpoint = fakeTokenEndpoint();
-  const clock = { now: start };
-  const deps: TokenDeps = {
-    store: oauth.store,
-    connections: connectionPort(connections.store),
-    integrations: integrations.source,
-    vault: fakeVault(),
-    send: endpoint.send,
-    now: () => clock.now,
-  };
-  for (const key of ['acme-idp', 'github']) {
-    await putOAuthClient(deps, audit('oauth_client.put'), key, { clientId: 'junction', clientSecret: 'client-secret' });
-  }
-  integrations.reads.length = 0;
+  const world = await oauthWorld({ tenantId, start, clientsFor: ['acme-idp', 'github'] });
+  const { deps, endpoint } = world;
 
   const startSession = (input: { integration?: string; connectionId?: string; name?: string } = {}) =>
     createConnectSession(deps, audit('connect_session.create'), { integration: 'acme-idp', returnUrl, params: {}, ...input }, callbackUrl);
@@ -69,7 +25,7 @@ async function setUp() {
     return { state: url.searchParams.get('state')!, code, iss: 'https://idp.acme-idp.example' };
   }
 
-  return { deps, clock, table, connections, oauth, endpoint, reads: integrations.reads, startSession, consent };
+  return { ...world, startSession, consent };
 }
 
 const outcomeOf = (location: string) => Object.fromEntries(new URL(location).searchParams);

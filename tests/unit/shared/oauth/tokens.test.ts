@@ -1,60 +1,15 @@
-import { connectionPort } from '../../../../shared/connections/service';
 import { tokenCredentials } from '../../../../shared/connections/store';
-import { builtInIntegrations } from '../../../../shared/integrations/catalog';
-import { IntegrationDefinition } from '../../../../shared/integrations/schema';
-import { putOAuthClient } from '../../../../shared/oauth/clients';
 import { freshTokens, ReauthorizationRequired, refreshExpiring, type TokenDeps } from '../../../../shared/oauth/tokens';
 import { BadGateway } from '../../../../shared/platform/errors';
-import { FakeTable, fakeConnectionStore, fakeIntegrations, fakeOAuthStore, fakeVault } from '../../../fakes/in-memory';
-import { fakeTokenEndpoint } from '../../../fakes/token-endpoint';
+import { acmeIdp, oauthWorld } from '../../../support/oauth-world';
 
 const tenantId = 'acme';
 const start = new Date('2026-11-02T10:00:00.000Z');
 const minutes = (n: number) => new Date(start.getTime() + n * 60_000).toISOString();
 
-/** A tenant's own OAuth integration, with rotating refresh tokens. */
-const acmeIdp = IntegrationDefinition.parse({
-  key: 'acme-idp',
-  name: 'Acme IdP',
-  category: 'developer-tools',
-  description: 'The tenant’s own authorization server.',
-  docsUrl: 'https://docs.acme-idp.example',
-  baseUrl: 'https://api.acme-idp.example',
-  auth: [{ type: 'oauth2' }],
-  oauth2: {
-    authorizationUrl: 'https://idp.acme-idp.example/auth',
-    tokenUrl: 'https://idp.acme-idp.example/token',
-    scopeSeparator: ' ',
-    defaultScopes: ['read'],
-    pkce: 'required',
-    clientAuth: 'basic',
-    tokens: { accessTokenLifetimeSeconds: 3600, refreshTokens: 'rotating' },
-  },
-  check: { method: 'GET', path: '/me' },
-});
-
 async function setUp() {
-  const table = new FakeTable();
-  const connections = fakeConnectionStore(table);
-  const oauth = fakeOAuthStore(table);
-  const integrations = fakeIntegrations(builtInIntegrations, [acmeIdp]);
-  const endpoint = fakeTokenEndpoint();
-  const clock = { now: start };
-  const vault = fakeVault();
-  const deps: TokenDeps = {
-    store: oauth.store,
-    connections: connectionPort(connections.store),
-    integrations: integrations.source,
-    vault,
-    send: endpoint.send,
-    now: () => clock.now,
-    // Waiting moves the clock on instead of waiting.
-    sleep: async (ms) => {
-      clock.now = new Date(clock.now.getTime() + ms);
-    },
-  };
-  await putOAuthClient(deps, { tenantId, keyId: 'key_admin', requestId: 'req_setup', action: 'oauth_client.put' }, 'acme-idp', { clientId: 'junction', clientSecret: 'client-secret' });
-  integrations.reads.length = 0;
+  const world = await oauthWorld({ tenantId, start, clientsFor: ['acme-idp'] });
+  const { clock, connections, endpoint, vault } = world;
 
   /** An OAuth connection whose access token at_0 expires at `expiresAt`, with the refresh token rt_<id> (revoked at the provider, or not). */
   async function connectionExpiring(id: string, expiresAt: string, options: { revoked?: boolean } = {}) {
@@ -83,7 +38,7 @@ async function setUp() {
   }
 
   const refreshRequests = () => endpoint.requests.filter((r) => r.grant_type === 'refresh_token');
-  return { deps, clock, connections, endpoint, reads: integrations.reads, vault, connectionExpiring, refreshRequests };
+  return { ...world, connectionExpiring, refreshRequests };
 }
 
 describe('fresh tokens', () => {
