@@ -48,6 +48,16 @@ export interface Access {
 export const defaultMemoryMb = 256;
 export const defaultTimeoutSeconds = 10;
 
+/**
+ * What every function's environment holds, in AWS and locally: the service name its logs
+ * and metrics carry, and Node's own source-map support, so stack traces point at the
+ * TypeScript through the map beside the bundle.
+ */
+export const commonFunctionEnv = {
+  POWERTOOLS_SERVICE_NAME: 'junction',
+  NODE_OPTIONS: '--enable-source-maps',
+} as const;
+
 /** What a deployment tunes: the CDK app reads it from its context, local mode from its environment. */
 export interface FunctionSettings {
   rateLimitPerMinute: number;

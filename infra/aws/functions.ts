@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { functionBundling } from '../bundling';
-import { defaultMemoryMb, defaultTimeoutSeconds, type FunctionDeclaration } from '../declaration';
+import { commonFunctionEnv, defaultMemoryMb, defaultTimeoutSeconds, type FunctionDeclaration } from '../declaration';
 import { pascalCase } from './names';
 
 
@@ -40,11 +40,7 @@ export function createFunction(
     role,
     logGroup,
     tracing: lambda.Tracing.ACTIVE,
-    environment: {
-      POWERTOOLS_SERVICE_NAME: 'junction',
-      // Stack traces point at the TypeScript, through the map beside the bundle.
-      NODE_OPTIONS: '--enable-source-maps',
-    },
+    environment: { ...commonFunctionEnv },
     bundling: functionBundling(declared.packageFiles),
   });
   Validations.of(role).acknowledge({

@@ -4,7 +4,7 @@ import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumedQueue, defaultMemoryMb, settingsEnv, type Declaration, type FunctionDeclaration } from '../declaration';
+import { commonFunctionEnv, consumedQueue, defaultMemoryMb, settingsEnv, type Declaration, type FunctionDeclaration } from '../declaration';
 import { documentClient } from '../../shared/platform/dynamodb';
 import { accessEnv, type ResourceLocations } from '../../shared/platform/resource-env';
 import type { TableStore } from '../../shared/platform/items';
@@ -136,14 +136,15 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const { queues } = provisionQueuesAndBucket(fauxqs, options.declaration.resources, prefix, region);
     for (const [name, queue] of Object.entries(queues)) locations.queues[name] = queue.url;
     const everything = { tables: resources.tables, queues: resources.queues, bucket: resources.bucket ?? undefined, key: true };
-    const env = { ...localEnv, POWERTOOLS_SERVICE_NAME: serviceName, ...accessEnv(everything, locations) };
+    // This process's own environment (tests, the admin command) reaches every resource.
+    const env = { ...localEnv, POWERTOOLS_SERVICE_NAME: commonFunctionEnv.POWERTOOLS_SERVICE_NAME, ...accessEnv(everything, locations) };
     Object.assign(process.env, env);
 
     /**
-     * A function's environment, exactly the variables the CDK app sets for it (its service
-     * name, its settings, its resources: `settingsEnv` and `accessEnv` are the CDK app's
-     * own), plus the local endpoints, what Lambda itself sets, and local mode's settings
-     * from this process's environment, read as the function's container starts.
+     * A function's environment, exactly the variables the CDK app sets for it (the common
+     * ones, its settings, its resources: `commonFunctionEnv`, `settingsEnv` and `accessEnv`
+     * are the CDK app's own), plus the local endpoints, what Lambda itself sets, and local
+     * mode's settings from this process's environment, read as the function's container starts.
      */
     const functionEnv = (name: string): Record<string, string> => {
       const declared = options.declaration.functions[name]!;
@@ -151,7 +152,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         ...localEnv,
         ...lambdaEnv(name, declared),
         ...localSettings(),
-        POWERTOOLS_SERVICE_NAME: serviceName,
+        ...commonFunctionEnv,
         ...settingsEnv(declared, { rateLimitPerMinute: rateLimitPerMinute(options.root) }),
         ...accessEnv(declared.access, locations),
         ...options.functionEnv,
@@ -213,8 +214,6 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-/** What the CDK app names the service in every function (infra/aws/functions.ts). */
-const serviceName = 'junction';
 
 /** What Lambda itself sets in a function's environment, as far as the code here reads it. */
 function lambdaEnv(name: string, declared: FunctionDeclaration): Record<string, string> {
