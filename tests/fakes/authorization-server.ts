@@ -15,11 +15,11 @@ import { generate } from 'selfsigned';
  * refresh-token rotation, RFC 7009 revocation and its built-in login and consent pages.
  * It counts the token requests it gets and can be told to fail them.
  */
-// oidc-provider warns, rightly, that its in-memory adapter and built-in login pages are for
-// development only: exactly what a fake on loopback is. Its other warnings still print.
+// oidc-provider warns, rightly, that its in-memory adapter, signing keys and built-in login
+// pages are for development only: exactly what a fake on loopback is. Other warnings print.
 const warn = console.warn.bind(console);
 console.warn = (...args: unknown[]) => {
-  if (/^oidc-provider WARNING: (a quick start development-only|already parsed request body)/.test(String(args[0]))) return;
+  if (/^oidc-provider WARNING: .*(development-only|already parsed request body)/.test(String(args[0]))) return;
   warn(...args);
 };
 
