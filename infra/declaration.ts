@@ -61,17 +61,22 @@ export const commonFunctionEnv = {
 /** What a deployment tunes: the CDK app reads it from its context, local mode from its environment. */
 export interface FunctionSettings {
   rateLimitPerMinute: number;
+  eventRetentionDays: number;
 }
 
 /**
  * The settings a function is handed as variables, beside its resources' (`accessEnv` in
  * shared/platform/resource-env.ts); both deployers set exactly these. The tenant's budget
  * goes to the routes whose contract names a scope: the handler wrapper spends it there.
+ * The event log's retention goes to every function that may write the main table, where
+ * events are recorded with the changes they report.
  */
 export function settingsEnv(declared: FunctionDeclaration, settings: FunctionSettings): Record<string, string> {
-  return declared.kind === 'route' && declared.contract.scope !== null
-    ? { RATE_LIMIT_PER_MINUTE: String(settings.rateLimitPerMinute) }
-    : {};
+  const writesMain = ['write', 'readwrite'].includes(declared.access.tables?.main ?? '');
+  return {
+    ...(declared.kind === 'route' && declared.contract.scope !== null ? { RATE_LIMIT_PER_MINUTE: String(settings.rateLimitPerMinute) } : {}),
+    ...(writesMain ? { EVENT_RETENTION_DAYS: String(settings.eventRetentionDays) } : {}),
+  };
 }
 
 interface FunctionBase {

@@ -16,6 +16,8 @@ export interface DeploySettings {
    * meet the stage's bare 429 before their own budget.
    */
   stageThrottle: { rateLimit: number; burstLimit: number };
+  /** Days an event stays in the tenant's event log before the table's TTL removes it (`EVENT_RETENTION_DAYS`). */
+  eventRetentionDays: number;
 }
 
 /** The context names, as written in cdk.json and after `-c`. */
@@ -23,6 +25,7 @@ export const settingNames = {
   rateLimitPerMinute: 'rateLimitPerMinute',
   apiThrottleRatePerSecond: 'apiThrottleRatePerSecond',
   apiThrottleBurst: 'apiThrottleBurst',
+  eventRetentionDays: 'eventRetentionDays',
 } as const;
 
 export function deploySettings(scope: Construct): DeploySettings {
@@ -32,6 +35,7 @@ export function deploySettings(scope: Construct): DeploySettings {
       rateLimit: positiveInteger(scope, settingNames.apiThrottleRatePerSecond, 'requests per second for the whole API'),
       burstLimit: positiveInteger(scope, settingNames.apiThrottleBurst, 'requests the whole API may take in a burst'),
     },
+    eventRetentionDays: positiveInteger(scope, settingNames.eventRetentionDays, 'days events are kept'),
   };
 }
 

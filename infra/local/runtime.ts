@@ -153,7 +153,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         ...lambdaEnv(name, declared),
         ...localSettings(),
         ...commonFunctionEnv,
-        ...settingsEnv(declared, { rateLimitPerMinute: rateLimitPerMinute(options.root) }),
+        ...settingsEnv(declared, { rateLimitPerMinute: rateLimitPerMinute(options.root), eventRetentionDays: eventRetentionDays(options.root) }),
         ...accessEnv(declared.access, locations),
         ...options.functionEnv,
       };
@@ -250,6 +250,14 @@ function rateLimitPerMinute(root: string): number {
   if (given !== undefined) return Number(given);
   const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: { rateLimitPerMinute: number } };
   return cdk.context.rateLimitPerMinute;
+}
+
+/** How long events are kept: EVENT_RETENTION_DAYS if set here, else the CDK app's default (cdk.json). */
+function eventRetentionDays(root: string): number {
+  const given = process.env.EVENT_RETENTION_DAYS;
+  if (given !== undefined) return Number(given);
+  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: { eventRetentionDays: number } };
+  return cdk.context.eventRetentionDays;
 }
 
 /**

@@ -2,10 +2,10 @@ import type { Integration } from '../integrations/schema';
 import type { ConnectionPort, Grant } from '../oauth/tokens';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
-import { eventPut } from '../platform/events';
 import { newId } from '../platform/ids';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { Vault } from '../vault/vault';
+import { eventPut } from '../events/store';
 import type { Connection, ConnectionHealthView, ConnectionInput, ConnectionPatch } from './schema';
 import {
   tokenCredentials,
@@ -111,14 +111,15 @@ export async function createConnection(deps: ConnectionDeps, audit: Audit, input
     health: noHealth(),
   });
   const sealed = await deps.vault.seal(input.credentials, { tenantId: audit.tenantId, connectionId: id, purpose });
+  const view = toView(connection);
   await deps.store.create(
     audit.tenantId,
     connection,
     credentialsItem(audit.tenantId, id, sealed, at),
-    changeRecords(deps.store.table, audit, id, at, 201),
+    [...changeRecords(deps.store.table, audit, id, at, 201), eventPut(deps.store.table, audit.tenantId, 'connection.created', view, new Date(at))],
     checked.custom,
   );
-  return toView(connection);
+  return view;
 }
 
 export async function getConnection(deps: StoreDeps, tenantId: string, id: string): Promise<Connection> {
@@ -178,13 +179,16 @@ export async function updateConnection(
     ...(patch.credentials !== undefined ? { credentialFields: Object.keys(patch.credentials).sort() } : {}),
     updatedAt: at,
   };
-  const outcome = await deps.store.update(audit.tenantId, id, ifMatch, changes, credentials, changeRecords(deps.store.table, audit, id, at));
+  // The update is conditional on `ifMatch`, so the connection it commits is exactly this one.
+  const view = toView({ ...current, ...changes, version: ifMatch + 1 });
+  const also = [...changeRecords(deps.store.table, audit, id, at), eventPut(deps.store.table, audit.tenantId, 'connection.updated', view, new Date(at))];
+  const outcome = await deps.store.update(audit.tenantId, id, ifMatch, changes, credentials, also);
   if (outcome === 'missing') throw new NotFound(`no connection ${id}`);
   if (outcome === 'stale') {
     const now = await deps.store.get(audit.tenantId, id);
     throw stale(id, ifMatch, now?.version ?? ifMatch + 1);
   }
-  return toView({ ...current, ...changes, version: ifMatch + 1 });
+  return view;
 }
 
 /**
@@ -204,7 +208,9 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
   }
   const at = nowIso(deps);
   const table = deps.store.table;
-  if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), eventPut(table, audit.tenantId, 'connection.deleted', { connectionId: id }, new Date(at))]))) {
+  // The deletion is conditional on nothing but existence: the event shows the connection as read, its last state.
+  const deleted = eventPut(table, audit.tenantId, 'connection.deleted', toView(connection), new Date(at));
+  if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), deleted]))) {
     throw new NotFound(`no connection ${id}`);
   }
   return { id, deleted: true, tokenRevocation };
@@ -339,14 +345,15 @@ export async function createAuthorizedConnection(
     oauth: grantView(grant),
     health: healthy(iso),
   });
+  const view = toView(connection);
   await deps.store.create(
     audit.tenantId,
     connection,
     grantCredentials(audit.tenantId, input.id, grant, 1, iso),
-    [...also, ...changeRecords(table, audit, input.id, iso, 201), eventPut(table, audit.tenantId, 'connection.created', { connectionId: input.id }, at)],
+    [...also, ...changeRecords(table, audit, input.id, iso, 201), eventPut(table, audit.tenantId, 'connection.created', view, at)],
     input.custom,
   );
-  return toView(connection);
+  return view;
 }
 
 /**
@@ -354,7 +361,7 @@ export async function createAuthorizedConnection(
  * active again, version moved on, with its audit entry and `connection.updated`; `also`
  * commits in the same transaction. False when the connection no longer exists.
  */
-export function reauthorizeConnection(
+export async function reauthorizeConnection(
   deps: StoreDeps,
   audit: Audit,
   input: { id: string; params: Record<string, string> },
@@ -364,13 +371,18 @@ export function reauthorizeConnection(
 ): Promise<boolean> {
   const iso = at.toISOString();
   const table = deps.store.table;
-  return deps.store.reauthorize(
-    audit.tenantId,
-    input.id,
-    { params: input.params, oauth: grantView(grant), credentialFields: grantFields(grant), status: 'active', health: healthy(iso), updatedAt: iso },
-    grantCredentials(audit.tenantId, input.id, grant, 1, iso),
-    [...also, ...changeRecords(table, audit, input.id, iso, 200), eventPut(table, audit.tenantId, 'connection.updated', { connectionId: input.id }, at)],
-  );
+  const changes = { params: input.params, oauth: grantView(grant), credentialFields: grantFields(grant), status: 'active' as const, health: healthy(iso), updatedAt: iso };
+  // The event carries the connection this commits: the write holds only at the version read,
+  // and a PATCH landing in between means reading again (a few times: a user's edits are rare).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const current = await deps.store.get(audit.tenantId, input.id);
+    if (!current) return false;
+    const view = toView({ ...current, ...changes, version: current.version + 1 });
+    const event = eventPut(table, audit.tenantId, 'connection.updated', view, at);
+    const credentials = grantCredentials(audit.tenantId, input.id, grant, 1, iso);
+    if (await deps.store.reauthorize(audit.tenantId, input.id, changes, credentials, [...also, ...changeRecords(table, audit, input.id, iso, 200), event], current.version)) return true;
+  }
+  return false;
 }
 
 /**
@@ -400,14 +412,17 @@ export async function recordRefreshFailure(deps: StoreDeps, credentials: Credent
     lastError: `token refresh failed: ${failure.error.code}`,
     consecutiveFailures: (connection?.health?.consecutiveFailures ?? 0) + 1,
   };
-  const reported = failure.permanent && connection?.status !== 'auth_failed';
+  // Reported once, and only for a connection that still exists (the event carries it).
+  const reported = failure.permanent && connection !== undefined && connection.status !== 'auth_failed';
   await deps.store.recordRefreshFailure(
     tenantId,
     connectionId,
     owner,
     failure,
     connection ? { health, ...(failure.permanent ? { status: 'auth_failed' as const } : {}) } : undefined,
-    reported ? [eventPut(deps.store.table, tenantId, 'connection.auth_failed', { connectionId, reason: failure.error.code }, new Date(failure.error.at))] : [],
+    reported
+      ? [eventPut(deps.store.table, tenantId, 'connection.auth_failed', { ...toView({ ...connection, status: 'auth_failed' }), reason: failure.error.code }, new Date(failure.error.at))]
+      : [],
   );
 }
 

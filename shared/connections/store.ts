@@ -40,8 +40,8 @@ export interface ConnectionStore {
   list(tenantId: string, query: ListQuery): Promise<{ items: ConnectionItem[]; nextCursor: string | null }>;
   /** `credentials`: new ones replacing the stored ones, in the same transaction. */
   update(tenantId: string, id: string, expectedVersion: number, changes: ConnectionChanges, credentials: CredentialsItem | undefined, also: TransactItem[]): Promise<UpdateOutcome>;
-  /** New params and grant whatever the version (the user authorized again), bumping it; false if the connection is gone. */
-  reauthorize(tenantId: string, id: string, changes: Reauthorization, credentials: CredentialsItem, also: TransactItem[]): Promise<boolean>;
+  /** New params and grant (the user authorized again), bumping the version; false if the connection is gone or no longer at `expectedVersion`. */
+  reauthorize(tenantId: string, id: string, changes: Reauthorization, credentials: CredentialsItem, also: TransactItem[], expectedVersion?: number): Promise<boolean>;
   delete(tenantId: string, connection: ConnectionItem, also: TransactItem[]): Promise<boolean>;
   recordTest(tenantId: string, id: string, testedVersion: number, outcome: TestOutcome, status: ConnectionStatus, health: ConnectionHealth, also: TransactItem[]): Promise<boolean>;
   /** Takes the refresh lease of these credentials' generation, if no one holds it; false otherwise. */
@@ -184,8 +184,8 @@ export function connectionStore(store: TableStore): ConnectionStore {
     list: (tenantId, query) => listConnections(store, tenantId, query),
     update: (tenantId, id, expectedVersion, changes, credentials, also) =>
       updateConnection(store, tenantId, id, expectedVersion, changes, [...(credentials ? [credentialsPut(store.table, credentials)] : []), ...also]),
-    reauthorize: (tenantId, id, changes, credentials, also) =>
-      transact(store, [connectionUpdate(store.table, tenantId, id, changes, { bump: true }), credentialsPut(store.table, credentials), ...also]),
+    reauthorize: (tenantId, id, changes, credentials, also, expectedVersion) =>
+      transact(store, [connectionUpdate(store.table, tenantId, id, changes, { bump: true, version: expectedVersion }), credentialsPut(store.table, credentials), ...also]),
     delete: (tenantId, connection, also) => deleteConnection(store, tenantId, connection, also),
     recordTest: (tenantId, id, testedVersion, outcome, status, health, also) => recordTest(store, tenantId, id, testedVersion, outcome, status, health, also),
     acquireRefreshLease: (credentials, owner, at, until) => acquireRefreshLease(store, credentials, owner, at, until),

@@ -128,11 +128,11 @@ export function fakeConnectionStore(table = new FakeTable()) {
       if (commit([change], also)) return 'updated';
       return connections.has(at) ? 'stale' : 'missing';
     }),
-    reauthorize: counted('reauthorize', async (tenantId, id, changes, sealed, also) => {
+    reauthorize: counted('reauthorize', async (tenantId, id, changes, sealed, also, expectedVersion) => {
       const at = key(tenantId, id);
       const change = table.item(
         `reauthorize ${at}`,
-        () => connections.has(at),
+        () => connections.has(at) && (expectedVersion === undefined || connections.get(at)!.version === expectedVersion),
         () => {
           const current = connections.get(at)!;
           connections.set(at, { ...current, ...copy(changes), version: current.version + 1 });

@@ -261,7 +261,7 @@ describe('token refresh', () => {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': 'TENANT#local', ':prefix': 'EVENT#' },
       });
-    expect(events.Items).toContainEqual(expect.objectContaining({ type: 'connection.auth_failed', data: { connectionId: id, reason: 'invalid_grant' } }));
+    expect(events.Items).toContainEqual(expect.objectContaining({ type: 'connection.auth_failed', data: expect.objectContaining({ id, status: 'auth_failed', reason: 'invalid_grant' }) }));
     // Reading again does not ask the provider again.
     const refreshes = server.tokenRequests.refresh_token;
     expect((await runtime.call(`/v1/connections/${id}/test`, { method: 'POST' })).status).toBe(409);

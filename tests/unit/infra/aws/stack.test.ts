@@ -164,6 +164,7 @@ describe('the Junction stack', () => {
         'POWERTOOLS_SERVICE_NAME',
         'NODE_OPTIONS',
         ...(declared.kind === 'route' && declared.contract.scope !== null ? ['RATE_LIMIT_PER_MINUTE'] : []),
+        ...(['write', 'readwrite'].includes(declared.access.tables?.main ?? '') ? ['EVENT_RETENTION_DAYS'] : []),
         ...Object.keys(declared.access.tables ?? {}).map(resourceEnv.table),
         ...Object.keys(declared.access.queues ?? {}).map(resourceEnv.queue),
         ...(declared.access.bucket ? [resourceEnv.bucket] : []),

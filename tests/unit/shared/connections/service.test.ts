@@ -99,6 +99,15 @@ describe('creating a connection', () => {
     expect(connections.table.audits()).toEqual([expect.objectContaining({ action: 'connection.create', target: created.id, status: 201, outcome: 'succeeded' })]);
   });
 
+  it('records connection.created with the connection it answers, in the transaction that creates it', async () => {
+    const { deps, connections } = setUp();
+
+    const created = await stripeConnection(deps);
+
+    expect(connections.table.transactions.at(-1)).toContain('EVENT#');
+    expect(connections.table.events()).toEqual([{ type: 'connection.created', data: created }]);
+  });
+
   it('reads no custom integrations for a built-in integration', async () => {
     const { deps, reads } = setUp();
 
@@ -163,7 +172,7 @@ describe('creating an OAuth connection for a connect session', () => {
       countedByIntegration: true,
     });
     expect(connections.table.written).toContain(sessionOutcome);
-    expect(connections.table.events()).toEqual([{ type: 'connection.created', data: { connectionId: 'conn_new' } }]);
+    expect(connections.table.events()).toEqual([{ type: 'connection.created', data: expect.objectContaining({ id: 'conn_new', status: 'active', version: 1 }) }]);
   });
 });
 
@@ -211,6 +220,19 @@ describe('updating a connection', () => {
 
     await expect(stale).rejects.toThrow(PreconditionFailed);
     expect(connections.connection(tenantId, created.id)).toMatchObject({ name: 'Renamed', version: 2 });
+  });
+
+  it('records connection.updated with the connection at its new version, and none for a stale version', async () => {
+    const { deps, connections } = setUp();
+    const created = await stripeConnection(deps);
+
+    const updated = await updateConnection(deps, audit('connection.update'), created.id, 1, { name: 'Renamed' });
+    await expect(updateConnection(deps, audit('connection.update'), created.id, 1, { name: 'Again' })).rejects.toThrow(PreconditionFailed);
+
+    expect(connections.table.events()).toEqual([
+      { type: 'connection.created', data: created },
+      { type: 'connection.updated', data: updated },
+    ]);
   });
 
   it('reads no integration for a rename', async () => {
@@ -318,7 +340,7 @@ describe('deleting a connection', () => {
     expect(deleted).toEqual({ id: created.id, deleted: true, tokenRevocation: { status: 'revoked', detail: 'the provider revoked the grant' } });
     expect(connections.connection(tenantId, created.id)).toBeUndefined();
     expect(connections.credentialsOf(tenantId, created.id)).toBeUndefined();
-    expect(connections.table.events()).toContainEqual({ type: 'connection.deleted', data: { connectionId: created.id } });
+    expect(connections.table.events()).toContainEqual({ type: 'connection.deleted', data: expect.objectContaining({ id: created.id, authType: 'oauth2' }) });
     expect(reads).toEqual([]);
   });
 

@@ -124,7 +124,7 @@ describe('the callback', () => {
     expect(table.transactions.at(-1)).toEqual([`create ${tenantId}/${id}`, 'count into acme-idp', `finish session ${session.id}`, 'AUDIT#', 'EVENT#']);
     expect(oauth.sessions.get(session.id)).toMatchObject({ status: 'completed', connectionId: id });
     expect(table.audits().at(-1)).toMatchObject({ action: 'connection.create', keyId: 'key_app', requestId: 'req_callback', target: id, status: 201 });
-    expect(table.events()).toEqual([{ type: 'connection.created', data: { connectionId: id } }]);
+    expect(table.events()).toEqual([{ type: 'connection.created', data: expect.objectContaining({ id, authType: 'oauth2', version: 1 }) }]);
   });
 
   it('exchanges the code with the verifier of the challenge the user was sent with', async () => {
@@ -255,7 +255,7 @@ describe('re-authorizing a connection', () => {
     expect(context.connections.connection(tenantId, id)).toMatchObject({ status: 'active', version: 4, health: { consecutiveFailures: 0 } });
     expect(await context.deps.vault.open(context.connections.credentialsOf(tenantId, id)!, { tenantId, connectionId: id, purpose: 'credentials' })).toEqual({ accessToken: 'at_2', refreshToken: 'rt_2' });
     expect(context.table.transactions.at(-1)).toEqual([`reauthorize ${tenantId}/${id}`, `finish session ${session.id}`, 'AUDIT#', 'EVENT#']);
-    expect(context.table.events().at(-1)).toEqual({ type: 'connection.updated', data: { connectionId: id } });
+    expect(context.table.events().at(-1)).toEqual({ type: 'connection.updated', data: expect.objectContaining({ id, status: 'active', version: 4 }) });
   });
 
   it('fails the session when the connection was deleted during the flow', async () => {

@@ -9,7 +9,7 @@ const minutes = (n: number) => new Date(start.getTime() + n * 60_000).toISOStrin
 
 async function setUp() {
   const world = await oauthWorld({ tenantId, start, clientsFor: ['acme-idp'] });
-  const { clock, connections, endpoint, vault } = world;
+  const { connections, endpoint, vault } = world;
 
   /** An OAuth connection whose access token at_0 expires at `expiresAt`, with the refresh token rt_<id> (revoked at the provider, or not). */
   async function connectionExpiring(id: string, expiresAt: string, options: { revoked?: boolean } = {}) {
@@ -150,7 +150,7 @@ describe('a refresh the provider refuses', () => {
     expect(stored).toMatchObject({ refreshError: { code: 'invalid_grant', at: start.toISOString() }, refreshFailures: 1 });
     expect(stored.gsi1pk).toBeUndefined();
     expect(stored.leaseOwner).toBeUndefined();
-    expect(connections.table.events()).toEqual([{ type: 'connection.auth_failed', data: { connectionId: 'conn_a', reason: 'invalid_grant' } }]);
+    expect(connections.table.events()).toEqual([{ type: 'connection.auth_failed', data: expect.objectContaining({ id: 'conn_a', status: 'auth_failed', reason: 'invalid_grant' }) }]);
   });
 
   it('is not asked again once the grant is known to be gone', async () => {
