@@ -6,6 +6,8 @@ import { viewer } from '../shared/platform/docs-page';
 import * as connections from '../shared/connections/contracts';
 import * as integrations from '../shared/integrations/contracts';
 import * as oauth from '../shared/oauth/contracts';
+import * as webhooks from '../shared/webhooks/contracts';
+import * as events from '../shared/events/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -18,6 +20,8 @@ const writeMain = keyed({ tables: { main: 'readwrite' } });
 /** Connections and OAuth also seal and open secrets with the key. */
 const readCredentials = keyed({ tables: { main: 'readwrite' }, key: 'decrypt' });
 const writeCredentials = keyed({ tables: { main: 'readwrite' }, key: 'encrypt-decrypt' });
+/** Webhook endpoints seal new signing secrets and never open one (rotation copies the old ciphertext). */
+const sealWebhookSecrets = keyed({ tables: { main: 'readwrite' }, key: 'encrypt' });
 /** Token refreshes may happen wherever OAuth tokens are read, and need no API key. */
 const tokenWork: Access = { tables: { main: 'readwrite' }, key: 'encrypt-decrypt' };
 
@@ -157,6 +161,48 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: connections.connectionHealthContract,
     access: readMain,
   },
+  createWebhookEndpoint: {
+    kind: 'route',
+    route: 'POST /v1/webhook-endpoints',
+    entry: 'functions/webhooks/create.ts',
+    contract: webhooks.createWebhookEndpointContract,
+    access: sealWebhookSecrets,
+  },
+  listWebhookEndpoints: {
+    kind: 'route',
+    route: 'GET /v1/webhook-endpoints',
+    entry: 'functions/webhooks/list.ts',
+    contract: webhooks.listWebhookEndpointsContract,
+    access: readMain,
+  },
+  getWebhookEndpoint: {
+    kind: 'route',
+    route: 'GET /v1/webhook-endpoints/{id}',
+    entry: 'functions/webhooks/get.ts',
+    contract: webhooks.getWebhookEndpointContract,
+    access: readMain,
+  },
+  updateWebhookEndpoint: {
+    kind: 'route',
+    route: 'PATCH /v1/webhook-endpoints/{id}',
+    entry: 'functions/webhooks/update.ts',
+    contract: webhooks.updateWebhookEndpointContract,
+    access: writeMain,
+  },
+  deleteWebhookEndpoint: {
+    kind: 'route',
+    route: 'DELETE /v1/webhook-endpoints/{id}',
+    entry: 'functions/webhooks/delete.ts',
+    contract: webhooks.deleteWebhookEndpointContract,
+    access: writeMain,
+  },
+  rotateWebhookSecret: {
+    kind: 'route',
+    route: 'POST /v1/webhook-endpoints/{id}/rotate-secret',
+    entry: 'functions/webhooks/rotate-secret.ts',
+    contract: webhooks.rotateWebhookSecretContract,
+    access: sealWebhookSecrets,
+  },
   listIntegrations: {
     kind: 'route',
     route: 'GET /v1/integrations',
@@ -235,6 +281,20 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: oauth.oauthCallbackContract,
     access: tokenWork,
     timeoutSeconds: 30,
+  },
+  listEvents: {
+    kind: 'route',
+    route: 'GET /v1/events',
+    entry: 'functions/events/list.ts',
+    contract: events.listEventsContract,
+    access: readMain,
+  },
+  getEvent: {
+    kind: 'route',
+    route: 'GET /v1/events/{id}',
+    entry: 'functions/events/get.ts',
+    contract: events.getEventContract,
+    access: readMain,
   },
   refreshExpiringTokens: {
     kind: 'schedule',

@@ -90,12 +90,18 @@ const allowed = once(() => {
   return list;
 });
 
+/** Whether OUTBOUND_ALLOWED_NETWORKS opens this address (a test's loopback server). */
+export function isAllowListedAddress(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && allowed().check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
 /** Whether Junction may connect to this address (FACTS: the SSRF deny list). */
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
   const type = family === 6 ? 'ipv6' : 'ipv4';
-  if (allowed().check(address, type)) return false;
+  if (isAllowListedAddress(address)) return false;
   if (type === 'ipv6') {
     // ::ffff:a.b.c.d carries an IPv4 address: judge that one.
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);

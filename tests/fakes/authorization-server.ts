@@ -7,6 +7,17 @@ import { join } from 'node:path';
 import Provider from 'oidc-provider';
 import { generate } from 'selfsigned';
 
+// oidc-provider warns, rightly, that its in-memory adapter, signing keys, built-in login
+// pages and default revocation policy are for development: exactly what a fake on loopback
+// runs. Its other warnings and notices still print.
+const expected = /^oidc-provider (WARNING|NOTICE): .*(development-only|already parsed request body|revocation\.allowedPolicy)/;
+for (const level of ['warn', 'info'] as const) {
+  const write = console[level].bind(console);
+  console[level] = (...args: unknown[]) => {
+    if (!expected.test(String(args[0]))) write(...args);
+  };
+}
+
 /**
  * A real OAuth 2.0 authorization server on loopback: `oidc-provider` over HTTPS (a
  * self-signed certificate whose PEM file the outbound client is told to trust), with one
@@ -15,14 +26,6 @@ import { generate } from 'selfsigned';
  * refresh-token rotation, RFC 7009 revocation and its built-in login and consent pages.
  * It counts the token requests it gets and can be told to fail them.
  */
-// oidc-provider warns, rightly, that its in-memory adapter, signing keys and built-in login
-// pages are for development only: exactly what a fake on loopback is. Other warnings print.
-const warn = console.warn.bind(console);
-console.warn = (...args: unknown[]) => {
-  if (/^oidc-provider WARNING: .*(development-only|already parsed request body)/.test(String(args[0]))) return;
-  warn(...args);
-};
-
 export interface AuthorizationServer {
   issuer: string;
   caFile: string;

@@ -21,12 +21,17 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
  */
 let runtime: TestRuntime;
 let connectionId: string;
+let webhookEndpointId: string;
+/** The event the connection's creation recorded. */
+let eventId: string;
 /** Each operation's documented statuses, from the OpenAPI document. */
 let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
 /** The resource each `{id}`/`{key}` route is aimed at. */
 const aimAt = (pattern: string) =>
   pattern
+    .replace('/v1/events/{id}', `/v1/events/${eventId}`)
+    .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${webhookEndpointId}`)
     .replace('{id}', connectionId)
     .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
     .replace('{key}', 'odd-input');
@@ -42,6 +47,10 @@ beforeAll(async () => {
   ];
   expect(setUp.map((response) => response.status)).toEqual([201, 200, 201]);
   connectionId = ((await setUp[2]!.json()) as { id: string }).id;
+  const endpoint = await runtime.call('/v1/webhook-endpoints', { method: 'POST', json: goodBodies['POST /v1/webhook-endpoints']!() });
+  expect(endpoint.status).toBe(201);
+  webhookEndpointId = ((await endpoint.json()) as { id: string }).id;
+  eventId = ((await (await runtime.call('/v1/events?limit=1')).json()) as { data: Array<{ id: string }> }).data[0]!.id;
   documented = (await (await runtime.call('/openapi.json', { key: null })).json()).paths;
 });
 afterAll(() => runtime.stop());
@@ -127,7 +136,7 @@ function breachOf(contract: Contract, status: number, type: string, text: string
 
 /** The version to send in If-Match: what a GET of the same resource answers now. */
 async function currentVersion(path: string): Promise<string> {
-  if (!path.startsWith('/v1/connections/') && !path.startsWith('/v1/integrations/')) return '"1"';
+  if (!path.startsWith('/v1/connections/') && !path.startsWith('/v1/integrations/') && !path.startsWith('/v1/webhook-endpoints/')) return '"1"';
   return (await runtime.call(path.replace(/\/oauth-client$/, ''))).headers.get('etag') ?? '"1"';
 }
 

@@ -158,7 +158,12 @@ describe('every route that takes an Idempotency-Key', () => {
       await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'offline', name: 'Offline', credentials: { token: 't' } } }),
     ];
     expect(setUp.map((response) => response.status)).toEqual([201, 200, 201]);
-    paths = { '/v1/connections/{id}/test': `/v1/connections/${(await setUp[2]!.json()).id}/test` };
+    const endpoint = await runtime.call('/v1/webhook-endpoints', { method: 'POST', json: goodBodies['POST /v1/webhook-endpoints']!() });
+    expect(endpoint.status).toBe(201);
+    paths = {
+      '/v1/connections/{id}/test': `/v1/connections/${(await setUp[2]!.json()).id}/test`,
+      '/v1/webhook-endpoints/{id}/rotate-secret': `/v1/webhook-endpoints/${(await endpoint.json()).id}/rotate-secret`,
+    };
   });
 
   it.each(keyed.map(([name, route]) => [name, route.route, route.contract] as const))(

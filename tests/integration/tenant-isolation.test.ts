@@ -19,7 +19,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let rivalKey: string;
 const marker = `mark${randomBytes(6).toString('hex')}`;
-const owned = { apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '' };
+const owned = { apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '' };
 
 /** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
 const oauthIntegration = {
@@ -36,6 +36,8 @@ const ownedPaths = () => [
   `/v1/integrations/${owned.oauthIntegration}`,
   `/v1/integrations/${owned.oauthIntegration}/oauth-client`,
   `/v1/connect-sessions/${owned.session}`,
+  `/v1/events/${owned.event}`,
+  `/v1/webhook-endpoints/${owned.webhookEndpoint}`,
 ];
 
 async function ownerView() {
@@ -52,6 +54,8 @@ function aimAt(pattern: string): string {
     .replace('/v1/api-keys/{id}', `/v1/api-keys/${owned.apiKey}`)
     .replace('/v1/connections/{id}', `/v1/connections/${owned.connection}`)
     .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
+    .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
+    .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)
     .replace('/v1/integrations/{key}/oauth-client', `/v1/integrations/${owned.oauthIntegration}/oauth-client`)
     .replace('/v1/integrations/{key}', `/v1/integrations/${owned.integration}`);
 }
@@ -73,6 +77,9 @@ beforeAll(async () => {
   await made('/v1/integrations', 'POST', oauthIntegration);
   await made(`/v1/integrations/${owned.oauthIntegration}/oauth-client`, 'PUT', { clientId: `${marker}-client`, clientSecret: `${marker}-secret` });
   owned.session = (await made('/v1/connect-sessions', 'POST', { integration: owned.oauthIntegration, returnUrl: `https://${marker}.example.com/done` })).id;
+  owned.webhookEndpoint = (await made('/v1/webhook-endpoints', 'POST', { ...goodBodies['POST /v1/webhook-endpoints']!(), description: `${marker} endpoint` })).id;
+  // The event of the owner's connection: it carries the marker (the connection's name).
+  owned.event = (await made(`/v1/events?type=connection.created`, 'GET', undefined)).data.find((event: { data: { id: string } }) => event.data.id === owned.connection).id;
 });
 afterAll(() => runtime.stop());
 
@@ -80,7 +87,7 @@ describe("another tenant's key", () => {
   it('reaches none of the owner\'s resources on any route, and changes none of them', async () => {
     const before = await ownerView();
     expect(before.map((view) => view.status)).toEqual(ownedPaths().map(() => 200));
-    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session];
+    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint];
 
     // Deletes last, so that every other route still finds the owner's resources there.
     // Public routes with a path parameter (the docs viewer's files) name no tenant's resource.

@@ -44,4 +44,7 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/integrations/{key}': () => ({ name: 'Renamed', description: 'Changed.', auth: customIntegration().auth }),
   'PUT /v1/integrations/{key}/oauth-client': () => ({ clientId: 'client', clientSecret: clientSecret(), scopes: ['crm.objects.contacts.read'] }),
   'POST /v1/connect-sessions': () => ({ integration: 'hubspot', returnUrl: 'https://app.example.com/done', params: {}, scopes: [] }),
+  // A public address written literally: saving a host name would need DNS, which tests lack.
+  'POST /v1/webhook-endpoints': () => ({ url: 'https://93.184.215.14/hooks', eventTypes: ['connection.*'], description: 'Good endpoint', headers: { 'X-Team': 'payments' }, rateLimitPerSecond: 10 }),
+  'PATCH /v1/webhook-endpoints/{id}': () => ({ description: 'Changed', eventTypes: ['*'], enabled: false }),
 };
