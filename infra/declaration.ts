@@ -14,6 +14,8 @@ export interface TableDeclaration {
   indexes: Record<string, { partitionKey: string; sortKey: string }>;
   /** Attribute holding an epoch-seconds expiry, if items expire. */
   ttlAttribute?: string;
+  /** A DynamoDB stream of each change's new item, for `kind: 'stream'` functions to read. */
+  stream?: 'NEW_IMAGE';
 }
 
 export interface QueueDeclaration {
@@ -116,6 +118,21 @@ export interface ConsumerDeclaration extends FunctionBase {
   maxBatchingWindowSeconds: number;
 }
 
+/**
+ * A function fed by a table's stream, as Lambda's event source mapping feeds it: batches of
+ * records in order per shard, partial batch responses honoured (the failed record and
+ * what follows it are retried). Only inserts whose sort key begins with `sortKeyPrefix`
+ * reach it: Lambda filters them out before invoking, so other writes cost nothing.
+ */
+export interface StreamDeclaration extends FunctionBase {
+  kind: 'stream';
+  table: string;
+  batchSize: number;
+  sortKeyPrefix: string;
+  /** Retries of a failing batch before it is given up (to the on-failure queue in AWS). */
+  retryAttempts: number;
+}
+
 export interface ScheduleDeclaration extends FunctionBase {
   kind: 'schedule';
   /** EventBridge expression: `rate(5 minutes)` or `cron(0 3 * * ? *)`. */
@@ -126,6 +143,7 @@ export type FunctionDeclaration =
   | RouteDeclaration
   | AuthorizerDeclaration
   | ConsumerDeclaration
+  | StreamDeclaration
   | ScheduleDeclaration;
 
 export interface ApiDeclaration {
@@ -169,6 +187,14 @@ export function consumedQueue(name: string, consumer: ConsumerDeclaration, resou
     );
   }
   return queue;
+}
+
+/** The table a stream function reads, refused unless it is declared with a stream. Synth and `npm start` both check it. */
+export function streamedTable(name: string, reader: StreamDeclaration, resources: Resources): TableDeclaration {
+  const table = Object.hasOwn(resources.tables, reader.table) ? resources.tables[reader.table] : undefined;
+  if (!table) throw new Error(`${name} reads the stream of the table "${reader.table}", which is not declared`);
+  if (!table.stream) throw new Error(`${name} reads the stream of the table "${reader.table}", which is declared without one`);
+  return table;
 }
 
 export function authorizerOf(declaration: Declaration): [string, AuthorizerDeclaration] {

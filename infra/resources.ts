@@ -13,6 +13,8 @@ export const resources: Resources = {
       sortKey: 'sk',
       indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
       ttlAttribute: 'expiresAt',
+      // The event log's outbox: the webhook relay reads new EVENT# items from it.
+      stream: 'NEW_IMAGE',
     },
     // Per-tenant request counters, one item per tenant and minute, gone after two minutes.
     limits: {
@@ -22,7 +24,11 @@ export const resources: Resources = {
       ttlAttribute: 'expiresAt',
     },
   },
-  queues: {},
+  queues: {
+    // One message per (event, webhook endpoint); see shared/webhooks/delivery-message.ts.
+    // Visible again after 6x the delivery worker's 30 s timeout (AWS's guidance).
+    deliveries: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
+  },
   bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },
   key: { alias: 'junction' },
 };

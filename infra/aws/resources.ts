@@ -65,6 +65,7 @@ function createTable(scope: Construct, name: string, declared: TableDeclaration,
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: key,
     timeToLiveAttribute: declared.ttlAttribute,
+    ...(declared.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
     removalPolicy: RemovalPolicy.RETAIN,
   });
   for (const [indexName, index] of Object.entries(declared.indexes)) {

@@ -1,12 +1,15 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consumedQueue, settingsEnv, type ConsumerDeclaration, type Declaration } from '../declaration';
+import { consumedQueue, settingsEnv, streamedTable, type ConsumerDeclaration, type Declaration, type StreamDeclaration } from '../declaration';
 import { createHttpApi } from './api';
 import { createFunction } from './functions';
 import { bindAccess } from './grants';
@@ -39,6 +42,9 @@ export class JunctionStack extends Stack {
       for (const [variable, value] of Object.entries(settingsEnv(declared, settings))) fn.addEnvironment(variable, value);
       if (declared.kind === 'consumer') {
         fn.addEventSource(consumerSource(name, declared, declaration, deployed));
+      }
+      if (declared.kind === 'stream') {
+        fn.addEventSource(streamSource(this, name, declared, declaration, deployed));
       }
       if (declared.kind === 'schedule') {
         new events.Rule(this, `${pascalCase(name)}Schedule`, {
@@ -78,5 +84,57 @@ function consumerSource(
     batchSize: declared.batchSize,
     maxBatchingWindow: Duration.seconds(declared.maxBatchingWindowSeconds),
     reportBatchItemFailures: true,
+  });
+}
+
+/**
+ * Lambda's event source on a table's stream. Lambda filters out all but inserts under the
+ * declared sort key prefix before invoking (and bills nothing for them). A failing record
+ * is retried with what follows it (partial batch responses), a batch that throws is
+ * bisected to isolate the bad record, and after `retryAttempts` the batch's shard range
+ * goes to an on-failure queue, with an alarm: stream records expire after 24 hours, so
+ * what is given up must be seen and replayed from the event log before then.
+ */
+function streamSource(
+  scope: Stack,
+  name: string,
+  declared: StreamDeclaration,
+  declaration: Declaration,
+  deployed: DeployedResources,
+): DynamoEventSource {
+  const table = streamedTable(name, declared, declaration.resources);
+  const id = pascalCase(name);
+  const onFailure = new sqs.Queue(scope, `${id}StreamFailures`, {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: deployed.storageKey,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  Validations.of(onFailure).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: `The on-failure destination of ${name}'s stream: it is itself where failures end, and has an alarm.`,
+  });
+  onFailure
+    .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
+    .createAlarm(scope, `${id}StreamFailuresAlarm`, {
+      alarmDescription: `${name} gave up on stream records after ${declared.retryAttempts} retries; replay them from the event log.`,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  return new DynamoEventSource(deployed.tables[declared.table]!, {
+    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+    batchSize: declared.batchSize,
+    bisectBatchOnError: true,
+    retryAttempts: declared.retryAttempts,
+    reportBatchItemFailures: true,
+    onFailure: new SqsDlq(onFailure),
+    filters: [
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.isEqual('INSERT'),
+        dynamodb: { Keys: { [table.sortKey]: { S: lambda.FilterRule.beginsWith(declared.sortKeyPrefix) } } },
+      }),
+    ],
   });
 }

@@ -1,6 +1,8 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -18,9 +20,14 @@ export function localNames(prefix: string) {
   };
 }
 
-/** Creates every declared table; tables kept in `.local/` from an earlier run are left as they are. */
-export async function provisionTables(dynamodb: DynamoDBClient, resources: Resources, prefix: string) {
+/**
+ * Creates every declared table; tables kept in `.local/` from an earlier run are left as
+ * they are, but for a declared stream they lack, which is turned on. Answers each streamed
+ * table's stream ARN.
+ */
+export async function provisionTables(dynamodb: DynamoDBClient, resources: Resources, prefix: string): Promise<Record<string, string>> {
   const names = localNames(prefix);
+  const streams: Record<string, string> = {};
   for (const [name, table] of Object.entries(resources.tables)) {
     const TableName = names.table(name);
     const keyNames = new Set([
@@ -38,6 +45,7 @@ export async function provisionTables(dynamodb: DynamoDBClient, resources: Resou
             { AttributeName: table.partitionKey, KeyType: 'HASH' },
             { AttributeName: table.sortKey, KeyType: 'RANGE' },
           ],
+          ...(table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } } : {}),
           ...(Object.keys(table.indexes).length
             ? {
                 GlobalSecondaryIndexes: Object.entries(table.indexes).map(([IndexName, index]) => ({
@@ -63,7 +71,20 @@ export async function provisionTables(dynamodb: DynamoDBClient, resources: Resou
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    if (table.stream) {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
+      let arn = Table?.StreamSpecification?.StreamEnabled ? Table.LatestStreamArn : undefined;
+      if (!arn) {
+        const updated = await dynamodb.send(
+          new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } }),
+        );
+        arn = updated.TableDescription?.LatestStreamArn;
+      }
+      if (!arn) throw new Error(`the local table ${TableName} has no stream`);
+      streams[name] = arn;
+    }
   }
+  return streams;
 }
 
 /** Queues (each with its DLQ and redrive policy) and the bucket, in fauxqs. */

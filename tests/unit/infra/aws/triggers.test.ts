@@ -7,7 +7,7 @@ import { actionsOn, logicalId, synthesize, type Synthesized } from '../../../sup
 const work = { ...fixtureDeclaration.resources.queues.work!, visibilityTimeoutSeconds: 60 };
 const declaration: Declaration = {
   ...fixtureDeclaration,
-  resources: { ...fixtureDeclaration.resources, queues: { work } },
+  resources: { ...fixtureDeclaration.resources, queues: { ...fixtureDeclaration.resources.queues, work } },
 };
 
 let synthesized: Synthesized;

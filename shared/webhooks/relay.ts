@@ -1,0 +1,93 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { deliveryIdOf, type DeliveryMessage } from './delivery-message';
+import { matchesEventType } from './event-types';
+import type { WebhookEndpointItem, WebhookEndpointStore } from './store';
+
+/**
+ * The outbox relay: each new event in the log becomes one `deliveries` message per enabled
+ * endpoint of its tenant that subscribes to its type. A record whose messages are not all
+ * sent is reported failed, so the stream hands it over again; sending twice is harmless,
+ * as the delivery id is derived from the event and the endpoint and the worker deduplicates.
+ */
+export interface RelayDeps {
+  store: Pick<WebhookEndpointStore, 'list'>;
+  /** Sends at most 10 messages (one SendMessageBatch); answers the `id`s of those that failed. */
+  send(entries: Array<{ id: string; message: DeliveryMessage }>): Promise<string[]>;
+}
+
+/** One event from the stream: `itemIdentifier` is the record's sequence number. */
+export interface EventRecord {
+  itemIdentifier: string;
+  tenantId: string;
+  eventId: string;
+  type: string;
+}
+
+export interface RelayOutcome extends DynamoDBBatchResponse {
+  /** Messages sent, for the log. */
+  sent: number;
+}
+
+/** SendMessageBatch takes at most 10 entries. */
+const sqsBatchLimit = 10;
+const listPage = 100;
+
+/** The event items in a stream batch (the event source's filter lets only those through). */
+export function eventRecordsOf(event: DynamoDBStreamEvent): EventRecord[] {
+  return event.Records.map((record) => {
+    const item = unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>);
+    return {
+      itemIdentifier: record.dynamodb!.SequenceNumber!,
+      tenantId: String(item.pk).replace(/^TENANT#/, ''),
+      eventId: String(item.id),
+      type: String(item.type),
+    };
+  });
+}
+
+export async function relayEvents(deps: RelayDeps, records: EventRecord[]): Promise<RelayOutcome> {
+  // A batch holds many events of one tenant: read its endpoints once per batch.
+  const endpointsOf = new Map<string, Promise<WebhookEndpointItem[]>>();
+  const failed: string[] = [];
+  let sent = 0;
+  for (const record of records) {
+    try {
+      if (!endpointsOf.has(record.tenantId)) endpointsOf.set(record.tenantId, enabledEndpoints(deps, record.tenantId));
+      const endpoints = (await endpointsOf.get(record.tenantId)!).filter((endpoint) =>
+        endpoint.eventTypes.some((filter) => matchesEventType(filter, record.type)),
+      );
+      const messages = endpoints.map((endpoint): DeliveryMessage => ({
+        tenantId: record.tenantId,
+        endpointId: endpoint.id,
+        eventId: record.eventId,
+        deliveryId: deliveryIdOf(record.eventId, endpoint.id),
+        attempt: 1,
+      }));
+      let unsent = 0;
+      for (let i = 0; i < messages.length; i += sqsBatchLimit) {
+        const chunk = messages.slice(i, i + sqsBatchLimit).map((message, j) => ({ id: String(j), message }));
+        const refused = await deps.send(chunk);
+        unsent += refused.length;
+        sent += chunk.length - refused.length;
+      }
+      if (unsent > 0) failed.push(record.itemIdentifier);
+    } catch {
+      endpointsOf.delete(record.tenantId);
+      failed.push(record.itemIdentifier);
+    }
+  }
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })), sent };
+}
+
+async function enabledEndpoints(deps: RelayDeps, tenantId: string): Promise<WebhookEndpointItem[]> {
+  const endpoints: WebhookEndpointItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list(tenantId, { limit: listPage, enabled: true, ...(cursor ? { cursor } : {}) });
+    endpoints.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return endpoints;
+}
