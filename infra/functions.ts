@@ -8,6 +8,7 @@ import * as integrations from '../shared/integrations/contracts';
 import * as oauth from '../shared/oauth/contracts';
 import * as webhooks from '../shared/webhooks/contracts';
 import * as events from '../shared/events/contracts';
+import * as deliveries from '../shared/webhooks/delivery-contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -203,6 +204,13 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: webhooks.rotateWebhookSecretContract,
     access: sealWebhookSecrets,
   },
+  listWebhookDeliveries: {
+    kind: 'route',
+    route: 'GET /v1/webhook-endpoints/{id}/deliveries',
+    entry: 'functions/webhooks/deliveries.ts',
+    contract: deliveries.listDeliveriesContract,
+    access: readMain,
+  },
   listIntegrations: {
     kind: 'route',
     route: 'GET /v1/integrations',
@@ -296,12 +304,36 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: events.getEventContract,
     access: readMain,
   },
+  // One attempt per message; the deliveries queue's 180 s visibility is 6x its timeout
+  // (a 15 s send, then the attempt recorded and the next one scheduled).
+  deliverWebhooks: {
+    kind: 'consumer',
+    entry: 'functions/webhooks/deliver.ts',
+    queue: 'deliveries',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    timeoutSeconds: 30,
+    // Opens signing secrets, records attempts, disables an endpoint on 410, schedules retries,
+    // counts each endpoint's deliveries per second.
+    access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { deliveries: 'send' } },
+  },
   refreshExpiringTokens: {
     kind: 'schedule',
     entry: 'functions/oauth/refresh-expiring.ts',
     expression: 'rate(5 minutes)',
     access: tokenWork,
     timeoutSeconds: 240,
+  },
+  // The outbox relay: DynamoDB Streams hands it each event the change's own transaction
+  // wrote, so there is no second write (to SQS) that a crash between the two could lose.
+  webhookRelay: {
+    kind: 'stream',
+    entry: 'functions/webhooks/relay.ts',
+    table: 'main',
+    sortKeyPrefix: 'EVENT#',
+    batchSize: 100,
+    retryAttempts: 10,
+    access: { tables: { main: 'read' }, queues: { deliveries: 'send' } },
   },
 };
 

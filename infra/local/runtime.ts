@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonFunctionEnv, consumedQueue, defaultMemoryMb, settingsEnv, type Declaration, type FunctionDeclaration } from '../declaration';
+import { commonFunctionEnv, consumedQueue, defaultMemoryMb, settingsEnv, streamedTable, type Declaration, type FunctionDeclaration } from '../declaration';
 import { documentClient } from '../../shared/platform/dynamodb';
 import { accessEnv, type ResourceLocations } from '../../shared/platform/resource-env';
 import type { TableStore } from '../../shared/platform/items';
@@ -21,6 +22,7 @@ import { startPollers } from './pollers';
 import { freePort } from './ports';
 import { localNames, provisionQueuesAndBucket, provisionTables } from './provision';
 import { startScheduler, type RunningScheduler } from './scheduler';
+import { startStreamPollers } from './streams';
 import { keyringEnv } from './keyring-files';
 
 export interface LocalOptions {
@@ -70,13 +72,14 @@ export const localTenantId = 'local';
 
 /**
  * The whole system on one machine: DynamoDB Local, fauxqs (SQS + S3), the declared
- * tables, queues and bucket, the gateway, the SQS pollers and the scheduler, all reading
+ * tables, queues and bucket, the gateway, the SQS and stream pollers and the scheduler, all reading
  * the same declaration the CDK app deploys.
  */
 export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   // What synth refuses does not start here either.
   for (const [name, declared] of Object.entries(options.declaration.functions)) {
     if (declared.kind === 'consumer') consumedQueue(name, declared, options.declaration.resources);
+    if (declared.kind === 'stream') streamedTable(name, declared, options.declaration.resources);
   }
   const logs: LogLine[] = [];
   const log: LogSink = options.log ?? ((line) => logs.push(line));
@@ -132,7 +135,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 
     const dynamoClient = new DynamoDBClient({ endpoint: dynamodbEndpoint, region, credentials: localCredentials });
     cleanups.push(() => dynamoClient.destroy());
-    await provisionTables(dynamoClient, options.declaration.resources, prefix);
+    const streamArns = await provisionTables(dynamoClient, options.declaration.resources, prefix);
     const { queues } = provisionQueuesAndBucket(fauxqs, options.declaration.resources, prefix, region);
     for (const [name, queue] of Object.entries(queues)) locations.queues[name] = queue.url;
     const everything = { tables: resources.tables, queues: resources.queues, bucket: resources.bucket ?? undefined, key: true };
@@ -190,6 +193,18 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       await pollers.stop();
       sqs.destroy();
     });
+
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region, credentials: localCredentials });
+    cleanups.push(() => streams.destroy());
+    const streamPollers = await startStreamPollers({
+      declaration: options.declaration,
+      functions,
+      streams,
+      streamArn: (table) => streamArns[table]!,
+      region,
+      log,
+    });
+    cleanups.push(() => streamPollers.stop());
 
     const scheduler = startScheduler({
       declaration: options.declaration,

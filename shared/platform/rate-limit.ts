@@ -1,4 +1,4 @@
-import type { DynamoDb } from './dynamodb';
+import { isConditionFailed, type DynamoDb } from './dynamodb';
 import * as z from 'zod';
 import { dynamo } from './aws';
 import { once, readConfig } from './config';
@@ -131,6 +131,32 @@ export function createRateLimiter(deps: RateLimitDeps) {
       resetSeconds,
     };
   };
+}
+
+/**
+ * One unit of a per-second budget (a webhook endpoint's deliveries), counted in the `limits`
+ * table so every container shares it: true when this second still had room. A refused call
+ * writes nothing (the condition fails), so waiting callers never eat into the next second.
+ */
+export async function admitThisSecond(
+  deps: { db: DynamoDb; table: string; now?: () => number },
+  key: string,
+  perSecond: number,
+): Promise<boolean> {
+  const second = Math.floor((deps.now?.() ?? Date.now()) / 1000);
+  try {
+    await deps.db.update({
+      TableName: deps.table,
+      Key: { pk: `RATE#${key}`, sk: String(second) },
+      UpdateExpression: 'ADD used :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+      ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
+      ExpressionAttributeValues: { ':one': 1, ':limit': perSecond, ':expires': second + 120 },
+    });
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
 }
 
 export class TooManyRequests extends DomainError {

@@ -129,6 +129,19 @@ export async function openSigningSecrets(deps: Pick<WebhookDeps, 'store' | 'vaul
   return Promise.all(valid.map((item) => deps.vault.open<string>(item, vaultContext(tenantId, id))));
 }
 
+/**
+ * Turns an endpoint off without an API call: its receiver answered 410 Gone (Standard
+ * Webhooks). Off or gone already: nothing to do. A concurrent edit is read again, a few times.
+ */
+export async function disableWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'now'>, tenantId: string, id: string): Promise<void> {
+  for (let tries = 0; tries < 5; tries++) {
+    const current = await deps.store.get(tenantId, id);
+    if (!current?.enabled) return;
+    const outcome = await deps.store.update(tenantId, id, current.version, { enabled: false, updatedAt: nowOf(deps).toISOString() }, []);
+    if (outcome !== 'stale') return;
+  }
+}
+
 async function endpointItem(deps: StoreDeps, tenantId: string, id: string) {
   const endpoint = await deps.store.get(tenantId, id);
   if (!endpoint) throw new NotFound(`no webhook endpoint ${id}`);

@@ -1,7 +1,7 @@
 import type { DynamoDb } from '../../shared/platform/dynamodb';
 import { localDynamoDb } from '../support/dynamodb';
 import { operatorAudit } from '../../shared/platform/audit';
-import { createRateLimiter } from '../../shared/platform/rate-limit';
+import { admitThisSecond, createRateLimiter } from '../../shared/platform/rate-limit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -86,5 +86,17 @@ describe('the limiter', () => {
       await admit('t-busy');
     }
     expect(claimed.at(-1)).toBe(10);
+  });
+});
+
+describe('a per-second budget', () => {
+  it('admits exactly the budget within one second, shared by every caller, and admits again the next second', async () => {
+    const table = runtime.env.LIMITS_TABLE_NAME!;
+    let now = Date.parse('2026-01-01T03:00:00.100Z');
+    const callers = Array.from({ length: 3 }, () => ({ db, table, now: () => now }));
+    const verdicts = await Promise.all(Array.from({ length: 12 }, (_, i) => admitThisSecond(callers[i % 3]!, 'ENDPOINT#t#whep_1', 5)));
+    expect(verdicts.filter(Boolean)).toHaveLength(5);
+    now += 1000;
+    await expect(admitThisSecond(callers[0]!, 'ENDPOINT#t#whep_1', 5)).resolves.toBe(true);
   });
 });

@@ -14,8 +14,8 @@ const probes = {
   tableWrite: probe({ tables: { main: 'write' } }),
   tableReadwrite: probe({ tables: { main: 'readwrite' } }),
   tableDescribe: probe({ tables: { main: 'describe' } }),
-  queueSend: probe({ queues: { work: 'send' } }),
-  queueDescribe: probe({ queues: { work: 'describe' } }),
+  queueSend: probe({ queues: { deliveries: 'send' } }),
+  queueDescribe: probe({ queues: { deliveries: 'describe' } }),
   bucketRead: probe({ bucket: 'read' }),
   bucketWrite: probe({ bucket: 'write' }),
   bucketReadwrite: probe({ bucket: 'readwrite' }),
@@ -27,10 +27,6 @@ const probes = {
 };
 const declaration: Declaration = {
   ...product,
-  resources: {
-    ...product.resources,
-    queues: { work: { visibilityTimeoutSeconds: 60, maxReceiveCount: 3, retentionSeconds: 3600 } },
-  },
   functions: { ...product.functions, ...probes },
 };
 
@@ -41,7 +37,7 @@ beforeAll(() => {
 
 const ids = () => {
   const { tables, queues, bucket, key } = synthesized.stack.resources;
-  return { table: logicalId(tables.main!), queue: logicalId(queues.work!), bucket: logicalId(bucket!), key: logicalId(key) };
+  return { table: logicalId(tables.main!), queue: logicalId(queues.deliveries!), bucket: logicalId(bucket!), key: logicalId(key) };
 };
 /** The key the tables, queues and bucket are encrypted with: not the vault's. */
 const storageKey = () => logicalId(synthesized.stack.resources.storageKey);
@@ -178,7 +174,7 @@ describe('the vault\'s key', () => {
 describe('environment', () => {
   it.each([
     ['tableDescribe', 'MAIN_TABLE_NAME', 'table', 'Ref'],
-    ['queueDescribe', 'WORK_QUEUE_URL', 'queue', 'Ref'],
+    ['queueDescribe', 'DELIVERIES_QUEUE_URL', 'queue', 'Ref'],
     ['bucketDescribe', 'UPLOADS_BUCKET_NAME', 'bucket', 'Ref'],
     ['keyDescribe', 'KEY_ARN', 'key', 'Arn'],
   ] as const)('gives %s exactly %s for its %s', (name, variable, resource, attribute) => {

@@ -217,11 +217,18 @@ describe('the Junction stack', () => {
   });
 
   it('grants a wildcard resource to no function except for X-Ray, which has no resource-level permissions', () => {
-    const wildcards = Object.keys(declaration.functions).flatMap((name) =>
-      statementsOf(synthesized, name).filter((s) => s.Resource === '*'),
-    );
+    const wildcards = Object.entries(declaration.functions)
+      .filter(([, declared]) => declared.kind !== 'stream')
+      .flatMap(([name]) => statementsOf(synthesized, name).filter((s) => s.Resource === '*'));
     expect(new Set(wildcards.flatMap((s) => [s.Action].flat()))).toEqual(
       new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+    );
+  });
+
+  it('grants a stream reader no wildcard but X-Ray and dynamodb:ListStreams, which Lambda\'s event source mapping needs and which has no resource-level permissions', () => {
+    const wildcards = statementsOf(synthesized, 'webhookRelay').filter((s) => s.Resource === '*');
+    expect(new Set(wildcards.flatMap((s) => [s.Action].flat()))).toEqual(
+      new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']),
     );
   });
 
