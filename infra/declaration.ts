@@ -116,6 +116,11 @@ export interface ConsumerDeclaration extends FunctionBase {
   queue: string;
   batchSize: number;
   maxBatchingWindowSeconds: number;
+  /**
+   * The CDK context value (cdk.json) that caps how many invocations Lambda's SQS poller
+   * runs at once for this consumer (the event source's maximum concurrency, 2–1,000).
+   */
+  maxConcurrencySetting?: string;
 }
 
 /**

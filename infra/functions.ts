@@ -313,6 +313,8 @@ export const functions: Record<string, FunctionDeclaration> = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     timeoutSeconds: 30,
+    // How many batches of deliveries go out at once, for the whole deployment.
+    maxConcurrencySetting: 'deliveryMaxConcurrency',
     // Opens signing secrets, records attempts, disables an endpoint on 410, schedules retries,
     // counts each endpoint's deliveries per second.
     access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { deliveries: 'send' } },

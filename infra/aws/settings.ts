@@ -39,6 +39,22 @@ export function deploySettings(scope: Construct): DeploySettings {
   };
 }
 
+/**
+ * A consumer's concurrency cap, from the context value its declaration names. It caps the
+ * SQS event source (maximum concurrency) rather than reserving concurrency for the function:
+ * a reservation takes capacity from every other function in the account (and fails to
+ * deploy in an account with little), and a function throttled by it leaves messages to be
+ * received again and again until they land in the dead-letter queue; a capped event
+ * source simply reads fewer batches at once.
+ */
+export function maxConcurrency(scope: Construct, name: string, consumer: string): number {
+  const value = positiveInteger(scope, name, `invocations of ${consumer} at once`);
+  if (value < 2 || value > 1000) {
+    throw new Error(`the CDK context value "${name}" (invocations of ${consumer} at once) must be between 2 and 1000 (Lambda's limits for an SQS event source), not ${value}`);
+  }
+  return value;
+}
+
 /** cdk.json gives a number; `-c name=value` on the command line gives a string. */
 function positiveInteger(scope: Construct, name: string, meaning: string): number {
   const value: unknown = scope.node.tryGetContext(name);

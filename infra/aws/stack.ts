@@ -15,7 +15,7 @@ import { createFunction } from './functions';
 import { bindAccess } from './grants';
 import { pascalCase } from './names';
 import { createResources, type DeployedResources } from './resources';
-import { deploySettings } from './settings';
+import { deploySettings, maxConcurrency } from './settings';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -41,7 +41,7 @@ export class JunctionStack extends Stack {
       bindAccess(fn, declared.access, deployed);
       for (const [variable, value] of Object.entries(settingsEnv(declared, settings))) fn.addEnvironment(variable, value);
       if (declared.kind === 'consumer') {
-        fn.addEventSource(consumerSource(name, declared, declaration, deployed));
+        fn.addEventSource(consumerSource(this, name, declared, declaration, deployed));
       }
       if (declared.kind === 'stream') {
         fn.addEventSource(streamSource(this, name, declared, declaration, deployed));
@@ -74,6 +74,7 @@ export class JunctionStack extends Stack {
 
 /** Lambda's event source on the consumer's queue, once `consumedQueue` has checked its visibility timeout. */
 function consumerSource(
+  scope: Construct,
   name: string,
   declared: ConsumerDeclaration,
   declaration: Declaration,
@@ -84,6 +85,7 @@ function consumerSource(
     batchSize: declared.batchSize,
     maxBatchingWindow: Duration.seconds(declared.maxBatchingWindowSeconds),
     reportBatchItemFailures: true,
+    ...(declared.maxConcurrencySetting ? { maxConcurrency: maxConcurrency(scope, declared.maxConcurrencySetting, name) } : {}),
   });
 }
 

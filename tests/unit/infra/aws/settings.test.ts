@@ -14,6 +14,15 @@ const budgeted = routesOf(declaration)
   .filter(([, route]) => route.contract.scope !== null)
   .map(([name]) => name);
 
+/** The maximum concurrency of the delivery worker's SQS event source, as synthesized. */
+const deliveryConcurrencyOf = (synthesized: Synthesized) => {
+  const mappings = Object.values(synthesized.resources).filter(
+    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties.FunctionName).includes('DeliverWebhooks'),
+  );
+  expect(mappings).toHaveLength(1);
+  return mappings[0]!.Properties.ScalingConfig?.MaximumConcurrency;
+};
+
 const stageThrottleOf = (synthesized: Synthesized) => {
   const stages = Object.values(synthesized.resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
   expect(stages).toHaveLength(1);
@@ -28,6 +37,11 @@ describe('deploy settings from cdk.json', () => {
 
   it('defaults to 1,200 requests per tenant and minute and, for the whole API, 100 per second with bursts of 200', () => {
     expect(context).toMatchObject({ rateLimitPerMinute: 1200, apiThrottleRatePerSecond: 100, apiThrottleBurst: 200 });
+  });
+
+  it('caps the delivery worker at 20 batches at once, through its SQS event source', () => {
+    expect(context.deliveryMaxConcurrency).toBe(20);
+    expect(deliveryConcurrencyOf(synthesized)).toBe(20);
   });
 
   it('hands RATE_LIMIT_PER_MINUTE to every route that spends a tenant\'s budget', () => {
@@ -58,7 +72,12 @@ describe('deploy settings overridden with -c', () => {
       rateLimitPerMinute: '6000',
       apiThrottleRatePerSecond: '500',
       apiThrottleBurst: '1000',
+      deliveryMaxConcurrency: '50',
     });
+  });
+
+  it('caps the delivery worker at the overridden concurrency', () => {
+    expect(deliveryConcurrencyOf(synthesized)).toBe(50);
   });
 
   it('hands the overridden rateLimitPerMinute to the routes that spend a tenant\'s budget', () => {
@@ -87,13 +106,18 @@ describe('a malformed deploy setting', () => {
     ['rateLimitPerMinute', 1.5],
     ['apiThrottleRatePerSecond', 'fast'],
     ['apiThrottleBurst', '0'],
+    ['deliveryMaxConcurrency', 'many'],
   ])('fails synth when %s is %j, naming the setting', (name, value) => {
     const synth = () => synthesize(declaration, { [name]: value });
     expect(synth).toThrow(`the CDK context value "${name}"`);
     expect(synth).toThrow(`must be a positive integer, not ${JSON.stringify(value)}: set it in cdk.json's "context" or with -c ${name}=<n>`);
   });
 
-  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst'])(
+  it.each([1, 1001])('fails synth when deliveryMaxConcurrency is %j, outside what Lambda allows', (value) => {
+    expect(() => synthesize(declaration, { deliveryMaxConcurrency: value })).toThrow('must be between 2 and 1000');
+  });
+
+  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency'])(
     'fails synth when %s is missing, saying how to set it',
     (name) => {
       const synth = () => synthesize(declaration, { [name]: undefined });
