@@ -2,6 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { deliveryIdOf, type DeliveryMessage } from './delivery-message';
+import { logger } from '../platform/logger';
 import { matchesEventType } from './event-types';
 import type { WebhookEndpointItem, WebhookEndpointStore } from './store';
 
@@ -73,7 +74,9 @@ export async function relayEvents(deps: RelayDeps, records: EventRecord[]): Prom
         sent += chunk.length - refused.length;
       }
       if (unsent > 0) failed.push(record.itemIdentifier);
-    } catch {
+    } catch (error) {
+      // Retried by the event source; the log says why, for the batch that keeps failing.
+      logger.warn('could not relay an event', { tenantId: record.tenantId, eventId: record.eventId, error: error as Error });
       endpointsOf.delete(record.tenantId);
       failed.push(record.itemIdentifier);
     }
