@@ -21,6 +21,14 @@ const writeMain = keyed({ tables: { main: 'readwrite' } });
 /** Connections and OAuth also seal and open secrets with the key. */
 const readCredentials = keyed({ tables: { main: 'readwrite' }, key: 'decrypt' });
 const writeCredentials = keyed({ tables: { main: 'readwrite' }, key: 'encrypt-decrypt' });
+/** The delivery worker, on either lane. */
+const deliveryWork: Access = {
+  tables: { main: 'readwrite', limits: 'write' },
+  key: 'decrypt',
+  queues: { deliveries: 'send', deliveryRetries: 'send' },
+};
+/** Retries and replays through the API put messages on the fresh lane. */
+const sendFresh = keyed({ tables: { main: 'readwrite' }, queues: { deliveries: 'send' } });
 /** Webhook endpoints seal new signing secrets and never open one (rotation copies the old ciphertext). */
 const sealWebhookSecrets = keyed({ tables: { main: 'readwrite' }, key: 'encrypt' });
 /** Token refreshes may happen wherever OAuth tokens are read, and need no API key. */
@@ -211,6 +219,29 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: deliveries.listDeliveriesContract,
     access: readMain,
   },
+  retryWebhookDelivery: {
+    kind: 'route',
+    route: 'POST /v1/webhook-deliveries/{id}/retry',
+    entry: 'functions/webhooks/retry-delivery.ts',
+    contract: deliveries.retryDeliveryContract,
+    access: sendFresh,
+  },
+  replayWebhookEndpoint: {
+    kind: 'route',
+    route: 'POST /v1/webhook-endpoints/{id}/replay',
+    entry: 'functions/webhooks/replay.ts',
+    contract: deliveries.replayContract,
+    access: sendFresh,
+  },
+  // Sends from the route and answers the attempt: a 15 s send inside API Gateway's 30 s.
+  testWebhookEndpoint: {
+    kind: 'route',
+    route: 'POST /v1/webhook-endpoints/{id}/test',
+    entry: 'functions/webhooks/test.ts',
+    contract: deliveries.testEndpointContract,
+    access: readCredentials,
+    timeoutSeconds: 29,
+  },
   listIntegrations: {
     kind: 'route',
     route: 'GET /v1/integrations',
@@ -304,8 +335,10 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: events.getEventContract,
     access: readMain,
   },
-  // One attempt per message; the deliveries queue's 180 s visibility is 6x its timeout
-  // (a 15 s send, then the attempt recorded and the next one scheduled).
+  // One attempt per message; the delivery queues' 180 s visibility is 6x its timeout
+  // (a 15 s send, then the attempt recorded and the next one scheduled). It opens signing
+  // secrets, records attempts, disables endpoints (410, or failing too long), schedules
+  // retries on the retry lane, counts each endpoint's deliveries per second.
   deliverWebhooks: {
     kind: 'consumer',
     entry: 'functions/webhooks/deliver.ts',
@@ -313,11 +346,20 @@ export const functions: Record<string, FunctionDeclaration> = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     timeoutSeconds: 30,
-    // How many batches of deliveries go out at once, for the whole deployment.
+    // How many batches of first attempts go out at once, for the whole deployment.
     maxConcurrencySetting: 'deliveryMaxConcurrency',
-    // Opens signing secrets, records attempts, disables an endpoint on 410, schedules retries,
-    // counts each endpoint's deliveries per second.
-    access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { deliveries: 'send' } },
+    access: deliveryWork,
+  },
+  // The same worker on the retry lane, capped on its own: failing receivers share it.
+  deliverWebhookRetries: {
+    kind: 'consumer',
+    entry: 'functions/webhooks/deliver.ts',
+    queue: 'deliveryRetries',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    timeoutSeconds: 30,
+    maxConcurrencySetting: 'deliveryRetryMaxConcurrency',
+    access: deliveryWork,
   },
   refreshExpiringTokens: {
     kind: 'schedule',

@@ -28,6 +28,9 @@ export const resources: Resources = {
     // One message per (event, webhook endpoint); see shared/webhooks/delivery-message.ts.
     // Visible again after 6x the delivery worker's 30 s timeout (AWS's guidance).
     deliveries: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
+    // The retry lane: retries, and every message to an endpoint that is failing, so that a
+    // stalled receiver holds up only its own kind (shared/webhooks/delivery-message.ts).
+    deliveryRetries: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
   },
   bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },
   key: { alias: 'junction' },

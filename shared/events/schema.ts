@@ -3,10 +3,10 @@ import { Connection } from '../connections/schema';
 import { responseSchema } from '../platform/contract';
 import { idPattern } from '../platform/ids';
 import { PageQuery } from '../platform/pagination';
+import { WebhookEndpoint } from '../webhooks/schema';
+import { eventTypes, type EventType } from './types';
 
-/** Every event type recorded today; later domains add theirs (API.md lists them all). */
-export const eventTypes = ['connection.created', 'connection.updated', 'connection.deleted', 'connection.auth_failed'] as const;
-export type EventType = (typeof eventTypes)[number];
+export { eventTypes, type EventType };
 
 export const eventIdPattern = idPattern('evt');
 
@@ -48,18 +48,33 @@ export const ConnectionEventData = responseSchema(() =>
 export type ConnectionEventData = z.infer<ReturnType<typeof ConnectionEventData>>;
 
 /**
- * An event as the log shows it and as webhooks will send it: `type`, `timestamp` and
- * `data` are the Standard Webhooks payload's fields, so the relay sends the event as is.
- * `data` is the resource's public view at the change (for a deletion: as it was), never a secret.
+ * `webhook_endpoint.disabled`: the endpoint as the API shows it, and why Junction turned it
+ * off: `gone` (its receiver answered 410) or `failing` (no success for the configured days).
+ */
+export const WebhookEndpointEventData = responseSchema(() =>
+  WebhookEndpoint()
+    .extend({ reason: z.enum(['gone', 'failing']) })
+    .meta({ id: 'WebhookEndpointEventData' }),
+);
+export type WebhookEndpointEventData = z.infer<ReturnType<typeof WebhookEndpointEventData>>;
+
+const connectionTypes = ['connection.created', 'connection.updated', 'connection.deleted', 'connection.auth_failed'] as const;
+
+/** What each type's `data` holds. */
+export type EventData<T extends EventType> = T extends 'webhook_endpoint.disabled' ? WebhookEndpointEventData : ConnectionEventData;
+
+/**
+ * An event as the log shows it and as webhooks send it: `type`, `timestamp` and `data` are
+ * the Standard Webhooks payload's fields, so the relay sends the event as is. `data` is
+ * the resource's public view at the change (for a deletion: as it was), never a secret;
+ * its shape follows `type`.
  */
 export const Event = responseSchema(() =>
   z
-    .object({
-      id: z.string(),
-      type: z.enum(eventTypes),
-      timestamp: z.iso.datetime(),
-      data: ConnectionEventData(),
-    })
+    .discriminatedUnion('type', [
+      z.object({ id: z.string(), type: z.enum(connectionTypes), timestamp: z.iso.datetime(), data: ConnectionEventData() }),
+      z.object({ id: z.string(), type: z.literal('webhook_endpoint.disabled'), timestamp: z.iso.datetime(), data: WebhookEndpointEventData() }),
+    ])
     .meta({ id: 'Event' }),
 );
 export type Event = z.infer<ReturnType<typeof Event>>;

@@ -30,6 +30,6 @@ export async function listEvents(deps: EventDeps, tenantId: string, query: Event
 }
 
 /** The API's view: named fields only (not the expiry). */
-function toView(item: EventItem): Event {
-  return { id: item.id, type: item.type, timestamp: item.timestamp, data: item.data };
+function toView({ expiresAt: _expiry, ...event }: EventItem): Event {
+  return event;
 }

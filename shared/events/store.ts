@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { once, readConfig } from '../platform/config';
 import { newId } from '../platform/ids';
 import { queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
-import type { ConnectionEventData, Event, EventType } from './schema';
+import type { Event, EventData, EventType } from './schema';
 
 /**
  * The tenant's event log (the outbox), in the main table. An event is written in the
@@ -14,10 +14,10 @@ import type { ConnectionEventData, Event, EventType } from './schema';
  *
  * Each item expires `EVENT_RETENTION_DAYS` after it happened (the table's TTL, `expiresAt`).
  */
-export interface EventItem extends Event {
+export type EventItem = Event & {
   /** Epoch seconds: DynamoDB's TTL deletes the item after this. */
   expiresAt: number;
-}
+};
 
 export interface EventStore {
   get(tenantId: string, id: string): Promise<EventItem | undefined>;
@@ -31,6 +31,8 @@ export interface EventPage {
   /** Types starting with this (`connection.`). */
   typePrefix?: string;
   since?: Date;
+  /** Events at or before this time (with `since`). */
+  until?: Date;
   /** Items past their expiry are left out: TTL deletes within days of it, not at it. */
   now: Date;
 }
@@ -45,15 +47,15 @@ export const eventRetentionDays = once(
 );
 
 /** The transaction item that records an event: the caller commits it with the change. */
-export function eventPut(table: string, tenantId: string, type: EventType, data: ConnectionEventData, at: Date): TransactItem {
+export function eventPut<T extends EventType>(table: string, tenantId: string, type: T, data: EventData<T>, at: Date): TransactItem {
   const id = newId('evt', at.getTime());
-  const item: EventItem = {
+  const item = {
     id,
     type,
     timestamp: at.toISOString(),
     data,
     expiresAt: Math.floor(at.getTime() / 1000) + eventRetentionDays() * 86_400,
-  };
+  } as EventItem;
   return { Put: { TableName: table, Item: { pk: pk(tenantId), sk: `${prefix}${id}`, ...item } } };
 }
 
@@ -64,6 +66,9 @@ export function eventPut(table: string, tenantId: string, type: EventType, data:
 function sinceKey(since: Date): string {
   return `${prefix}${newId('evt', Math.max(0, since.getTime())).slice(0, 'evt_'.length + 10)}`;
 }
+
+/** The highest sort key of events at or before `until`: every id of a later millisecond sorts after it. */
+const untilKey = (until: Date) => sinceKey(new Date(until.getTime() + 1));
 
 export function eventStore(store: TableStore): EventStore {
   return {
@@ -77,7 +82,7 @@ export function eventStore(store: TableStore): EventStore {
         prefix,
         limit: query.limit,
         cursor: query.cursor,
-        ...(query.since ? { from: sinceKey(query.since) } : {}),
+        ...(query.since ? { from: sinceKey(query.since), ...(query.until ? { to: untilKey(query.until) } : {}) } : {}),
         equals: { type: query.type },
         conditions: ['#expiresAt > :now', ...(query.typePrefix ? ['begins_with(#type, :typePrefix)'] : [])],
         names: { '#expiresAt': 'expiresAt', ...(query.typePrefix ? { '#type': 'type' } : {}) },

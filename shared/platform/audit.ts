@@ -52,6 +52,15 @@ export function changeRecords(table: string, audit: Audit, target: string, at: s
   ];
 }
 
+/**
+ * The entry of a change that is not a DynamoDB write (a message sent to a queue), written
+ * after it: no transaction can hold both, so a crash between them loses the entry, never
+ * the change.
+ */
+export async function recordChange(store: TableStore, audit: Audit, target: string, status = 200) {
+  await store.db.put({ TableName: store.table, Item: item(audit, { at: new Date().toISOString(), target, outcome: 'succeeded', status }) });
+}
+
 export async function recordRefusal(store: TableStore, audit: Audit, target: string | null, status: number, problem: string) {
   await store.db.put({
       TableName: store.table,

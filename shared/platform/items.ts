@@ -80,6 +80,8 @@ export async function queryPage<T>(
      * stops at a point in time reads nothing older, where a filter would read it all.
      */
     from?: string;
+    /** The highest sort key to read (inclusive), with `from`. */
+    to?: string;
     /**
      * False for a lookup that needs the first `limit` matches and nothing else (is any
      * connection using this?): it does not read ahead for the one more that tells a full
@@ -92,7 +94,7 @@ export async function queryPage<T>(
   const wanted = options.limit + (options.readAhead === false ? 0 : 1);
   const filters = [...(options.conditions ?? [])];
   const names: Record<string, string> = { ...options.names };
-  const values: Record<string, unknown> = { ':pk': options.pk, ...(options.from ? { ':from': options.from, ':to': `${options.prefix}\uffff` } : { ':prefix': options.prefix }), ...options.values };
+  const values: Record<string, unknown> = { ':pk': options.pk, ...(options.from ? { ':from': options.from, ':to': options.to ?? `${options.prefix}\uffff` } : { ':prefix': options.prefix }), ...options.values };
   for (const [attribute, value] of Object.entries(options.equals ?? {})) {
     if (value === undefined) continue;
     names[`#${attribute}`] = attribute;

@@ -1,29 +1,59 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { eventRetentionDays, eventStore } from '../events/store';
+import { recordChange } from '../platform/audit';
 import { dynamo, sqs } from '../platform/aws';
-import { admitThisSecond } from '../platform/rate-limit';
 import { once, readConfig } from '../platform/config';
 import { send } from '../platform/outbound';
+import { admitThisSecond } from '../platform/rate-limit';
 import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
 import { lazyVault } from '../vault/default';
-import { maxResponseBytes, type DeliveryDeps } from './delivery';
+import { defaultDisableAfterMs, maxResponseBytes, type DeliveryDeps } from './delivery';
+import type { Lane, QueueMessage } from './delivery-message';
 import { deliveryStore } from './delivery-store';
 import { webhookEndpointStore } from './store';
 
 /** Standard Webhooks asks for 15–30 s; the worker's own timeout (30 s) leaves room to record the attempt. */
 const sendTimeoutMs = 15_000;
+/** SendMessageBatch takes at most 10 entries. */
+const sqsBatchLimit = 10;
+const queues: Record<Lane, string> = { fresh: 'deliveries', retry: 'deliveryRetries' };
 
-/** The delivery worker's dependencies in a Lambda container: the main table, the vault, the `deliveries` queue. */
+/**
+ * Sends messages to the lanes this function declares; throws unless every one was sent,
+ * so the caller's message comes back and tries again (the worker deduplicates).
+ */
+function enqueueTo(urls: Partial<Record<Lane, string>>): DeliveryDeps['enqueue'] {
+  return async (messages: QueueMessage[], lane: Lane, delaySeconds = 0) => {
+    const queueUrl = urls[lane];
+    if (!queueUrl) throw new Error(`this function does not declare the ${queues[lane]} queue`);
+    for (let i = 0; i < messages.length; i += sqsBatchLimit) {
+      const { Failed = [] } = await sqs().send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.slice(i, i + sqsBatchLimit).map((message, j) => ({ Id: String(j), MessageBody: JSON.stringify(message), DelaySeconds: delaySeconds })),
+        }),
+      );
+      if (Failed.length > 0) throw new Error(`SQS refused ${Failed.length} message(s) for ${queues[lane]}: ${Failed[0]!.Code}`);
+    }
+  };
+}
+
+/** The queue URLs among `lanes` that this function's environment holds (a route declares only the fresh lane). */
+function laneUrls(purpose: string, lanes: Lane[]): Partial<Record<Lane, string>> {
+  const variables = lanes.map((lane) => [lane, resourceEnv.queue(queues[lane])] as const);
+  // Not z.url(): fauxqs's queue URLs (local mode) are not all valid WHATWG URLs.
+  const config = readConfig(purpose, z.object(Object.fromEntries(variables.map(([, variable]) => [variable, z.string().min(1)]))));
+  return Object.fromEntries(variables.map(([lane, variable]) => [lane, config[variable] as string]));
+}
+
+/** The delivery workers' dependencies in a Lambda container: the main table, the vault, both lanes. */
 export const deliveryDeps = once((): DeliveryDeps => {
-  const variable = resourceEnv.queue('deliveries');
   const limitsVariable = resourceEnv.table('limits');
   const config = readConfig(
     'webhook delivery',
     z.object({
-      // Not z.url(): fauxqs's queue URLs (local mode) are not all valid WHATWG URLs.
-      [variable]: z.string().min(1),
       [limitsVariable]: z.string().min(1),
       /**
        * Seconds after each failed attempt (`5,300,1800`), replacing Svix's schedule: for
@@ -33,10 +63,12 @@ export const deliveryDeps = once((): DeliveryDeps => {
         .string()
         .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds')
         .optional(),
+      /** Days an endpoint may fail without a success before it is disabled (cdk.json `webhookDisableAfterDays`). */
+      WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().positive().optional(),
     }),
   );
-  const queueUrl = config[variable] as string;
   const schedule = config.WEBHOOK_RETRY_SCHEDULE_SECONDS as string | undefined;
+  const disableAfterDays = config.WEBHOOK_DISABLE_AFTER_DAYS as number | undefined;
   const table = mainTable();
   return {
     deliveries: deliveryStore(table),
@@ -45,13 +77,38 @@ export const deliveryDeps = once((): DeliveryDeps => {
     vault: lazyVault,
     // One attempt per message: the schedule is the retry; redirects are never followed.
     post: (request) => send(request, { maxAttempts: 1, timeoutMs: sendTimeoutMs, maxBodyBytes: maxResponseBytes }),
-    async enqueue(message, delaySeconds) {
-      await sqs().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: delaySeconds }));
-    },
+    enqueue: enqueueTo(laneUrls('webhook delivery', ['fresh', 'retry'])),
     ...(schedule ? { scheduleMs: schedule.split(',').map((seconds) => Number(seconds) * 1000) } : {}),
     retentionDays: eventRetentionDays(),
+    disableAfterMs: disableAfterDays === undefined ? defaultDisableAfterMs : disableAfterDays * 86_400_000,
     admit: (tenantId, endpointId, perSecond) =>
       admitThisSecond({ db: dynamo(), table: config[limitsVariable] as string }, `ENDPOINT#${tenantId}#${endpointId}`, perSecond),
+    recordChange: (audit, target, status) => recordChange(table, audit, target, status),
+  };
+});
+
+/** The test route's: a worker's, without the queues (a test is one attempt, sent from the route). */
+export const testDeliveryDeps = once((): Pick<DeliveryDeps, 'deliveries' | 'endpoints' | 'vault' | 'post' | 'retentionDays' | 'recordChange'> => {
+  const table = mainTable();
+  return {
+    deliveries: deliveryStore(table),
+    endpoints: webhookEndpointStore(table),
+    vault: lazyVault,
+    post: (request) => send(request, { maxAttempts: 1, timeoutMs: sendTimeoutMs, maxBodyBytes: maxResponseBytes }),
+    retentionDays: eventRetentionDays(),
+    recordChange: (audit, target, status) => recordChange(table, audit, target, status),
+  };
+});
+
+/** What the retry and replay routes need: the stores and the fresh lane, no vault. */
+export const deliveryRouteDeps = once(() => {
+  const table = mainTable();
+  return {
+    deliveries: deliveryStore(table),
+    endpoints: webhookEndpointStore(table),
+    events: eventStore(table),
+    enqueue: enqueueTo(laneUrls('webhook delivery', ['fresh'])),
+    recordChange: (audit: Parameters<typeof recordChange>[1], target: string, status: number) => recordChange(table, audit, target, status),
   };
 });
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { responseSchema } from '../platform/contract';
 import { PageQuery } from '../platform/pagination';
+import { deliveryIdPattern } from './delivery-message';
 import { webhookEndpointIdPattern } from './schema';
 
 export const DeliveryListQuery = PageQuery.extend({
@@ -54,3 +55,30 @@ export const Delivery = responseSchema(() =>
     .meta({ id: 'WebhookDelivery' }),
 );
 export type Delivery = z.infer<ReturnType<typeof Delivery>>;
+
+export const DeliveryPath = z.strictObject({
+  id: z.string().regex(deliveryIdPattern, 'not a webhook delivery id (msg_…_…)'),
+});
+
+export const ReplayInput = z
+  .strictObject({
+    /** Events at or after this time; at most 14 days back. */
+    since: z.iso.datetime({ offset: true }).meta({ example: '2026-12-06T00:00:00Z' }),
+    /** Events at or before this time; now when absent. */
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .meta({ id: 'WebhookReplayInput' });
+export type ReplayInput = z.infer<typeof ReplayInput>;
+
+export const ReplayStarted = responseSchema(() =>
+  z
+    .object({
+      endpointId: z.string(),
+      since: z.iso.datetime(),
+      until: z.iso.datetime(),
+      /** The replay runs on the delivery queue a page of events at a time; its deliveries show in the endpoint's deliveries. */
+      status: z.literal('queued'),
+    })
+    .meta({ id: 'WebhookReplayStarted' }),
+);
+export type ReplayStarted = z.infer<ReturnType<typeof ReplayStarted>>;

@@ -67,6 +67,7 @@ export interface DeliveryStore {
   recordAttempt(tenantId: string, attempt: AttemptItem): Promise<void>;
   /** Writes the delivery as of attempt `delivery.attempts`, unless a later attempt has written it already. */
   putDelivery(tenantId: string, delivery: DeliveryItem): Promise<void>;
+  get(tenantId: string, endpointId: string, deliveryId: string): Promise<DeliveryItem | undefined>;
   list(tenantId: string, endpointId: string, query: DeliveryQuery): Promise<{ items: DeliveryItem[]; nextCursor: string | null }>;
   attempts(tenantId: string, endpointId: string, deliveryId: string): Promise<AttemptItem[]>;
 }
@@ -112,6 +113,14 @@ export function deliveryStore(store: TableStore): DeliveryStore {
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
       }
+    },
+    async get(tenantId, endpointId, deliveryId) {
+      const { Item } = await store.db.get({
+        TableName: table,
+        Key: { pk: pk(tenantId), sk: `${deliveriesPrefix(endpointId)}${deliveryId}` },
+        ConsistentRead: true,
+      });
+      return Item ? strip<DeliveryItem>(Item) : undefined;
     },
     list(tenantId, endpointId, query) {
       const conditions: string[] = [];

@@ -1,13 +1,17 @@
+import type { Event } from '../events/schema';
 import type { EventStore } from '../events/store';
-import { NotFound } from '../platform/errors';
+import type { Audit } from '../platform/audit';
+import { Conflict, Invalid, NotFound } from '../platform/errors';
+import { newId } from '../platform/ids';
 import { retryAfterMs, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { Vault } from '../vault/vault';
-import type { DeliveryMessage } from './delivery-message';
+import { deliveryIdOf, partsOfDeliveryId, type DeliveryMessage, type Lane, type QueueMessage, type ReplayMessage } from './delivery-message';
 import type { AttemptItem, DeliveryItem, DeliveryQuery, DeliveryStore, ErrorKind } from './delivery-store';
-import type { Delivery } from './delivery-schema';
+import type { Delivery, ReplayStarted } from './delivery-schema';
+import { matchesEventType } from './event-types';
 import { disableWebhookEndpoint, openSigningSecrets } from './service';
 import { signatureHeader } from './signature';
-import type { WebhookEndpointStore } from './store';
+import type { WebhookEndpointItem, WebhookEndpointStore } from './store';
 
 /**
  * The delivery worker's logic: one attempt of one event to one endpoint per queue message.
@@ -37,19 +41,26 @@ export interface DeliveryDeps {
   vault: Vault;
   /** One POST, never retried nor redirected (shared/platform/outbound.ts `send`, one attempt). */
   post: (request: OutboundRequest) => Promise<OutboundResponse>;
-  /** Sends a message to the deliveries queue, hidden for `delaySeconds` (≤ 900). */
-  enqueue: (message: DeliveryMessage, delaySeconds: number) => Promise<void>;
-  /** The delay after attempt n at index n-1; Svix's unless a deployment (or a test) says otherwise. */
+  /** Sends messages to a lane's queue, hidden for `delaySeconds` (≤ 900); throws unless all were sent. */
+  enqueue: (messages: QueueMessage[], lane: Lane, delaySeconds?: number) => Promise<void>;
+  /** The delay after attempt n of a run at index n-1; Svix's unless a deployment (or a test) says otherwise. */
   scheduleMs?: readonly number[];
   /** Whether the endpoint's own per-second budget (`rateLimitPerSecond`) has room now. */
   admit?: (tenantId: string, endpointId: string, perSecond: number) => Promise<boolean>;
   /** How long deliveries are kept when their event's expiry is not known. */
   retentionDays?: number;
+  /** An endpoint failing without a success for this long is disabled (5 days unless configured). */
+  disableAfterMs?: number;
+  /** Writes the audit entry of a change made through the API (a message sent, not a row). */
+  recordChange?: (audit: Audit, target: string, status: number) => Promise<void>;
   now?: () => Date;
   random?: () => number;
 }
 
-export type MessageOutcome = 'deferred' | 'duplicate' | 'skipped' | 'succeeded' | 'retrying' | 'failed' | 'disabled';
+export type MessageOutcome = 'deferred' | 'moved' | 'duplicate' | 'skipped' | 'succeeded' | 'retrying' | 'failed' | 'disabled';
+
+/** Svix disables an endpoint that has failed for 5 days without a success. */
+export const defaultDisableAfterMs = 5 * 86_400_000;
 
 /**
  * The wait before the next attempt: the scheduled delay ±20 % jitter (so a receiver that
@@ -61,12 +72,21 @@ export function nextDelayMs(scheduledMs: number, retryAfter: number | undefined,
   return Math.round(scheduledMs * (0.8 + 0.4 * random()));
 }
 
+const laneOf = (message: DeliveryMessage): Lane => message.lane ?? 'fresh';
+const secondsUntil = (time: number, now: Date) => Math.min(maxDelaySeconds, Math.ceil((time - now.getTime()) / 1000));
+
 /** Handles one queue message; throws only for infrastructure errors (the message is then retried by SQS). */
+export async function handleQueueMessage(deps: DeliveryDeps, message: QueueMessage): Promise<MessageOutcome | 'replayed'> {
+  return 'kind' in message ? replayPage(deps, message) : deliverMessage(deps, message);
+}
+
+/** One attempt of one delivery message. */
 export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessage): Promise<MessageOutcome> {
   const now = deps.now?.() ?? new Date();
+  const lane = laneOf(message);
   if (message.notBefore && Date.parse(message.notBefore) > now.getTime()) {
     // A wait longer than SQS's 15 minutes: on again for what remains.
-    await deps.enqueue(message, Math.min(maxDelaySeconds, Math.ceil((Date.parse(message.notBefore) - now.getTime()) / 1000)));
+    await deps.enqueue([message], lane, secondsUntil(Date.parse(message.notBefore), now));
     return 'deferred';
   }
   const { tenantId, endpointId, deliveryId, attempt } = message;
@@ -90,28 +110,88 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
   if (!endpoint) return skip('endpoint_deleted');
   if (!endpoint.enabled) return skip('endpoint_disabled');
   if (!event || event.expiresAt <= nowSeconds) return skip('event_expired');
+  if (lane === 'fresh' && endpoint.failingSince) {
+    // A failing endpoint's messages wait on the retry lane: a receiver that times out
+    // would otherwise hold the fresh lane's workers 15 s per message.
+    await deps.enqueue([{ ...message, lane: 'retry' }], 'retry');
+    return 'moved';
+  }
   if (endpoint.rateLimitPerSecond !== null && deps.admit && !(await deps.admit(tenantId, endpointId, endpoint.rateLimitPerSecond))) {
     // Over the endpoint's own budget this second: the same attempt, a second later.
-    await deps.enqueue(message, 1);
+    await deps.enqueue([message], lane, 1);
     return 'deferred';
   }
 
+  const sent = await sendAttempt(deps, { tenantId, endpoint, event, deliveryId, attempt, now, expiresAt });
+  if (sent === 'duplicate') return 'duplicate';
+  const { recorded, response } = sent;
+
+  let outcome: MessageOutcome;
+  let next: Pick<DeliveryItem, 'status' | 'nextAttemptAt' | 'reason'>;
+  const schedule = deps.scheduleMs ?? svixScheduleMs;
+  const failingSince = endpoint.failingSince ? Date.parse(endpoint.failingSince) : undefined;
+  if (recorded.errorKind === null) {
+    outcome = 'succeeded';
+    next = { status: 'succeeded', nextAttemptAt: null, reason: null };
+    if (failingSince !== undefined) await deps.endpoints.setFailingSince(tenantId, endpointId, null);
+  } else if (response?.status === 410) {
+    // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks); stop sending to it.
+    await disableWebhookEndpoint({ store: deps.endpoints, now: () => now }, tenantId, endpointId, 'gone');
+    outcome = 'disabled';
+    next = { status: 'failed', nextAttemptAt: null, reason: 'endpoint_gone' };
+  } else if (failingSince !== undefined && now.getTime() - failingSince >= (deps.disableAfterMs ?? defaultDisableAfterMs)) {
+    await disableWebhookEndpoint({ store: deps.endpoints, now: () => now }, tenantId, endpointId, 'failing');
+    outcome = 'disabled';
+    next = { status: 'failed', nextAttemptAt: null, reason: 'endpoint_disabled' };
+  } else if (attempt - (message.firstAttempt ?? 1) >= schedule.length) {
+    outcome = 'failed';
+    next = { status: 'failed', nextAttemptAt: null, reason: 'attempts_exhausted' };
+  } else {
+    // Every other answer is retried, 3xx and 4xx too (as Svix does): a receiver's 400, 401
+    // or 404 is as often a bad deploy or a secret not yet rolled out as a final refusal, and
+    // retries that only cover 5xx lose messages (Nango #687, #7266).
+    const scheduled = schedule[attempt - (message.firstAttempt ?? 1)]!;
+    const delayMs = nextDelayMs(scheduled, response ? retryAfterMs(response.headers['retry-after'], now.getTime()) : undefined, deps.random);
+    const due = new Date(now.getTime() + delayMs);
+    const delaySeconds = Math.ceil(delayMs / 1000);
+    // Scheduled before the attempt is recorded: if recording fails, SQS redelivers this
+    // message and the stale claim lets it try again; the other order could record an
+    // attempt whose successor was never sent, and the delivery would stop unseen.
+    const { notBefore: _reached, ...rest } = message;
+    await deps.enqueue(
+      [{ ...rest, lane: 'retry', attempt: attempt + 1, ...(delaySeconds > maxDelaySeconds ? { notBefore: due.toISOString() } : {}) }],
+      'retry',
+      Math.min(maxDelaySeconds, delaySeconds),
+    );
+    outcome = 'retrying';
+    next = { status: 'pending', nextAttemptAt: due.toISOString(), reason: null };
+  }
+  if (recorded.errorKind !== null && failingSince === undefined) await deps.endpoints.setFailingSince(tenantId, endpointId, recorded.at);
+  await deps.deliveries.recordAttempt(tenantId, recorded);
+  await deps.deliveries.putDelivery(tenantId, delivery({ ...next, attempts: attempt }));
+  return outcome;
+}
+
+/**
+ * Claims, signs, sends and builds the record of one attempt; `duplicate` when another
+ * worker holds or has made this attempt. The caller records it, once it has decided what
+ * comes next.
+ */
+async function sendAttempt(
+  deps: Pick<DeliveryDeps, 'deliveries' | 'endpoints' | 'vault' | 'post'>,
+  attempt: { tenantId: string; endpoint: WebhookEndpointItem; event: Pick<Event, 'type' | 'timestamp' | 'data'> | TestEvent; deliveryId: string; attempt: number; now: Date; expiresAt: number },
+): Promise<'duplicate' | { recorded: AttemptItem; response?: OutboundResponse }> {
+  const { tenantId, endpoint, event, deliveryId, now, expiresAt } = attempt;
   const claim: AttemptItem = {
-    deliveryId, endpointId, attempt, state: 'sending', at: now.toISOString(),
+    deliveryId, endpointId: endpoint.id, attempt: attempt.attempt, state: 'sending', at: now.toISOString(),
     statusCode: null, latencyMs: null, responseHeaders: {}, responseBody: '', errorKind: null, error: null, expiresAt,
   };
   if (!(await deps.deliveries.claimAttempt(tenantId, claim, new Date(now.getTime() - staleClaimMs).toISOString()))) return 'duplicate';
 
-  let secrets: string[];
-  try {
-    secrets = await openSigningSecrets({ store: deps.endpoints, vault: deps.vault, now: () => now }, tenantId, endpointId);
-  } catch (error) {
-    if (error instanceof NotFound) return skip('endpoint_deleted');
-    throw error;
-  }
+  const secrets = await openSigningSecrets({ store: deps.endpoints, vault: deps.vault, now: () => now }, tenantId, endpoint.id);
   const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
   // New each attempt: receivers refuse old timestamps; the id stays, for their deduplication.
-  const timestamp = nowSeconds;
+  const timestamp = Math.floor(now.getTime() / 1000);
   const headers = {
     ...endpoint.headers,
     'content-type': 'application/json',
@@ -138,42 +218,142 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
     errorKind: response ? (response.status >= 200 && response.status < 300 ? null : 'http_status') : errorKindOf(failure!),
     error: response ? null : failure!.message.slice(0, maxHeaderValue),
   };
+  return { recorded, ...(response ? { response } : {}) };
+}
 
-  let outcome: MessageOutcome;
-  let next: Pick<DeliveryItem, 'status' | 'nextAttemptAt' | 'reason'>;
-  const schedule = deps.scheduleMs ?? svixScheduleMs;
-  if (response && response.status >= 200 && response.status < 300) {
-    outcome = 'succeeded';
-    next = { status: 'succeeded', nextAttemptAt: null, reason: null };
-  } else if (response?.status === 410) {
-    // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks); stop sending to it.
-    await disableWebhookEndpoint({ store: deps.endpoints, now: () => now }, tenantId, endpointId);
-    outcome = 'disabled';
-    next = { status: 'failed', nextAttemptAt: null, reason: 'endpoint_gone' };
-  } else if (attempt > schedule.length) {
-    outcome = 'failed';
-    next = { status: 'failed', nextAttemptAt: null, reason: 'attempts_exhausted' };
-  } else {
-    // Every other answer is retried, 3xx and 4xx too (as Svix does): a receiver's 400, 401
-    // or 404 is as often a bad deploy or a secret not yet rolled out as a final refusal, and
-    // retries that only cover 5xx lose messages (Nango #687, #7266).
-    const delayMs = nextDelayMs(schedule[attempt - 1]!, response ? retryAfterMs(response.headers['retry-after'], now.getTime()) : undefined, deps.random);
-    const due = new Date(now.getTime() + delayMs);
-    const delaySeconds = Math.ceil(delayMs / 1000);
-    // Scheduled before the attempt is recorded: if recording fails, SQS redelivers this
-    // message and the stale claim lets it try again; the other order could record an
-    // attempt whose successor was never sent, and the delivery would stop unseen.
-    const { notBefore: _reached, ...rest } = message;
-    await deps.enqueue(
-      { ...rest, attempt: attempt + 1, ...(delaySeconds > maxDelaySeconds ? { notBefore: due.toISOString() } : {}) },
-      Math.min(maxDelaySeconds, delaySeconds),
-    );
-    outcome = 'retrying';
-    next = { status: 'pending', nextAttemptAt: due.toISOString(), reason: null };
-  }
-  await deps.deliveries.recordAttempt(tenantId, recorded);
-  await deps.deliveries.putDelivery(tenantId, delivery({ ...next, attempts: attempt }));
-  return outcome;
+/** What `POST /v1/webhook-endpoints/{id}/test` sends: never in the event log, to this endpoint only. */
+export interface TestEvent {
+  type: 'test';
+  timestamp: string;
+  data: { endpointId: string; message: string };
+}
+
+/**
+ * Sends a `test` event to the endpoint now, enabled or not, and answers the delivery with
+ * its one attempt. A test is attempted once and changes nothing about the endpoint: not
+ * its health, and a 410 does not disable it.
+ */
+export async function sendTestEvent(
+  deps: Pick<DeliveryDeps, 'deliveries' | 'endpoints' | 'vault' | 'post' | 'retentionDays' | 'recordChange' | 'now'>,
+  audit: Audit,
+  endpointId: string,
+): Promise<Delivery> {
+  const { tenantId } = audit;
+  const endpoint = await deps.endpoints.get(tenantId, endpointId);
+  if (!endpoint) throw new NotFound(`no webhook endpoint ${endpointId}`);
+  const now = deps.now?.() ?? new Date();
+  const eventId = newId('evt', now.getTime());
+  const deliveryId = deliveryIdOf(eventId, endpointId);
+  const expiresAt = Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? 30) * 86_400;
+  const event: TestEvent = { type: 'test', timestamp: now.toISOString(), data: { endpointId, message: 'A test event from Junction.' } };
+  const sent = await sendAttempt(deps, { tenantId, endpoint, event, deliveryId, attempt: 1, now, expiresAt });
+  // A fresh id was claimed a moment ago: no other worker can hold it.
+  if (sent === 'duplicate') throw new Error(`the new delivery ${deliveryId} was claimed twice`);
+  const item: DeliveryItem = {
+    id: deliveryId, endpointId, eventId, eventType: 'test',
+    status: sent.recorded.errorKind === null ? 'succeeded' : 'failed',
+    attempts: 1, nextAttemptAt: null, reason: sent.recorded.errorKind === null ? null : 'test_not_retried',
+    createdAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt,
+  };
+  await deps.deliveries.recordAttempt(tenantId, sent.recorded);
+  await deps.deliveries.putDelivery(tenantId, item);
+  await deps.recordChange?.(audit, deliveryId, 200);
+  return toView(item, [sent.recorded]);
+}
+
+/**
+ * Sends a delivery again now: a new run of attempts on the schedule, with the same
+ * `webhook-id`. Refused while an attempt is scheduled, for a disabled endpoint, and when
+ * the event has left the log (or was a test, which never enters it).
+ */
+export async function retryDelivery(
+  deps: Pick<DeliveryDeps, 'deliveries' | 'endpoints' | 'events' | 'enqueue' | 'recordChange' | 'now'>,
+  audit: Audit,
+  deliveryId: string,
+): Promise<Delivery> {
+  const { tenantId } = audit;
+  const { endpointId, eventId } = partsOfDeliveryId(deliveryId);
+  const item = await deps.deliveries.get(tenantId, endpointId, deliveryId);
+  if (!item) throw new NotFound(`no webhook delivery ${deliveryId}`);
+  if (item.status === 'pending') throw new Conflict(`delivery ${deliveryId} already has an attempt scheduled (${item.nextAttemptAt}); wait for it or retry once it has ended`);
+  const endpoint = await deps.endpoints.get(tenantId, endpointId);
+  if (!endpoint) throw new NotFound(`no webhook delivery ${deliveryId}: its endpoint was deleted`);
+  if (!endpoint.enabled) throw new Conflict(`webhook endpoint ${endpointId} is disabled; enable it (PATCH enabled: true) before retrying its deliveries`);
+  if (item.eventType === 'test') throw new Conflict('a test delivery is not retried; send another test (POST /v1/webhook-endpoints/{id}/test)');
+  const now = deps.now?.() ?? new Date();
+  const event = await deps.events.get(tenantId, eventId);
+  if (!event || event.expiresAt <= Math.floor(now.getTime() / 1000)) throw new Conflict(`event ${eventId} is no longer in the event log (past its retention); it cannot be sent again`);
+  const attempt = item.attempts + 1;
+  await deps.enqueue([{ tenantId, endpointId, eventId, deliveryId, attempt, firstAttempt: attempt }], 'fresh');
+  const pending: DeliveryItem = { ...item, status: 'pending', nextAttemptAt: now.toISOString(), reason: null, updatedAt: now.toISOString() };
+  // The attempt's own record wins if the worker got there first (putDelivery keeps the later attempt).
+  await deps.deliveries.putDelivery(tenantId, pending);
+  await deps.recordChange?.(audit, deliveryId, 202);
+  return toView(pending, await deps.deliveries.attempts(tenantId, endpointId, deliveryId));
+}
+
+/** How far back a replay may reach (Svix's recovery window). */
+export const maxReplayDays = 14;
+
+/**
+ * Starts a replay of the endpoint's events between `since` and `until` (now if absent):
+ * every event of the log in the window that the endpoint subscribes to is sent again,
+ * except those with an attempt still scheduled. The worker does it a page at a time.
+ */
+export async function startReplay(
+  deps: Pick<DeliveryDeps, 'endpoints' | 'enqueue' | 'recordChange' | 'now'>,
+  audit: Audit,
+  endpointId: string,
+  window: { since: string; until?: string },
+): Promise<ReplayStarted> {
+  const { tenantId } = audit;
+  const now = deps.now?.() ?? new Date();
+  const since = new Date(window.since);
+  const until = window.until ? new Date(window.until) : now;
+  const earliest = now.getTime() - maxReplayDays * 86_400_000;
+  const problems = [
+    ...(since.getTime() < earliest ? [{ field: 'body.since', message: `at most ${maxReplayDays} days back (not before ${new Date(earliest).toISOString()})` }] : []),
+    ...(until.getTime() <= since.getTime() ? [{ field: 'body.until', message: 'must be after since' }] : []),
+    ...(until.getTime() > now.getTime() + 60_000 ? [{ field: 'body.until', message: 'must not be in the future' }] : []),
+  ];
+  if (problems.length > 0) throw new Invalid('the replay window is refused', problems);
+  const endpoint = await deps.endpoints.get(tenantId, endpointId);
+  if (!endpoint) throw new NotFound(`no webhook endpoint ${endpointId}`);
+  if (!endpoint.enabled) throw new Conflict(`webhook endpoint ${endpointId} is disabled; enable it (PATCH enabled: true) before replaying`);
+  const replay = { endpointId, since: since.toISOString(), until: until.toISOString() };
+  await deps.enqueue([{ kind: 'replay', tenantId, ...replay }], 'fresh');
+  await deps.recordChange?.(audit, endpointId, 202);
+  return { ...replay, status: 'queued' };
+}
+
+const replayPageSize = 100;
+
+/** One page of a replay: a delivery message per matching event, then the next page's message. */
+async function replayPage(deps: DeliveryDeps, message: ReplayMessage): Promise<'replayed'> {
+  const { tenantId, endpointId } = message;
+  const endpoint = await deps.endpoints.get(tenantId, endpointId);
+  if (!endpoint?.enabled) return 'replayed';
+  const now = deps.now?.() ?? new Date();
+  const page = await deps.events.list(tenantId, {
+    limit: replayPageSize,
+    ...(message.cursor ? { cursor: message.cursor } : {}),
+    since: new Date(message.since),
+    until: new Date(message.until),
+    now,
+  });
+  const events = page.items.filter((event) => endpoint.eventTypes.some((filter) => matchesEventType(filter, event.type)));
+  const current = await Promise.all(events.map((event) => deps.deliveries.get(tenantId, endpointId, deliveryIdOf(event.id, endpointId))));
+  const messages = events.flatMap((event, i): DeliveryMessage[] => {
+    const item = current[i];
+    if (item?.status === 'pending') return [];
+    const attempt = (item?.attempts ?? 0) + 1;
+    return [{ tenantId, endpointId, eventId: event.id, deliveryId: deliveryIdOf(event.id, endpointId), attempt, firstAttempt: attempt }];
+  });
+  // The page's deliveries before the next page: a crash between the two repeats this page,
+  // whose deliveries are pending by then (or claimed), so nothing is sent twice.
+  if (messages.length > 0) await deps.enqueue(messages, 'fresh');
+  if (page.nextCursor) await deps.enqueue([{ ...message, cursor: page.nextCursor }], 'fresh');
+  return 'replayed';
 }
 
 /** The tenant's deliveries to one endpoint, newest first, each with its attempts. */

@@ -1,4 +1,4 @@
-import { eventTypes } from '../events/schema';
+import { eventTypes } from '../events/types';
 
 /**
  * The event types an endpoint may subscribe to, and how a subscription matches one.

@@ -118,6 +118,14 @@ const endpointFields = () => ({
   updatedAt: z.iso.datetime(),
   /** When the signing secret was last rotated (null: never). */
   secretRotatedAt: z.iso.datetime().nullable(),
+  /**
+   * When deliveries began to fail, counted from the first failed attempt since the last
+   * success; null while they succeed. Past the deployment's limit (5 days unless
+   * configured) the endpoint is disabled.
+   */
+  failingSince: z.iso.datetime().nullable(),
+  /** Why Junction disabled the endpoint: `gone` (it answered 410) or `failing`; null when enabled or disabled through the API. */
+  disabledReason: z.enum(['gone', 'failing']).nullable(),
 });
 
 /** A signing secret as Standard Webhooks spells it: `whsec_` + base64 of its bytes. */

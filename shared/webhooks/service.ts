@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { eventPut } from '../events/store';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound, PreconditionFailed } from '../platform/errors';
 import { newId } from '../platform/ids';
@@ -6,7 +7,7 @@ import type { Vault, VaultContext } from '../vault/vault';
 import type { Resolve } from './destination';
 import { checkEndpointUrl } from './destination';
 import type { SecretRotated, WebhookEndpoint, WebhookEndpointCreated, WebhookEndpointInput, WebhookEndpointPatch } from './schema';
-import type { SecretItem, WebhookEndpointItem, WebhookEndpointStore } from './store';
+import type { DisabledReason, SecretItem, WebhookEndpointItem, WebhookEndpointStore } from './store';
 
 export interface WebhookDeps {
   store: WebhookEndpointStore;
@@ -79,7 +80,9 @@ export async function updateWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'r
   if (current.version !== ifMatch) throw stale(id, ifMatch, current.version);
   if (patch.url !== undefined) await checkUrl(deps, patch.url);
   const at = nowOf(deps).toISOString();
-  const changes = { ...patch, updatedAt: at };
+  // Turned on or off by hand: whatever Junction concluded about its health starts over.
+  const health = patch.enabled === undefined ? {} : { failingSince: null, disabledReason: null };
+  const changes = { ...patch, ...health, updatedAt: at };
   const outcome = await deps.store.update(audit.tenantId, id, ifMatch, changes, changeRecords(deps.store.table, audit, id, at));
   if (outcome === 'missing') throw new NotFound(`no webhook endpoint ${id}`);
   if (outcome === 'stale') throw stale(id, ifMatch, (await deps.store.get(audit.tenantId, id))?.version ?? ifMatch + 1);
@@ -130,14 +133,21 @@ export async function openSigningSecrets(deps: Pick<WebhookDeps, 'store' | 'vaul
 }
 
 /**
- * Turns an endpoint off without an API call: its receiver answered 410 Gone (Standard
- * Webhooks). Off or gone already: nothing to do. A concurrent edit is read again, a few times.
+ * Turns an endpoint off without an API call, and records `webhook_endpoint.disabled` in
+ * the same transaction, which the relay sends to the tenant's other endpoints: its
+ * receiver answered 410 Gone (Standard Webhooks), or deliveries have failed for longer
+ * than the deployment allows. Off or gone already: nothing to do. A concurrent edit is
+ * read again, a few times.
  */
-export async function disableWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'now'>, tenantId: string, id: string): Promise<void> {
+export async function disableWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'now'>, tenantId: string, id: string, reason: DisabledReason): Promise<void> {
   for (let tries = 0; tries < 5; tries++) {
     const current = await deps.store.get(tenantId, id);
     if (!current?.enabled) return;
-    const outcome = await deps.store.update(tenantId, id, current.version, { enabled: false, updatedAt: nowOf(deps).toISOString() }, []);
+    const now = nowOf(deps);
+    const changes = { enabled: false, disabledReason: reason, updatedAt: now.toISOString() };
+    const view = toView({ ...current, ...changes, version: current.version + 1 });
+    const event = eventPut(deps.store.table, tenantId, 'webhook_endpoint.disabled', { ...view, reason }, now);
+    const outcome = await deps.store.update(tenantId, id, current.version, changes, [event]);
     if (outcome !== 'stale') return;
   }
 }
@@ -162,6 +172,8 @@ function toView(item: WebhookEndpointItem): WebhookEndpoint {
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     secretRotatedAt: item.secretRotatedAt,
+    failingSince: item.failingSince ?? null,
+    disabledReason: item.disabledReason ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { isConditionFailed } from '../platform/dynamodb';
 import { failedConditions, queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 
@@ -25,7 +26,13 @@ export interface WebhookEndpointItem {
   createdAt: string;
   updatedAt: string;
   secretRotatedAt: string | null;
+  /** The first failed attempt since the last success; null while deliveries succeed. */
+  failingSince?: string | null;
+  /** Why Junction turned the endpoint off (`gone`: it answered 410; `failing`); null otherwise. */
+  disabledReason?: DisabledReason | null;
 }
+
+export type DisabledReason = 'gone' | 'failing';
 
 export interface SecretItem extends Sealed {
   tenantId: string;
@@ -40,7 +47,9 @@ export interface SecretItem extends Sealed {
   expiresAt?: number;
 }
 
-export type EndpointChanges = Partial<Pick<WebhookEndpointItem, 'url' | 'eventTypes' | 'description' | 'enabled' | 'headers' | 'rateLimitPerSecond'>> & {
+export type EndpointChanges = Partial<
+  Pick<WebhookEndpointItem, 'url' | 'eventTypes' | 'description' | 'enabled' | 'headers' | 'rateLimitPerSecond' | 'failingSince' | 'disabledReason'>
+> & {
   updatedAt: string;
 };
 
@@ -54,6 +63,12 @@ export interface WebhookEndpointStore {
   get(tenantId: string, id: string): Promise<WebhookEndpointItem | undefined>;
   list(tenantId: string, query: { limit: number; cursor?: string; enabled?: boolean }): Promise<{ items: WebhookEndpointItem[]; nextCursor: string | null }>;
   update(tenantId: string, id: string, expectedVersion: number, changes: EndpointChanges, also: TransactItem[]): Promise<UpdateOutcome>;
+  /**
+   * Records the delivery worker's view of the endpoint's health: `failingSince` set on a
+   * failure when it is not set yet (the earliest failure stands), cleared on a success.
+   * Not a change of the endpoint's configuration: its version (the ETag) stays.
+   */
+  setFailingSince(tenantId: string, id: string, failingSince: string | null): Promise<void>;
   /** The endpoint, its secrets, `also`; false if it was already gone. */
   delete(tenantId: string, id: string, also: TransactItem[]): Promise<boolean>;
   /** The current secret and, if kept, the previous one (expired or not: the caller judges). */
@@ -124,6 +139,21 @@ export function webhookEndpointStore(store: TableStore): WebhookEndpointStore {
       ]);
       if (updated) return 'updated';
       return (await get(tenantId, id)) ? 'stale' : 'missing';
+    },
+    async setFailingSince(tenantId, id, failingSince) {
+      try {
+        await store.db.update({
+          TableName: table,
+          Key: endpointKey(tenantId, id),
+          UpdateExpression: 'SET failingSince = :since',
+          ConditionExpression:
+            failingSince === null ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND (attribute_not_exists(failingSince) OR failingSince = :null)',
+          ExpressionAttributeValues: { ':since': failingSince, ...(failingSince === null ? {} : { ':null': null }) },
+        });
+      } catch (error) {
+        // Gone, or failing since earlier already: both leave nothing to record.
+        if (!isConditionFailed(error)) throw error;
+      }
     },
     delete: (tenantId, id, also) =>
       transact(store, [

@@ -3,6 +3,7 @@ import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
+import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
 import { localDynamoDb } from '../support/dynamodb';
 import { customIntegration, goodBodies, oauthOf } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
@@ -56,6 +57,8 @@ function aimAt(pattern: string): string {
     .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
     .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)
+    // The delivery of the owner's event to the owner's endpoint, by its derived id.
+    .replace('/v1/webhook-deliveries/{id}', `/v1/webhook-deliveries/${deliveryIdOf(owned.event, owned.webhookEndpoint)}`)
     .replace('/v1/integrations/{key}/oauth-client', `/v1/integrations/${owned.oauthIntegration}/oauth-client`)
     .replace('/v1/integrations/{key}', `/v1/integrations/${owned.integration}`);
 }

@@ -11,7 +11,7 @@ import { createVault } from '../../shared/vault/vault';
 import { deliverMessage, maxResponseBytes } from '../../shared/webhooks/delivery';
 import { webhookEndpointStore } from '../../shared/webhooks/store';
 import { deliveryStore } from '../../shared/webhooks/delivery-store';
-import { deliveryIdOf, type DeliveryMessage } from '../../shared/webhooks/delivery-message';
+import { deliveryIdOf, type DeliveryMessage, type QueueMessage } from '../../shared/webhooks/delivery-message';
 import { localDynamoDb } from '../support/dynamodb';
 import { goodBodies } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
@@ -206,17 +206,17 @@ describe('delivering an event to a webhook endpoint', () => {
     const { endpoint, message } = await deliveryTo(path);
     // The worker's own deps, but a 300 ms timeout in place of its 15 s, called here.
     const table = { db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.MAIN_TABLE_NAME! };
-    const enqueued: DeliveryMessage[] = [];
+    const enqueued: QueueMessage[] = [];
     const deps = {
       deliveries: deliveryStore(table),
       endpoints: webhookEndpointStore(table),
       events: eventStore(table),
       vault: createVault(keyringFromEnv({ env: runtime.env })),
       post: (request: Parameters<typeof send>[0]) => send(request, { maxAttempts: 1, timeoutMs: 300, maxBodyBytes: maxResponseBytes }),
-      enqueue: async (next: DeliveryMessage) => void enqueued.push(next),
+      enqueue: async (next: QueueMessage[]) => void enqueued.push(...next),
     };
     // Claimed at attempt 2, so the worker's own copy of attempt 1 (from deliveryTo) does not race it.
-    await expect(deliverMessage(deps, { ...message, attempt: 2 })).resolves.toBe('retrying');
+    await expect(deliverMessage(deps, { ...message, attempt: 2, lane: 'retry' })).resolves.toBe('retrying');
     const attempts = await deps.deliveries.attempts('local', endpoint.id, message.deliveryId);
     expect(attempts.find((a) => a.attempt === 2)).toMatchObject({ state: 'done', statusCode: null, errorKind: 'timeout' });
     expect(enqueued).toEqual([expect.objectContaining({ attempt: 3 })]);

@@ -65,6 +65,8 @@ describe('creating a webhook endpoint', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       secretRotatedAt: null,
+      failingSince: null,
+      disabledReason: null,
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
     expect(response.headers.get('etag')).toBe('"1"');

@@ -1,12 +1,13 @@
 import { getEvent, listEvents } from '../../../../shared/events/service';
 import type { EventItem, EventPage, EventStore } from '../../../../shared/events/store';
+import type { ConnectionEventData } from '../../../../shared/events/schema';
 import { NotFound } from '../../../../shared/platform/errors';
 
 const now = new Date('2026-11-02T10:00:00.000Z');
 const nowSeconds = now.getTime() / 1000;
 
 function event(id: string, expiresAt: number): EventItem {
-  return { id, type: 'connection.created', timestamp: '2026-11-01T10:00:00.000Z', data: { id: 'conn_a' } as EventItem['data'], expiresAt };
+  return { id, type: 'connection.created', timestamp: '2026-11-01T10:00:00.000Z', data: { id: 'conn_a' } as ConnectionEventData, expiresAt };
 }
 
 /** A store that answers `items` and remembers what it was asked. */

@@ -1,8 +1,14 @@
 import { Webhook } from 'standardwebhooks';
+import type { ConnectionEventData } from '../../../../shared/events/schema';
 import type { EventItem, EventStore } from '../../../../shared/events/store';
 import type { OutboundRequest, OutboundResponse } from '../../../../shared/platform/outbound';
-import { deliverMessage, nextDelayMs, staleClaimMs, svixScheduleMs, type DeliveryDeps } from '../../../../shared/webhooks/delivery';
-import type { DeliveryMessage } from '../../../../shared/webhooks/delivery-message';
+import { Conflict, Invalid } from '../../../../shared/platform/errors';
+import type { TransactItem } from '../../../../shared/platform/items';
+import {
+  deliverMessage, handleQueueMessage, nextDelayMs, retryDelivery, sendTestEvent, startReplay, staleClaimMs, svixScheduleMs, type DeliveryDeps,
+} from '../../../../shared/webhooks/delivery';
+import type { DeliveryMessage, Lane, QueueMessage } from '../../../../shared/webhooks/delivery-message';
+import type { Audit } from '../../../../shared/platform/audit';
 import type { AttemptItem, DeliveryItem, DeliveryStore } from '../../../../shared/webhooks/delivery-store';
 import type { SecretItem, WebhookEndpointItem, WebhookEndpointStore } from '../../../../shared/webhooks/store';
 import { fakeVault } from '../../../fakes/in-memory';
@@ -26,13 +32,18 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
   };
   const sealed = await vault.seal(secret, { tenantId, connectionId: endpointId, purpose: 'webhook-signing-secret' });
   const secretItem: SecretItem = { ...sealed, tenantId, endpointId, slot: 'current', generation: 1, createdAt: start.toISOString() };
+  const recordedWith: TransactItem[][] = [];
   const endpoints: WebhookEndpointStore = {
     table: 'main',
     get: async (t, id) => (t === tenantId && id === endpointId && !state.deleted ? structuredClone(endpoint) : undefined),
-    async update(_t, _id, version, changes) {
+    async update(_t, _id, version, changes, also) {
       if (version !== endpoint.version) return 'stale';
       Object.assign(endpoint, changes, { version: version + 1 });
+      recordedWith.push(also);
       return 'updated';
+    },
+    async setFailingSince(_t, _id, since) {
+      if (since === null || !endpoint.failingSince) endpoint.failingSince = since;
     },
     secrets: async () => ({ current: secretItem }),
     create: async () => true,
@@ -42,9 +53,12 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
   };
   const event: EventItem = {
     id: eventId, type: 'connection.created', timestamp: start.toISOString(),
-    data: { id: 'conn_1' } as EventItem['data'], expiresAt: Math.floor(start.getTime() / 1000) + 30 * 86_400,
+    data: { id: 'conn_1' } as ConnectionEventData, expiresAt: Math.floor(start.getTime() / 1000) + 30 * 86_400,
   };
-  const events: EventStore = { get: async (t, id) => (t === tenantId && id === eventId ? event : undefined), list: async () => ({ items: [], nextCursor: null }) };
+  const events: EventStore = {
+    get: async (t, id) => (t === tenantId && id === eventId ? event : undefined),
+    list: async (_t, query) => (state.eventPages[query.cursor ?? ''] ?? { items: [], nextCursor: null }),
+  };
   const attempts = new Map<number, AttemptItem>();
   const deliveries: DeliveryItem[] = [];
   const store: DeliveryStore = {
@@ -56,12 +70,13 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
     },
     recordAttempt: async (_t, attempt) => void attempts.set(attempt.attempt, structuredClone(attempt)),
     putDelivery: async (_t, delivery) => void deliveries.push(structuredClone(delivery)),
+    get: async (_t, _e, id) => structuredClone(deliveries.findLast((d) => d.id === id)),
     list: async () => ({ items: [], nextCursor: null }),
     attempts: async () => [...attempts.values()],
   };
   const sent: OutboundRequest[] = [];
-  const enqueued: Array<{ message: DeliveryMessage; delaySeconds: number }> = [];
-  const state = { now: start, deleted: false };
+  const enqueued: Array<{ message: QueueMessage; lane: Lane; delaySeconds: number }> = [];
+  const state = { now: start, deleted: false, eventPages: {} as Record<string, { items: EventItem[]; nextCursor: string | null }> };
   const deps: DeliveryDeps = {
     deliveries: store, endpoints, events, vault,
     async post(request) {
@@ -70,12 +85,14 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
       if (answer instanceof Error) throw answer;
       return { status: 200, headers: {}, body: '', latencyMs: 12, attempts: 1, ...answer };
     },
-    enqueue: async (message, delaySeconds) => void enqueued.push({ message, delaySeconds }),
+    async enqueue(messages, lane, delaySeconds = 0) {
+      for (const message of messages) enqueued.push({ message, lane, delaySeconds });
+    },
     now: () => state.now,
     random: () => 0.5,
     ...overrides,
   };
-  return { deps, sent, enqueued, attempts, deliveries, endpoint, event, state };
+  return { deps, sent, enqueued, attempts, deliveries, endpoint, event, state, recordedWith };
 }
 
 const first: DeliveryMessage = { tenantId, endpointId, eventId, deliveryId, attempt: 1 };
@@ -90,7 +107,7 @@ describe('one delivery attempt', () => {
     expect(asked).toEqual([[tenantId, endpointId, 5]]);
     expect(sent).toEqual([]);
     expect(attempts.size).toBe(0);
-    expect(enqueued).toEqual([{ message: first, delaySeconds: 1 }]);
+    expect(enqueued).toEqual([{ message: first, lane: 'fresh', delaySeconds: 1 }]);
   });
 
   it('asks no budget of an endpoint without a limit of its own', async () => {
@@ -132,7 +149,7 @@ describe('one delivery attempt', () => {
     const { deps, sent, enqueued, deliveries } = await world([{ status, headers: { location: 'https://elsewhere.example.com/' } }]);
     await expect(deliverMessage(deps, first)).resolves.toBe('retrying');
     expect(sent).toHaveLength(1);
-    expect(enqueued[0]!.message).toEqual({ ...first, attempt: 2 });
+    expect(enqueued[0]).toMatchObject({ message: { ...first, attempt: 2, lane: 'retry' }, lane: 'retry' });
     expect(deliveries.at(-1)).toMatchObject({ status: 'pending', attempts: 1 });
   });
 
@@ -175,7 +192,7 @@ describe('the retry schedule', () => {
     const { deps, enqueued, deliveries } = await world([{ status: 500 }]);
     await deliverMessage(deps, { ...first, attempt: 3 });
     const due = new Date(start.getTime() + svixScheduleMs[2]!).toISOString();
-    expect(enqueued).toEqual([{ message: { ...first, attempt: 4, notBefore: due }, delaySeconds: 900 }]);
+    expect(enqueued).toEqual([{ message: { ...first, attempt: 4, lane: 'retry', notBefore: due }, lane: 'retry', delaySeconds: 900 }]);
     expect(deliveries.at(-1)).toMatchObject({ nextAttemptAt: due });
   });
 
@@ -183,10 +200,10 @@ describe('the retry schedule', () => {
     const { deps, enqueued, sent, state } = await world();
     const message = { ...first, attempt: 4, notBefore: new Date(start.getTime() + 1_800_000).toISOString() };
     await expect(deliverMessage(deps, message)).resolves.toBe('deferred');
-    expect(enqueued).toEqual([{ message, delaySeconds: 900 }]);
+    expect(enqueued).toEqual([{ message, lane: 'fresh', delaySeconds: 900 }]);
     state.now = new Date(start.getTime() + 1_500_000);
     await deliverMessage(deps, message);
-    expect(enqueued[1]).toEqual({ message, delaySeconds: 300 });
+    expect(enqueued[1]).toEqual({ message, lane: 'fresh', delaySeconds: 300 });
     state.now = new Date(start.getTime() + 1_800_000);
     await expect(deliverMessage(deps, message)).resolves.toBe('succeeded');
     expect(sent).toHaveLength(1);
@@ -197,7 +214,7 @@ describe('a message seen twice', () => {
   it('sends and records an attempt once when the same message comes again', async () => {
     const { deps, sent, enqueued } = await world([{ status: 500 }]);
     await deliverMessage(deps, first);
-    await expect(deliverMessage(deps, first)).resolves.toBe('duplicate');
+    await expect(deliverMessage(deps, { ...first, lane: 'retry' })).resolves.toBe('duplicate');
     expect(sent).toHaveLength(1);
     expect(enqueued).toHaveLength(1);
   });
@@ -241,5 +258,144 @@ describe('what is not sent', () => {
     state.deleted = true;
     await expect(deliverMessage(deps, first)).resolves.toBe('skipped');
     expect(sent).toEqual([]);
+  });
+});
+
+describe("an endpoint's health", () => {
+  const day = 86_400_000;
+
+  it('marks the endpoint failing from its first failed attempt, and keeps that time through later failures', async () => {
+    const { deps, endpoint, state } = await world([{ status: 500 }]);
+    await deliverMessage(deps, first);
+    expect(endpoint.failingSince).toBe(start.toISOString());
+    state.now = new Date(start.getTime() + 60_000);
+    await deliverMessage(deps, { ...first, attempt: 2, lane: 'retry' });
+    expect(endpoint.failingSince).toBe(start.toISOString());
+  });
+
+  it('clears the mark on a success', async () => {
+    const { deps, endpoint } = await world([{ status: 200 }]);
+    endpoint.failingSince = new Date(start.getTime() - day).toISOString();
+    await deliverMessage(deps, { ...first, lane: 'retry' });
+    expect(endpoint.failingSince).toBeNull();
+  });
+
+  it('moves a first attempt to a failing endpoint onto the retry lane, without sending it', async () => {
+    const { deps, endpoint, sent, enqueued } = await world();
+    endpoint.failingSince = start.toISOString();
+    await expect(deliverMessage(deps, first)).resolves.toBe('moved');
+    expect(sent).toEqual([]);
+    expect(enqueued).toEqual([{ message: { ...first, lane: 'retry' }, lane: 'retry', delaySeconds: 0 }]);
+  });
+
+  it('disables an endpoint failing for longer than allowed, recording webhook_endpoint.disabled in the same change', async () => {
+    const { deps, endpoint, enqueued, deliveries, recordedWith } = await world([{ status: 503 }], { disableAfterMs: 5 * day });
+    endpoint.failingSince = new Date(start.getTime() - 5 * day).toISOString();
+    await expect(deliverMessage(deps, { ...first, lane: 'retry' })).resolves.toBe('disabled');
+    expect(endpoint).toMatchObject({ enabled: false, disabledReason: 'failing', version: 2 });
+    expect(enqueued).toEqual([]);
+    expect(deliveries.at(-1)).toMatchObject({ status: 'failed', reason: 'endpoint_disabled' });
+    expect(recordedWith).toHaveLength(1);
+    expect(recordedWith[0]![0]!.Put!.Item).toMatchObject({ type: 'webhook_endpoint.disabled', data: { id: endpointId, enabled: false, reason: 'failing' } });
+  });
+
+  it('keeps retrying an endpoint failing for less than that', async () => {
+    const { deps, endpoint } = await world([{ status: 503 }], { disableAfterMs: 5 * day });
+    endpoint.failingSince = new Date(start.getTime() - 5 * day + 1000).toISOString();
+    await expect(deliverMessage(deps, { ...first, lane: 'retry' })).resolves.toBe('retrying');
+    expect(endpoint.enabled).toBe(true);
+  });
+
+  it('records webhook_endpoint.disabled with reason gone on a 410', async () => {
+    const { deps, recordedWith } = await world([{ status: 410 }]);
+    await deliverMessage(deps, first);
+    expect(recordedWith[0]![0]!.Put!.Item).toMatchObject({ type: 'webhook_endpoint.disabled', data: { reason: 'gone' } });
+  });
+});
+
+const audit: Audit = { tenantId, keyId: 'key_1', requestId: 'req_1', action: 'test' };
+
+describe('a test event', () => {
+  it('is sent signed to the endpoint, attempted once, and answered with its delivery', async () => {
+    const { deps, sent, deliveries } = await world([{ status: 204 }]);
+    const delivery = await sendTestEvent(deps, audit, endpointId);
+    expect(delivery).toMatchObject({ eventType: 'test', status: 'succeeded', attemptCount: 1, attempts: [{ attempt: 1, statusCode: 204 }] });
+    const [request] = sent;
+    expect(new Webhook(secret).verify(request!.body!, request!.headers!)).toMatchObject({ type: 'test', data: { endpointId } });
+    expect(request!.headers!['webhook-id']).toBe(delivery.id);
+    expect(deliveries.at(-1)).toMatchObject({ id: delivery.id, eventType: 'test', status: 'succeeded' });
+  });
+
+  it('changes nothing about the endpoint when it fails, and schedules no retry', async () => {
+    const { deps, endpoint, enqueued } = await world([{ status: 410 }]);
+    const delivery = await sendTestEvent(deps, audit, endpointId);
+    expect(delivery).toMatchObject({ status: 'failed', reason: 'test_not_retried', attempts: [{ statusCode: 410, errorKind: 'http_status' }] });
+    expect(endpoint).toMatchObject({ enabled: true, version: 1 });
+    expect(endpoint.failingSince).toBeUndefined();
+    expect(enqueued).toEqual([]);
+  });
+});
+
+describe('retrying a delivery through the API', () => {
+  it('starts a new run of attempts with the same webhook-id, and shows the delivery pending', async () => {
+    const { deps, enqueued } = await world([{ status: 500 }]);
+    await deliverMessage(deps, { ...first, attempt: svixScheduleMs.length + 1 });
+    const delivery = await retryDelivery(deps, audit, deliveryId);
+    expect(delivery).toMatchObject({ id: deliveryId, status: 'pending', attemptCount: 8 });
+    const next = { ...first, attempt: 9, firstAttempt: 9 };
+    expect(enqueued).toEqual([{ message: next, lane: 'fresh', delaySeconds: 0 }]);
+    // The run's schedule counts from its own first attempt: a failure schedules attempt 10.
+    await expect(deliverMessage(deps, { ...next, lane: 'retry' })).resolves.toBe('retrying');
+  });
+
+  it('refuses a delivery with an attempt scheduled, to a disabled endpoint, or of an expired event', async () => {
+    const { deps, endpoint, event, state } = await world([{ status: 500 }]);
+    await deliverMessage(deps, first);
+    await expect(retryDelivery(deps, audit, deliveryId)).rejects.toThrow(/already has an attempt scheduled/);
+    await deliverMessage(deps, { ...first, attempt: svixScheduleMs.length + 1, lane: 'retry' });
+    endpoint.enabled = false;
+    await expect(retryDelivery(deps, audit, deliveryId)).rejects.toThrow(Conflict);
+    endpoint.enabled = true;
+    state.now = new Date(event.expiresAt * 1000);
+    await expect(retryDelivery(deps, audit, deliveryId)).rejects.toThrow(/no longer in the event log/);
+  });
+
+  it('answers 404 for a delivery it does not know', async () => {
+    const { deps } = await world();
+    await expect(retryDelivery(deps, audit, deliveryId)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('a replay', () => {
+  const day = 86_400_000;
+
+  it('refuses a window reaching more than 14 days back, or ending before it starts, naming the field', async () => {
+    const { deps } = await world();
+    await expect(startReplay(deps, audit, endpointId, { since: new Date(start.getTime() - 15 * day).toISOString() })).rejects.toMatchObject({
+      errors: [{ field: 'body.since' }],
+    });
+    await expect(
+      startReplay(deps, audit, endpointId, { since: new Date(start.getTime() - day).toISOString(), until: new Date(start.getTime() - 2 * day).toISOString() }),
+    ).rejects.toThrow(Invalid);
+  });
+
+  it('queues its first page, then sends every subscribed event of each page but those still pending', async () => {
+    const { deps, enqueued, event, state, endpoint } = await world([{ status: 500 }]);
+    endpoint.eventTypes = ['connection.*'];
+    const since = new Date(start.getTime() - day).toISOString();
+    await expect(startReplay(deps, audit, endpointId, { since })).resolves.toMatchObject({ since, until: start.toISOString(), status: 'queued' });
+    const [page1] = enqueued.splice(0);
+    expect(page1).toEqual({ message: { kind: 'replay', tenantId, endpointId, since, until: start.toISOString() }, lane: 'fresh', delaySeconds: 0 });
+
+    const other = (id: string, type: string) => ({ ...event, id, type }) as EventItem;
+    const ended = 'evt_01JCZ8X7Q4B3N5M6P7R8S9T0V3';
+    state.eventPages[''] = { items: [event, other(ended, 'connection.updated'), other('evt_01JCZ8X7Q4B3N5M6P7R8S9T0V4', 'webhook_endpoint.disabled')], nextCursor: 'page2' };
+    await deliverMessage(deps, first); // the first event's delivery is now pending a retry
+    enqueued.splice(0);
+    await expect(handleQueueMessage(deps, page1!.message)).resolves.toBe('replayed');
+    expect(enqueued.map((e) => e.message)).toEqual([
+      { tenantId, endpointId, eventId: ended, deliveryId: `msg_01JCZ8X7Q4B3N5M6P7R8S9T0V3_01JCZ8X7Q4B3N5M6P7R8S9T0V2`, attempt: 1, firstAttempt: 1 },
+      { ...(page1!.message as object), cursor: 'page2' },
+    ]);
   });
 });

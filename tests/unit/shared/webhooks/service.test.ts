@@ -10,10 +10,12 @@ import { createVault } from '../../../../shared/vault/vault';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
+  disableWebhookEndpoint,
   getWebhookEndpoint,
   openSigningSecrets,
   previousSecretValidMs,
   rotateWebhookSecret,
+  updateWebhookEndpoint,
   type WebhookDeps,
 } from '../../../../shared/webhooks/service';
 import { signatureHeader } from '../../../../shared/webhooks/signature';
@@ -35,8 +37,17 @@ function fakeStore() {
     },
     get: async (tenantId, id) => structuredClone(endpoints.get(key(tenantId, id))),
     list: async () => ({ items: [...endpoints.values()], nextCursor: null }),
-    async update() {
-      throw new Error('not used here');
+    async update(tenantId, id, expectedVersion, changes, also) {
+      const endpoint = endpoints.get(key(tenantId, id));
+      if (!endpoint) return 'missing';
+      if (endpoint.version !== expectedVersion) return 'stale';
+      Object.assign(endpoint, changes, { version: expectedVersion + 1 });
+      transactions.push(also);
+      return 'updated';
+    },
+    async setFailingSince(tenantId, id, since) {
+      const endpoint = endpoints.get(key(tenantId, id));
+      if (endpoint && (since === null || !endpoint.failingSince)) endpoint.failingSince = since;
     },
     async delete(tenantId, id, also) {
       if (!endpoints.delete(key(tenantId, id))) return false;
@@ -178,5 +189,32 @@ describe('signatures the official standardwebhooks library verifies', () => {
     const headers = { 'webhook-id': 'msg_2', 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(await openSigningSecrets(deps, tenantId, created.id), 'msg_2', timestamp, body) };
     expect(new Webhook(rotated.secret).verify(body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(created.secret).verify(body, headers)).toThrow('No matching signature found');
+  });
+});
+
+describe("an endpoint's health", () => {
+  it('starts over when the endpoint is turned on or off by hand', async () => {
+    const created = await createWebhookEndpoint(deps, audit('webhook_endpoint.create'), input);
+    await deps.store.setFailingSince(tenantId, created.id, '2026-11-01T00:00:00.000Z');
+    await disableWebhookEndpoint(deps, tenantId, created.id, 'failing');
+    await expect(getWebhookEndpoint(deps, tenantId, created.id)).resolves.toMatchObject({ enabled: false, failingSince: '2026-11-01T00:00:00.000Z', disabledReason: 'failing' });
+    const enabled = await updateWebhookEndpoint(deps, audit('webhook_endpoint.update'), created.id, 2, { enabled: true });
+    expect(enabled).toMatchObject({ enabled: true, failingSince: null, disabledReason: null, version: 3 });
+  });
+
+  it('records webhook_endpoint.disabled in the transaction that disables it, with the endpoint as it is then', async () => {
+    const { store, transactions } = fakeStore();
+    const created = await createWebhookEndpoint({ ...deps, store }, audit('webhook_endpoint.create'), input);
+    await disableWebhookEndpoint({ store }, tenantId, created.id, 'gone');
+    const [event] = transactions.at(-1)!;
+    expect(event!.Put!.Item).toMatchObject({ pk: `TENANT#${tenantId}`, type: 'webhook_endpoint.disabled', data: { id: created.id, enabled: false, version: 2, disabledReason: 'gone', reason: 'gone' } });
+    expect(JSON.stringify(event)).not.toContain('whsec_');
+  });
+
+  it('does nothing to an endpoint that is off already', async () => {
+    const { store, transactions } = fakeStore();
+    const created = await createWebhookEndpoint({ ...deps, store }, audit('webhook_endpoint.create'), { ...input, enabled: false });
+    await disableWebhookEndpoint({ store }, tenantId, created.id, 'gone');
+    expect(transactions).toHaveLength(1);
   });
 });
