@@ -1,19 +1,20 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { authorizerOf, routesOf, splitRoute, type Declaration } from '../declaration';
+import { authorizerOf, routesOf, splitRoute, type AuthorizerDeclaration, type Declaration } from '../declaration';
 import { pascalCase } from './names';
 import type { DeploySettings } from './settings';
 
 /**
  * The HTTP API: one route per declared route function, each behind the Lambda authorizer
  * exactly when its contract names a scope (`$default` never is). `stageThrottle` limits
- * the whole API (see `DeploySettings`).
+ * the whole API (see `DeploySettings`). The API, its stage and authorizer belong to
+ * `scope`; each route, with its integration and invoke permission, to its function's stack.
  */
 export function createHttpApi(
   scope: Construct,
@@ -48,18 +49,16 @@ export function createHttpApi(
   });
 
   const [authorizerName, authorizerDeclaration] = authorizerOf(declaration);
-  const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', functionNamed(functions, authorizerName), {
-    responseTypes: [HttpLambdaResponseType.SIMPLE],
-    identitySource: authorizerDeclaration.identitySource,
-    resultsCacheTtl: Duration.seconds(authorizerDeclaration.resultsCacheTtlSeconds),
-  });
+  const authorizer = createAuthorizer(api, functionNamed(functions, authorizerName), authorizerDeclaration);
 
   for (const [name, declared] of routesOf(declaration)) {
     const id = pascalCase(name);
-    const route = new apigw.HttpRoute(api, `${id}Route`, {
+    const fn = functionNamed(functions, name);
+    // Beside its function, in the function's domain stack: the routes' resources grow with the functions.
+    const route = new apigw.HttpRoute(Stack.of(fn), `${id}Route`, {
       httpApi: api,
       routeKey: routeKeyOf(declared.route),
-      integration: new HttpLambdaIntegration(`${id}Integration`, functionNamed(functions, name)),
+      integration: new HttpLambdaIntegration(`${id}Integration`, fn),
       authorizer: declared.contract.scope === null ? undefined : authorizer,
     });
     if (declared.contract.scope === null) {
@@ -70,6 +69,36 @@ export function createHttpApi(
     }
   }
   return stage;
+}
+
+/**
+ * The Lambda authorizer (simple responses, cached per identity source), in the API's own
+ * stack; routes in every domain stack refer to it by id. CDK's HttpLambdaAuthorizer would
+ * create it in the stack of the first route that uses it instead, one domain's. Its invoke
+ * permission stays here too: in the authorizer function's stack it would name the
+ * authorizer's id, which names that function's ARN, a cycle between the two stacks.
+ */
+function createAuthorizer(api: apigw.HttpApi, fn: lambda.IFunction, declared: AuthorizerDeclaration): apigw.IHttpRouteAuthorizer {
+  const stack = Stack.of(api);
+  const authorizer = new apigw.HttpAuthorizer(api, 'ApiKeyAuthorizer', {
+    httpApi: api,
+    authorizerName: 'ApiKeyAuthorizer',
+    type: apigw.HttpAuthorizerType.LAMBDA,
+    authorizerUri: `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${fn.functionArn}/invocations`,
+    identitySource: declared.identitySource,
+    enableSimpleResponses: true,
+    payloadFormatVersion: apigw.AuthorizerPayloadVersion.VERSION_2_0,
+    resultsCacheTtl: Duration.seconds(declared.resultsCacheTtlSeconds),
+  });
+  fn.addPermission('ApiKeyAuthorizerInvoke', {
+    scope: authorizer,
+    principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+    sourceArn: stack.formatArn({ service: 'execute-api', resource: api.apiId, resourceName: `authorizers/${authorizer.authorizerId}` }),
+  });
+  return apigw.HttpAuthorizer.fromHttpAuthorizerAttributes(api, 'ApiKeyAuthorizerForRoutes', {
+    authorizerId: authorizer.authorizerId,
+    authorizerType: 'CUSTOM', // a route's AuthorizationType for a Lambda authorizer
+  });
 }
 
 /** HTTP API access logs take only `$context` variables; JSON so Logs Insights can query them. */

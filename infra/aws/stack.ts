@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,7 +7,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { consumedQueue, settingsEnv, streamedTable, type ConsumerDeclaration, type Declaration, type StreamDeclaration } from '../declaration';
 import { createHttpApi } from './api';
@@ -23,7 +23,15 @@ export interface JunctionStackProps extends StackProps {
   declaration: Declaration;
 }
 
-/** Everything Junction deploys, read from one declaration of functions and resources. */
+/**
+ * Everything Junction deploys, read from one declaration of functions and resources. This
+ * stack holds what the functions share (tables, queues, keys, bucket), the HTTP API with its
+ * stage and authorizer, and the outputs; each domain's functions, with their roles, alarms,
+ * triggers and routes, sit in a nested stack of their own. A function costs about nine
+ * resources, and CloudFormation takes at most 500 per stack
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
+ * one stack would stop at about 50 functions, a stack per domain grows with that domain only.
+ */
 export class JunctionStack extends Stack {
   readonly resources: DeployedResources;
   readonly functions: Record<string, NodejsFunction>;
@@ -31,23 +39,29 @@ export class JunctionStack extends Stack {
   constructor(scope: Construct, id: string, props: JunctionStackProps) {
     super(scope, id, props);
     const { declaration } = props;
+    // Context is read here, in the parent, and its values handed down to the nested stacks.
     const settings = deploySettings(this);
     const deployed = createResources(this, declaration.resources, declaration.api);
     this.resources = deployed;
 
+    const domains: Record<string, NestedStack> = {};
     this.functions = {};
     for (const [name, declared] of Object.entries(declaration.functions)) {
-      const fn = createFunction(this, name, declared, repoRoot);
+      const domain = domainOf(declared.entry);
+      const nested = (domains[domain] ??= new NestedStack(this, `${pascalCase(domain)}Functions`, {
+        description: `Junction: the ${domain} functions`,
+      }));
+      const fn = createFunction(nested, name, declared, repoRoot);
       bindAccess(fn, declared.access, deployed);
       for (const [variable, value] of Object.entries(settingsEnv(declared, settings))) fn.addEnvironment(variable, value);
       if (declared.kind === 'consumer') {
         fn.addEventSource(consumerSource(this, name, declared, declaration, deployed));
       }
       if (declared.kind === 'stream') {
-        fn.addEventSource(streamSource(this, name, declared, declaration, deployed));
+        fn.addEventSource(streamSource(nested, name, declared, declaration, deployed));
       }
       if (declared.kind === 'schedule') {
-        new events.Rule(this, `${pascalCase(name)}Schedule`, {
+        new events.Rule(nested, `${pascalCase(name)}Schedule`, {
           schedule: events.Schedule.expression(declared.expression),
           targets: [new targets.LambdaFunction(fn)],
         });
@@ -70,6 +84,15 @@ export class JunctionStack extends Stack {
     // The vault's key, as KEY_ARN: rotate-credentials-key re-seals onto it.
     new CfnOutput(this, 'KeyArn', { value: deployed.key.keyArn });
   }
+}
+
+/**
+ * The domain a function is deployed with: the folder of its entry, `functions/oauth/callback.ts`
+ * → `oauth`. Test fixtures (`tests/fixtures/functions/tick.ts`) follow the same rule and
+ * land together in a `functions` domain.
+ */
+export function domainOf(entry: string): string {
+  return basename(dirname(entry));
 }
 
 /** Lambda's event source on the consumer's queue, once `consumedQueue` has checked its visibility timeout. */
@@ -98,7 +121,7 @@ function consumerSource(
  * what is given up must be seen and replayed from the event log before then.
  */
 function streamSource(
-  scope: Stack,
+  scope: Construct,
   name: string,
   declared: StreamDeclaration,
   declaration: Declaration,

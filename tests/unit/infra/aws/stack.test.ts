@@ -1,5 +1,6 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { routesOf } from '../../../../infra/declaration';
+import { routesOf, type Declaration } from '../../../../infra/declaration';
+import { domainOf } from '../../../../infra/aws/stack';
 import { declaration } from '../../../../infra/functions';
 import { resourceEnv } from '../../../../shared/platform/resource-env';
 import { actionsOn, environmentOf, logicalId, statementsOf, synthesize, type Synthesized } from '../../../support/synth';
@@ -18,6 +19,7 @@ describe('the Junction stack', () => {
   });
 
   it('synthesizes without CDK warnings or errors', () => {
+    // The parent's annotations include those of its nested stacks.
     const annotations = Annotations.fromStack(synthesized.stack);
     expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
     expect(annotations.findError('*', Match.anyValue())).toEqual([]);
@@ -284,6 +286,27 @@ describe('the HTTP API', () => {
     expect(byKey.$default.AuthorizationType).toBe('NONE');
   });
 
+  it('lets API Gateway invoke the authorizer function as this API\'s authorizer, and for nothing else', () => {
+    const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+    const authorizer = logicalId(synthesized.stack.functions.authorizer!);
+    const permissions = resourcesOfType('AWS::Lambda::Permission')
+      .map(([, permission]) => permission.Properties)
+      .filter((properties) => properties.FunctionName['Fn::GetAtt']?.[0] === authorizer);
+    expect(permissions).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [authorizer, 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: {
+          'Fn::Join': [
+            '',
+            expect.arrayContaining([{ Ref: logicalId(synthesized.stack.node.findChild('HttpApi')) }, '/authorizers/', { Ref: authorizerId }]),
+          ],
+        },
+      },
+    ]);
+  });
+
   it('caches the authorizer function\'s simple responses for 60 seconds per Authorization header', () => {
     const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([, a]) => a.Properties);
     expect(authorizers).toHaveLength(1);
@@ -336,5 +359,55 @@ describe('the HTTP API', () => {
     expect(synthesized.template.toJSON().Outputs.KeyArn.Value).toEqual({
       'Fn::GetAtt': [logicalId(synthesized.stack.resources.key), 'Arn'],
     });
+  });
+});
+
+describe('the stacks', () => {
+  const domains = (d: Declaration) => new Set(Object.values(d.functions).map((declared) => domainOf(declared.entry)));
+  const resourcesIn = (template: Record<string, any>): Array<Record<string, any>> => Object.values(template.Resources);
+  const parentOf = (s: Synthesized) => s.templates[s.stack.node.path]!;
+  /** The construct path of the stack whose template holds a logical id. */
+  const stackHolding = (id: string) =>
+    Object.entries(synthesized.templates).find(([, template]) => id in template.Resources)![0];
+
+  it('keep the shared resources, the HTTP API, its stage and authorizer in the parent, and no function', () => {
+    const types = new Set(resourcesIn(parentOf(synthesized)).map((r) => r.Type));
+    const shared = ['AWS::KMS::Key', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::S3::Bucket'];
+    const api = ['AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage', 'AWS::ApiGatewayV2::Authorizer'];
+    const functions = ['AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::ApiGatewayV2::Route', 'AWS::ApiGatewayV2::Integration'];
+    expect([...shared, ...api, ...functions].filter((type) => types.has(type))).toEqual([...shared, ...api]);
+  });
+
+  it('hold each domain\'s functions, with their roles and routes, in a nested stack of its own', () => {
+    const routeIds = Object.fromEntries(resourcesOfType('AWS::ApiGatewayV2::Route').map(([id, route]) => [route.Properties.RouteKey, id]));
+    const stacksByDomain: Record<string, Set<string>> = {};
+    for (const [name, declared] of Object.entries(declaration.functions)) {
+      const fn = synthesized.stack.functions[name]!;
+      const ids = [logicalId(fn), logicalId(fn.role!), ...(declared.kind === 'route' ? [routeIds[declared.route]!] : [])];
+      for (const id of ids) (stacksByDomain[domainOf(declared.entry)] ??= new Set()).add(stackHolding(id));
+    }
+    const domainStacks = Object.entries(stacksByDomain).map(([domain, paths]) => [domain, [...paths]] as const);
+    expect(domainStacks.map(([domain, paths]) => [domain, paths.length])).toEqual(domainStacks.map(([domain]) => [domain, 1]));
+    const paths = domainStacks.map(([, [path]]) => path);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths).not.toContain(synthesized.stack.node.path);
+    expect(resourcesIn(parentOf(synthesized)).filter((r) => r.Type === 'AWS::CloudFormation::Stack')).toHaveLength(paths.length);
+  });
+
+  it('stay under CloudFormation\'s 500 resources each with 60 more routes, and the parent does not grow with them', () => {
+    // Each function brings about nine resources: 60 more would take one stack past 500.
+    const routes = routesOf(declaration);
+    const more = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`scaleProbe${i}`, { ...routes[i % routes.length]![1], route: `GET /v1/scale-probes/${i}` }]),
+    );
+    const grownDeclaration: Declaration = { ...declaration, functions: { ...declaration.functions, ...more } };
+    const grown = synthesize(grownDeclaration);
+
+    expect(domains(grownDeclaration)).toEqual(domains(declaration));
+    expect(Object.keys(grown.resources).length).toBeGreaterThan(500);
+    for (const [path, template] of Object.entries(grown.templates)) {
+      expect([path, resourcesIn(template).length < 500]).toEqual([path, true]);
+    }
+    expect(resourcesIn(parentOf(grown)).length).toBe(resourcesIn(parentOf(synthesized)).length);
   });
 });
