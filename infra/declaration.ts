@@ -64,7 +64,12 @@ export const commonFunctionEnv = {
 export interface FunctionSettings {
   rateLimitPerMinute: number;
   eventRetentionDays: number;
+  webhookDisableAfterDays: number;
 }
+
+/** The settings only the functions that name them (`settings` in their declaration) are handed, and their variables. */
+export const namedSettings = { webhookDisableAfterDays: 'WEBHOOK_DISABLE_AFTER_DAYS' } as const satisfies Partial<Record<keyof FunctionSettings, string>>;
+export type NamedSetting = keyof typeof namedSettings;
 
 /**
  * The settings a function is handed as variables, beside its resources' (`accessEnv` in
@@ -78,6 +83,7 @@ export function settingsEnv(declared: FunctionDeclaration, settings: FunctionSet
   return {
     ...(declared.kind === 'route' && declared.contract.scope !== null ? { RATE_LIMIT_PER_MINUTE: String(settings.rateLimitPerMinute) } : {}),
     ...(writesMain ? { EVENT_RETENTION_DAYS: String(settings.eventRetentionDays) } : {}),
+    ...Object.fromEntries((declared.settings ?? []).map((name) => [namedSettings[name], String(settings[name])])),
   };
 }
 
@@ -94,6 +100,8 @@ interface FunctionBase {
    * from the bundle finds them as it finds the installed package locally.
    */
   packageFiles?: Record<string, readonly string[]>;
+  /** Deployment settings this function reads beyond those every function of its kind gets. */
+  settings?: readonly NamedSetting[];
 }
 
 export interface RouteDeclaration extends FunctionBase {

@@ -346,6 +346,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     timeoutSeconds: 30,
+    settings: ['webhookDisableAfterDays'],
     // How many batches of first attempts go out at once, for the whole deployment.
     maxConcurrencySetting: 'deliveryMaxConcurrency',
     access: deliveryWork,
@@ -358,6 +359,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     timeoutSeconds: 30,
+    settings: ['webhookDisableAfterDays'],
     maxConcurrencySetting: 'deliveryRetryMaxConcurrency',
     access: deliveryWork,
   },

@@ -18,6 +18,8 @@ export interface DeploySettings {
   stageThrottle: { rateLimit: number; burstLimit: number };
   /** Days an event stays in the tenant's event log before the table's TTL removes it (`EVENT_RETENTION_DAYS`). */
   eventRetentionDays: number;
+  /** Days a webhook endpoint may fail without a success before it is disabled (`WEBHOOK_DISABLE_AFTER_DAYS`). */
+  webhookDisableAfterDays: number;
 }
 
 /** The context names, as written in cdk.json and after `-c`. */
@@ -26,6 +28,7 @@ export const settingNames = {
   apiThrottleRatePerSecond: 'apiThrottleRatePerSecond',
   apiThrottleBurst: 'apiThrottleBurst',
   eventRetentionDays: 'eventRetentionDays',
+  webhookDisableAfterDays: 'webhookDisableAfterDays',
 } as const;
 
 export function deploySettings(scope: Construct): DeploySettings {
@@ -36,6 +39,7 @@ export function deploySettings(scope: Construct): DeploySettings {
       burstLimit: positiveInteger(scope, settingNames.apiThrottleBurst, 'requests the whole API may take in a burst'),
     },
     eventRetentionDays: positiveInteger(scope, settingNames.eventRetentionDays, 'days events are kept'),
+    webhookDisableAfterDays: positiveInteger(scope, settingNames.webhookDisableAfterDays, 'days a webhook endpoint may fail before it is disabled'),
   };
 }
 

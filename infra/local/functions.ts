@@ -27,6 +27,13 @@ export interface FunctionHost {
 }
 
 export interface RunningFunctionHost extends FunctionHost {
+  /**
+   * Ends a function's running container at once, as Lambda ends one that crashes, runs out
+   * of memory or times out: what it was running fails (a consumer's SQS batch stays on its
+   * queue and comes back after the visibility timeout), and the next invocation starts a
+   * new container. For tests of what survives a dead container.
+   */
+  killContainer(name: string): Promise<void>;
   /** Ends every container; what they were running fails. */
   stop(): Promise<void>;
 }
@@ -200,6 +207,12 @@ export function createFunctionHost(options: {
         log({ source: name, stream: 'stderr', text: `${name} failed: ${(error as Error).message}\n` });
         throw error;
       });
+    },
+    async killContainer(name) {
+      const worker = containers.get(name)?.worker;
+      if (!worker) throw new Error(`${name} has no running container to kill`);
+      // The worker's 'exit' fails what it was running (see `end` in spawn).
+      await worker.terminate();
     },
     async stop() {
       stopped = true;

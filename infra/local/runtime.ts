@@ -5,7 +5,7 @@ import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonFunctionEnv, consumedQueue, defaultMemoryMb, settingsEnv, streamedTable, type Declaration, type FunctionDeclaration } from '../declaration';
+import { commonFunctionEnv, consumedQueue, defaultMemoryMb, settingsEnv, streamedTable, type Declaration, type FunctionDeclaration, type FunctionSettings } from '../declaration';
 import { documentClient } from '../../shared/platform/dynamodb';
 import { accessEnv, type ResourceLocations } from '../../shared/platform/resource-env';
 import type { TableStore } from '../../shared/platform/items';
@@ -14,7 +14,7 @@ import { operatorAudit } from '../../shared/platform/audit';
 import { authenticate, createApiKey, createTenant } from '../../shared/tenancy/service';
 import { maxKeyLength } from '../../shared/tenancy/keys';
 import { startDynamoDb, type RunningDynamoDb } from './dynamodb';
-import { createFunctionHost, type FunctionHost } from './functions';
+import { createFunctionHost, type FunctionHost, type RunningFunctionHost } from './functions';
 import { localConcurrency } from './invoke-store';
 import type { LogLine, LogSink } from './logs';
 import { startGateway } from './gateway';
@@ -47,6 +47,8 @@ export interface LocalOptions {
   log?: LogSink;
   /** Variables every function gets on top of its own (tests point functions at stand-ins). */
   functionEnv?: Record<string, string>;
+  /** Variables only the named function gets, on top of all the others (a test gives two functions different settings). */
+  envByFunction?: Record<string, Record<string, string>>;
 }
 
 export interface LocalRuntime {
@@ -60,7 +62,7 @@ export interface LocalRuntime {
    */
   env: Record<string, string>;
   dynamodbEndpoint: string;
-  functions: FunctionHost;
+  functions: FunctionHost & Pick<RunningFunctionHost, 'killContainer'>;
   /** What the functions and the runtime logged, when no `log` sink was given. */
   logs: LogLine[];
   scheduler: RunningScheduler;
@@ -156,9 +158,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         ...lambdaEnv(name, declared),
         ...localSettings(),
         ...commonFunctionEnv,
-        ...settingsEnv(declared, { rateLimitPerMinute: rateLimitPerMinute(options.root), eventRetentionDays: eventRetentionDays(options.root) }),
+        ...settingsEnv(declared, {
+          rateLimitPerMinute: cdkSetting(options.root, 'rateLimitPerMinute', 'RATE_LIMIT_PER_MINUTE'),
+          eventRetentionDays: cdkSetting(options.root, 'eventRetentionDays', 'EVENT_RETENTION_DAYS'),
+          webhookDisableAfterDays: cdkSetting(options.root, 'webhookDisableAfterDays', 'WEBHOOK_DISABLE_AFTER_DAYS'),
+        }),
         ...accessEnv(declared.access, locations),
         ...options.functionEnv,
+        ...options.envByFunction?.[name],
       };
     };
 
@@ -259,20 +266,12 @@ function localSettings(): Record<string, string> {
   return settings;
 }
 
-/** Each tenant's budget: RATE_LIMIT_PER_MINUTE if set here, else the CDK app's default (cdk.json). */
-function rateLimitPerMinute(root: string): number {
-  const given = process.env.RATE_LIMIT_PER_MINUTE;
+/** A deployment setting: its variable if set in this process, else the CDK app's default (cdk.json's context). */
+function cdkSetting(root: string, name: keyof FunctionSettings, variable: string): number {
+  const given = process.env[variable];
   if (given !== undefined) return Number(given);
-  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: { rateLimitPerMinute: number } };
-  return cdk.context.rateLimitPerMinute;
-}
-
-/** How long events are kept: EVENT_RETENTION_DAYS if set here, else the CDK app's default (cdk.json). */
-function eventRetentionDays(root: string): number {
-  const given = process.env.EVENT_RETENTION_DAYS;
-  if (given !== undefined) return Number(given);
-  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: { eventRetentionDays: number } };
-  return cdk.context.eventRetentionDays;
+  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, number> };
+  return cdk.context[name]!;
 }
 
 /**

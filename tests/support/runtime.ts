@@ -27,6 +27,8 @@ export async function startTestRuntime(
     dynamodbEndpoint?: string;
     /** Variables every function gets on top of its own (a stand-in's endpoint). */
     functionEnv?: Record<string, string>;
+    /** Variables only the named function gets (two functions with different settings). */
+    envByFunction?: Record<string, Record<string, string>>;
   } = {},
 ): Promise<TestRuntime> {
   let offset = 0;
@@ -39,6 +41,7 @@ export async function startTestRuntime(
     now: () => Date.now() + offset,
     scheduleTimers: false,
     functionEnv: options.functionEnv,
+    envByFunction: options.envByFunction,
   });
   return {
     ...runtime,

@@ -59,6 +59,12 @@ describe('deploy settings from cdk.json', () => {
     }
   });
 
+  it('hands WEBHOOK_DISABLE_AFTER_DAYS (5) to the delivery workers on both lanes, and to no other function', () => {
+    const holders = Object.keys(declaration.functions).filter((name) => environmentOf(synthesized, name).WEBHOOK_DISABLE_AFTER_DAYS !== undefined);
+    expect(holders.sort()).toEqual(['deliverWebhookRetries', 'deliverWebhooks']);
+    expect(environmentOf(synthesized, 'deliverWebhooks').WEBHOOK_DISABLE_AFTER_DAYS).toBe('5');
+  });
+
   it('throttles the API\'s default stage at apiThrottleRatePerSecond with bursts of apiThrottleBurst', () => {
     expect(stageThrottleOf(synthesized)).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
   });
@@ -107,6 +113,8 @@ describe('a malformed deploy setting', () => {
     ['apiThrottleRatePerSecond', 'fast'],
     ['apiThrottleBurst', '0'],
     ['deliveryMaxConcurrency', 'many'],
+    ['deliveryRetryMaxConcurrency', '0'],
+    ['webhookDisableAfterDays', 'never'],
   ])('fails synth when %s is %j, naming the setting', (name, value) => {
     const synth = () => synthesize(declaration, { [name]: value });
     expect(synth).toThrow(`the CDK context value "${name}"`);
@@ -117,7 +125,7 @@ describe('a malformed deploy setting', () => {
     expect(() => synthesize(declaration, { deliveryMaxConcurrency: value })).toThrow('must be between 2 and 1000');
   });
 
-  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency'])(
+  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency', 'deliveryRetryMaxConcurrency', 'webhookDisableAfterDays'])(
     'fails synth when %s is missing, saying how to set it',
     (name) => {
       const synth = () => synthesize(declaration, { [name]: undefined });

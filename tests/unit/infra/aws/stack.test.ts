@@ -1,5 +1,5 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { routesOf, type Declaration } from '../../../../infra/declaration';
+import { namedSettings, routesOf, type Declaration } from '../../../../infra/declaration';
 import { domainOf } from '../../../../infra/aws/stack';
 import { declaration } from '../../../../infra/functions';
 import { resourceEnv } from '../../../../shared/platform/resource-env';
@@ -167,6 +167,7 @@ describe('the Junction stack', () => {
         'NODE_OPTIONS',
         ...(declared.kind === 'route' && declared.contract.scope !== null ? ['RATE_LIMIT_PER_MINUTE'] : []),
         ...(['write', 'readwrite'].includes(declared.access.tables?.main ?? '') ? ['EVENT_RETENTION_DAYS'] : []),
+        ...(declared.settings ?? []).map((setting) => namedSettings[setting]),
         ...Object.keys(declared.access.tables ?? {}).map(resourceEnv.table),
         ...Object.keys(declared.access.queues ?? {}).map(resourceEnv.queue),
         ...(declared.access.bucket ? [resourceEnv.bucket] : []),
