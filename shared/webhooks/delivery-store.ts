@@ -1,4 +1,4 @@
-import { isConditionFailed } from '../platform/dynamodb';
+import { conditionFailedItem, isConditionFailed } from '../platform/dynamodb';
 import { queryPage, strip, type TableStore } from '../platform/items';
 
 /**
@@ -59,11 +59,12 @@ export interface DeliveryQuery {
 
 export interface DeliveryStore {
   /**
-   * Claims an attempt before it is sent: false when another worker holds it or it is
-   * recorded already (the same SQS message twice). A claim still `sending` after
-   * `staleBefore` is a worker that died mid-send, and is taken over.
+   * Claims an attempt before it is sent: `done` when it is recorded already (the same SQS
+   * message twice), `held` when another worker's claim is younger than `staleBefore` (it
+   * may be sending now, or have died a moment ago). An older `sending` claim is a worker
+   * that died mid-send, and is taken over.
    */
-  claimAttempt(tenantId: string, attempt: AttemptItem, staleBefore: string): Promise<boolean>;
+  claimAttempt(tenantId: string, attempt: AttemptItem, staleBefore: string): Promise<'claimed' | 'done' | 'held'>;
   recordAttempt(tenantId: string, attempt: AttemptItem): Promise<void>;
   /** Writes the delivery as of attempt `delivery.attempts`, unless a later attempt has written it already. */
   putDelivery(tenantId: string, delivery: DeliveryItem): Promise<void>;
@@ -91,11 +92,12 @@ export function deliveryStore(store: TableStore): DeliveryStore {
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :sending AND #at < :stale)',
           ExpressionAttributeNames: { '#state': 'state', '#at': 'at' },
           ExpressionAttributeValues: { ':sending': 'sending', ':stale': staleBefore },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         });
-        return true;
+        return 'claimed';
       } catch (error) {
-        if (isConditionFailed(error)) return false;
-        throw error;
+        if (!isConditionFailed(error)) throw error;
+        return conditionFailedItem(error)?.state === 'done' ? 'done' : 'held';
       }
     },
     async recordAttempt(tenantId, attempt) {

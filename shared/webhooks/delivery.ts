@@ -123,7 +123,14 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
   }
 
   const sent = await sendAttempt(deps, { tenantId, endpoint, event, deliveryId, attempt, now, expiresAt });
-  if (sent === 'duplicate') return 'duplicate';
+  if (sent === 'done') return 'duplicate';
+  if (sent === 'held') {
+    // Another worker's claim, too young to take over: it may be sending now, or have died
+    // a moment ago. Dropping this copy could lose the delivery; it comes back once that
+    // claim is stale, and finds the attempt recorded or takes it over.
+    await deps.enqueue([message], lane, Math.ceil(staleClaimMs / 1000));
+    return 'deferred';
+  }
   const { recorded, response } = sent;
 
   let outcome: MessageOutcome;
@@ -173,20 +180,21 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
 }
 
 /**
- * Claims, signs, sends and builds the record of one attempt; `duplicate` when another
- * worker holds or has made this attempt. The caller records it, once it has decided what
+ * Claims, signs, sends and builds the record of one attempt; `done` when it was made
+ * already, `held` when another worker's claim on it is too young to take over. The caller records it, once it has decided what
  * comes next.
  */
 async function sendAttempt(
   deps: Pick<DeliveryDeps, 'deliveries' | 'endpoints' | 'vault' | 'post'>,
   attempt: { tenantId: string; endpoint: WebhookEndpointItem; event: Pick<Event, 'type' | 'timestamp' | 'data'> | TestEvent; deliveryId: string; attempt: number; now: Date; expiresAt: number },
-): Promise<'duplicate' | { recorded: AttemptItem; response?: OutboundResponse }> {
+): Promise<'done' | 'held' | { recorded: AttemptItem; response?: OutboundResponse }> {
   const { tenantId, endpoint, event, deliveryId, now, expiresAt } = attempt;
   const claim: AttemptItem = {
     deliveryId, endpointId: endpoint.id, attempt: attempt.attempt, state: 'sending', at: now.toISOString(),
     statusCode: null, latencyMs: null, responseHeaders: {}, responseBody: '', errorKind: null, error: null, expiresAt,
   };
-  if (!(await deps.deliveries.claimAttempt(tenantId, claim, new Date(now.getTime() - staleClaimMs).toISOString()))) return 'duplicate';
+  const claimed = await deps.deliveries.claimAttempt(tenantId, claim, new Date(now.getTime() - staleClaimMs).toISOString());
+  if (claimed !== 'claimed') return claimed;
 
   const secrets = await openSigningSecrets({ store: deps.endpoints, vault: deps.vault, now: () => now }, tenantId, endpoint.id);
   const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
@@ -248,7 +256,7 @@ export async function sendTestEvent(
   const event: TestEvent = { type: 'test', timestamp: now.toISOString(), data: { endpointId, message: 'A test event from Junction.' } };
   const sent = await sendAttempt(deps, { tenantId, endpoint, event, deliveryId, attempt: 1, now, expiresAt });
   // A fresh id was claimed a moment ago: no other worker can hold it.
-  if (sent === 'duplicate') throw new Error(`the new delivery ${deliveryId} was claimed twice`);
+  if (typeof sent === 'string') throw new Error(`the new delivery ${deliveryId} was claimed twice`);
   const item: DeliveryItem = {
     id: deliveryId, endpointId, eventId, eventType: 'test',
     status: sent.recorded.errorKind === null ? 'succeeded' : 'failed',

@@ -64,9 +64,10 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
   const store: DeliveryStore = {
     async claimAttempt(_t, attempt, staleBefore) {
       const held = attempts.get(attempt.attempt);
-      if (held && !(held.state === 'sending' && held.at < staleBefore)) return false;
+      if (held?.state === 'done') return 'done';
+      if (held && held.at >= staleBefore) return 'held';
       attempts.set(attempt.attempt, structuredClone(attempt));
-      return true;
+      return 'claimed';
     },
     recordAttempt: async (_t, attempt) => void attempts.set(attempt.attempt, structuredClone(attempt)),
     putDelivery: async (_t, delivery) => void deliveries.push(structuredClone(delivery)),
@@ -219,19 +220,22 @@ describe('a message seen twice', () => {
     expect(enqueued).toHaveLength(1);
   });
 
-  it('sends once when both copies arrive at the same time', async () => {
-    const { deps, sent } = await world();
+  it('sends once when both copies arrive at the same time; the second comes back once the claim could be stale', async () => {
+    const { deps, sent, enqueued } = await world();
     const outcomes = await Promise.all([deliverMessage(deps, first), deliverMessage(deps, first)]);
-    expect(outcomes.sort()).toEqual(['duplicate', 'succeeded']);
+    expect(outcomes.sort()).toEqual(['deferred', 'succeeded']);
     expect(sent).toHaveLength(1);
+    expect(enqueued).toEqual([{ message: first, lane: 'fresh', delaySeconds: staleClaimMs / 1000 }]);
+    await expect(deliverMessage(deps, first)).resolves.toBe('duplicate');
   });
 
-  it('takes over the claim of a worker that died mid-send, with the same webhook-id', async () => {
-    const { deps, sent, attempts, state } = await world();
+  it('keeps a message whose attempt a dead worker claimed, and takes the claim over once it is stale, with the same webhook-id', async () => {
+    const { deps, sent, attempts, state, enqueued } = await world();
     attempts.set(1, { deliveryId, endpointId, attempt: 1, state: 'sending', at: start.toISOString(), statusCode: null, latencyMs: null, responseHeaders: {}, responseBody: '', errorKind: null, error: null, expiresAt: 0 });
-    await expect(deliverMessage(deps, first)).resolves.toBe('duplicate');
+    await expect(deliverMessage(deps, first)).resolves.toBe('deferred');
+    expect(enqueued).toHaveLength(1);
     state.now = new Date(start.getTime() + staleClaimMs + 1);
-    await expect(deliverMessage(deps, first)).resolves.toBe('succeeded');
+    await expect(deliverMessage(deps, enqueued[0]!.message as DeliveryMessage)).resolves.toBe('succeeded');
     expect(sent.map((r) => r.headers!['webhook-id'])).toEqual([deliveryId]);
   });
 });
