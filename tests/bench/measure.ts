@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Job } from './driver';
+import type { ReceiverJob } from './receiver';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,8 +41,16 @@ export function pinSelf(core: number) {
 }
 
 /** The load driver, in its own process on its own core. */
-export function startDriver(core: number) {
-  const command = [process.execPath, '--import', 'tsx', join(root, 'tests/bench/driver.ts')];
+export const startDriver = (core: number) => startHelper<Job>('driver.ts', core);
+export type Driver = ReturnType<typeof startDriver>;
+
+/** The webhook receiver (receiver.ts), in its own process on its own core. */
+export const startReceiver = (core: number) => startHelper<ReceiverJob>('receiver.ts', core);
+export type Receiver = ReturnType<typeof startReceiver>;
+
+/** A helper process of the bench, pinned to `core`: one JSON job per stdin line, one JSON answer per stdout line. */
+function startHelper<J>(script: string, core: number) {
+  const command = [process.execPath, '--import', 'tsx', join(root, 'tests/bench', script)];
   const child: ChildProcessWithoutNullStreams = canPin
     ? spawn('taskset', ['-c', String(core), ...command], { cwd: root })
     : spawn(command[0]!, command.slice(1), { cwd: root });
@@ -49,12 +58,12 @@ export function startDriver(core: number) {
   const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let queue = Promise.resolve();
   return {
-    run<T>(job: Job): Promise<T> {
+    run<T>(job: J): Promise<T> {
       const reply = queue.then(async () => {
         child.stdin.write(`${JSON.stringify(job)}\n`);
         const { value } = await replies.next();
         const parsed = JSON.parse(value as string) as { ok: boolean; result?: T; error?: string };
-        if (!parsed.ok) throw new Error(`driver: ${parsed.error}`);
+        if (!parsed.ok) throw new Error(`${script}: ${parsed.error}`);
         return parsed.result as T;
       });
       queue = reply.then(() => undefined, () => undefined);
@@ -63,7 +72,6 @@ export function startDriver(core: number) {
     stop: () => child.kill(),
   };
 }
-export type Driver = ReturnType<typeof startDriver>;
 
 /**
  * Latency of each contender next to the others: warm-up rounds, then measured rounds that

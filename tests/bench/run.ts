@@ -21,7 +21,8 @@ import { browserlessUser, registerTestIntegration, startSession } from '../suppo
 import { localDynamoDb } from '../support/dynamodb';
 import type { TestRuntime } from '../support/runtime';
 import { measureBundles } from './bundles';
-import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startDriver } from './measure';
+import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startDriver, startReceiver } from './measure';
+import { batchesPerRound, batchSize, costPerMillion, fanOutEndpoints, measureWebhooks, receiverDelayMs, rounds as webhookRounds, streamPollMs } from './webhooks';
 
 /**
  * `npm run bench`: every figure is a ratio of two things measured side by side in this
@@ -385,6 +386,63 @@ async function oauthSection() {
   await server.close();
 }
 
+// ---- 8. Webhooks: the delivery worker next to plain signed POSTs; a fan-out end to end; cost ----
+async function webhooksSection() {
+  process.stderr.write('webhooks…\n');
+  // The receiver, a customer's server, gets the driver's core: the driver is idle meanwhile.
+  const receiver = startReceiver(1);
+  const { batches, fanOut, sizes } = await measureWebhooks({ runtime, call, invoke, db, table, receiver }).finally(() => receiver.stop());
+  const [slow, quick] = batches;
+  const ms = (n: number) => `${fmt(n, 1)} ms`;
+  const worker50 = median(slow!.workerBatchMs);
+  section(`Webhook delivery worker (functions/webhooks/deliver.ts), invoked as the local runtime invokes it (its own worker thread, its esbuild bundle) with SQS batches of ${batchSize} records, each to its own endpoint, on DynamoDB Local, vs the same batches sent as ${batchSize} parallel POSTs signed with standardwebhooks through the worker's outbound client; the receiver a separate process (${batchSize} in flight on both sides: one batch at a time; ${webhookRounds} rounds of ${batchesPerRound} batches a side, in alternating order)`);
+  rows.push([
+    `batch of ${batchSize}, receiver answering after ${receiverDelayMs} ms: wall time p50`,
+    ms(worker50),
+    `${ms(median(slow!.plainBatchMs))} (${batchSize} parallel POSTs)`,
+    `${fmt(worker50 / receiverDelayMs)}× the ${receiverDelayMs} ms`,
+    `≤ 1.3 × ${receiverDelayMs} ms`,
+    check(worker50 <= 1.3 * receiverDelayMs),
+  ]);
+  rows.push(['the same, p99', ms(percentile(slow!.workerBatchMs, 99)), ms(percentile(slow!.plainBatchMs, 99)), '', '', 'for reference']);
+  for (const figures of [slow!, quick!]) {
+    const ratios = figures.pairs.map((p) => p.ratio).sort((a, b) => a - b);
+    const ratio = median(ratios);
+    rows.push([
+      `deliveries/s, receiver answering ${figures.delayMs ? `after ${figures.delayMs} ms` : 'at once'} (medians; ratio: median of the rounds' pairs)`,
+      fmt(median(figures.pairs.map((p) => p.worker)), 0),
+      fmt(median(figures.pairs.map((p) => p.plain)), 0),
+      `${fmt(ratio)}× (rounds ${fmt(ratios[0]!)}–${fmt(ratios.at(-1)!)}×)`,
+      '≥ 0.5×',
+      check(ratio >= 0.5),
+    ]);
+  }
+  rows.push([`batch of ${batchSize}, receiver answering at once: wall time p50`, ms(median(quick!.workerBatchMs)), ms(median(quick!.plainBatchMs)), `${fmt(median(quick!.workerBatchMs) / median(quick!.plainBatchMs))}×`, '', 'for reference']);
+  // Where the difference goes: DynamoDB Local's JVM is another process, so this is the worker's own work.
+  rows.push(['CPU time per delivery of the process running the worker (all its threads), receiver answering at once', ms(quick!.workerCpuMs), ms(quick!.plainCpuMs), `${fmt(quick!.workerCpuMs / quick!.plainCpuMs)}×`, '', 'for reference']);
+
+  section(`Webhook fan-out: one connection.created (POST /v1/connections through the gateway) to ${fanOutEndpoints} subscribed endpoints, DynamoDB Streams → webhookRelay → deliveries queue → deliverWebhooks, until the last delivery reaches the receiver (answering after ${receiverDelayMs} ms); median of ${fanOut.totalMs.length} events after one to warm up`);
+  const batchCount = median(fanOut.batchSizes.map((sizes) => sizes.length));
+  rows.push([
+    `POST sent → last of ${fanOutEndpoints} deliveries arrived`,
+    `${ms(median(fanOut.totalMs))} (max ${ms(Math.max(...fanOut.totalMs))})`,
+    `floor ≈ 0–${streamPollMs} ms stream poll + ${Math.ceil(fanOutEndpoints / batchSize)} batches × ${receiverDelayMs} ms`,
+    '',
+    '',
+    'for reference',
+  ]);
+  rows.push(['of which POST sent → relay invoked', ms(median(fanOut.streamWaitMs)), `the local stream poller reads every ${streamPollMs} ms`, '', '', 'for reference']);
+  rows.push([`of which relay invoked → last arrival (relay ${ms(median(fanOut.relayMs))})`, ms(median(fanOut.queueMs)), `queue long-polled; ${batchCount} batches, one at a time (sizes ${fanOut.batchSizes[0]!.join(', ')})`, '', '', 'for reference']);
+
+  const cost = costPerMillion(worker50, sizes);
+  section(`Cost per million webhook deliveries, from the worker's measured batch duration (arm64, ${cost.memoryMb} MB, us-east-1 list prices; batches of ${batchSize}, receiver answering after ${receiverDelayMs} ms; KMS and the relay not counted)`);
+  rows.push(['delivery worker, deliveries queue and DynamoDB', `$${fmt(cost.total)}`, `Lambda $${fmt(cost.lambda)} · SQS $${fmt(cost.sqs)} · DynamoDB writes $${fmt(cost.writes)} · reads $${fmt(cost.reads)}`, '', '≤ $2.00', check(cost.total <= 2)]);
+  rows.push(['Lambda: one invocation per batch', `$${fmt(cost.lambda)}`, `batch ${ms(worker50)} → ${Math.ceil(worker50)} ms billed`, '', '', 'for reference']);
+  rows.push(['SQS: a send per delivery, a tenth of a receive and of a delete', `$${fmt(cost.sqs)}`, '1.2 requests', '', '', 'for reference']);
+  rows.push(['DynamoDB writes: attempt claimed, attempt recorded, delivery', `$${fmt(cost.writes)}`, `${cost.writeUnits} WRU (items ${sizes.claim}, ${sizes.attempt}, ${sizes.delivery} B)`, '', '', 'for reference']);
+  rows.push(['DynamoDB reads: endpoint and secrets (consistent), event (eventual)', `$${fmt(cost.reads)}`, `${cost.readUnits} RRU (items ${sizes.endpoint}, ${sizes.secrets.join(' + ')}, ${sizes.event} B)`, '', '', 'for reference']);
+}
+
 // `npm run bench -- throughput vault` runs only those sections (gateway and cost always run together).
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -397,6 +455,7 @@ if (want('throughput')) await throughputSection();
 if (want('vault')) await vaultSection();
 if (want('connections')) await connectionsSection();
 if (want('oauth')) await oauthSection();
+if (want('webhooks')) await webhooksSection();
 
 driver.stop();
 await runtime.stop();
