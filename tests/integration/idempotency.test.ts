@@ -3,6 +3,8 @@ import { localDynamoDb } from '../support/dynamodb';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
+import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
+import { deliveryStore } from '../../shared/webhooks/delivery-store';
 import { customIntegration, goodBodies } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -160,9 +162,23 @@ describe('every route that takes an Idempotency-Key', () => {
     expect(setUp.map((response) => response.status)).toEqual([201, 200, 201]);
     const endpoint = await runtime.call('/v1/webhook-endpoints', { method: 'POST', json: goodBodies['POST /v1/webhook-endpoints']!() });
     expect(endpoint.status).toBe(201);
+    const endpointId = (await endpoint.json()).id as string;
+    const connectionId = (await setUp[2]!.json()).id as string;
+    // A delivery that has ended, of an event in the log, for the retry route to send again.
+    const events = (await (await runtime.call('/v1/events?type=connection.created&limit=100')).json()).data as Array<{ id: string; data: { id: string } }>;
+    const event = events.find((e) => e.data.id === connectionId)!;
+    const at = new Date().toISOString();
+    const deliveryId = deliveryIdOf(event.id, endpointId);
+    await deliveryStore({ db, table }).putDelivery('local', {
+      id: deliveryId, endpointId, eventId: event.id, eventType: 'connection.created', status: 'failed', attempts: 8,
+      nextAttemptAt: null, reason: 'attempts_exhausted', createdAt: at, updatedAt: at, expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+    });
     paths = {
-      '/v1/connections/{id}/test': `/v1/connections/${(await setUp[2]!.json()).id}/test`,
-      '/v1/webhook-endpoints/{id}/rotate-secret': `/v1/webhook-endpoints/${(await endpoint.json()).id}/rotate-secret`,
+      '/v1/connections/{id}/test': `/v1/connections/${connectionId}/test`,
+      '/v1/webhook-endpoints/{id}/rotate-secret': `/v1/webhook-endpoints/${endpointId}/rotate-secret`,
+      '/v1/webhook-endpoints/{id}/replay': `/v1/webhook-endpoints/${endpointId}/replay`,
+      '/v1/webhook-endpoints/{id}/test': `/v1/webhook-endpoints/${endpointId}/test`,
+      '/v1/webhook-deliveries/{id}/retry': `/v1/webhook-deliveries/${deliveryId}/retry`,
     };
   });
 
