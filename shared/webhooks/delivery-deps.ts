@@ -4,6 +4,7 @@ import { eventRetentionDays, eventStore } from '../events/store';
 import { recordChange } from '../platform/audit';
 import { dynamo, sqs } from '../platform/aws';
 import { once, readConfig } from '../platform/config';
+import type { TableStore } from '../platform/items';
 import { send } from '../platform/outbound';
 import { admitThisSecond } from '../platform/rate-limit';
 import { resourceEnv } from '../platform/resource-env';
@@ -48,6 +49,11 @@ function laneUrls(purpose: string, lanes: Lane[]): Partial<Record<Lane, string>>
   return Object.fromEntries(variables.map(([lane, variable]) => [lane, config[variable] as string]));
 }
 
+/** One POST per attempt: the schedule is the retry; redirects are never followed. */
+const postOnce: DeliveryDeps['post'] = (request) => send(request, { maxAttempts: 1, timeoutMs: sendTimeoutMs, maxBodyBytes: maxResponseBytes });
+
+const auditTo = (table: TableStore): NonNullable<DeliveryDeps['recordChange']> => (audit, target, status) => recordChange(table, audit, target, status);
+
 /** The delivery workers' dependencies in a Lambda container: the main table, the vault, both lanes. */
 export const deliveryDeps = once((): DeliveryDeps => {
   const limitsVariable = resourceEnv.table('limits');
@@ -75,15 +81,14 @@ export const deliveryDeps = once((): DeliveryDeps => {
     endpoints: webhookEndpointStore(table),
     events: eventStore(table),
     vault: lazyVault,
-    // One attempt per message: the schedule is the retry; redirects are never followed.
-    post: (request) => send(request, { maxAttempts: 1, timeoutMs: sendTimeoutMs, maxBodyBytes: maxResponseBytes }),
+    post: postOnce,
     enqueue: enqueueTo(laneUrls('webhook delivery', ['fresh', 'retry'])),
     ...(schedule ? { scheduleMs: schedule.split(',').map((seconds) => Number(seconds) * 1000) } : {}),
     retentionDays: eventRetentionDays(),
     disableAfterMs: disableAfterDays === undefined ? defaultDisableAfterMs : disableAfterDays * 86_400_000,
     admit: (tenantId, endpointId, perSecond) =>
       admitThisSecond({ db: dynamo(), table: config[limitsVariable] as string }, `ENDPOINT#${tenantId}#${endpointId}`, perSecond),
-    recordChange: (audit, target, status) => recordChange(table, audit, target, status),
+    recordChange: auditTo(table),
   };
 });
 
@@ -94,9 +99,9 @@ export const testDeliveryDeps = once((): Pick<DeliveryDeps, 'deliveries' | 'endp
     deliveries: deliveryStore(table),
     endpoints: webhookEndpointStore(table),
     vault: lazyVault,
-    post: (request) => send(request, { maxAttempts: 1, timeoutMs: sendTimeoutMs, maxBodyBytes: maxResponseBytes }),
+    post: postOnce,
     retentionDays: eventRetentionDays(),
-    recordChange: (audit, target, status) => recordChange(table, audit, target, status),
+    recordChange: auditTo(table),
   };
 });
 
@@ -108,7 +113,7 @@ export const deliveryRouteDeps = once(() => {
     endpoints: webhookEndpointStore(table),
     events: eventStore(table),
     enqueue: enqueueTo(laneUrls('webhook delivery', ['fresh'])),
-    recordChange: (audit: Parameters<typeof recordChange>[1], target: string, status: number) => recordChange(table, audit, target, status),
+    recordChange: auditTo(table),
   };
 });
 

@@ -136,6 +136,8 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
   let outcome: MessageOutcome;
   let next: Pick<DeliveryItem, 'status' | 'nextAttemptAt' | 'reason'>;
   const schedule = deps.scheduleMs ?? svixScheduleMs;
+  // The schedule counts from this run's first attempt (a retry or replay starts a new run).
+  const runIndex = attempt - (message.firstAttempt ?? 1);
   const failingSince = endpoint.failingSince ? Date.parse(endpoint.failingSince) : undefined;
   if (recorded.errorKind === null) {
     outcome = 'succeeded';
@@ -150,15 +152,14 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
     await disableWebhookEndpoint({ store: deps.endpoints, now: () => now }, tenantId, endpointId, 'failing');
     outcome = 'disabled';
     next = { status: 'failed', nextAttemptAt: null, reason: 'endpoint_disabled' };
-  } else if (attempt - (message.firstAttempt ?? 1) >= schedule.length) {
+  } else if (runIndex >= schedule.length) {
     outcome = 'failed';
     next = { status: 'failed', nextAttemptAt: null, reason: 'attempts_exhausted' };
   } else {
     // Every other answer is retried, 3xx and 4xx too (as Svix does): a receiver's 400, 401
     // or 404 is as often a bad deploy or a secret not yet rolled out as a final refusal, and
     // retries that only cover 5xx lose messages (Nango #687, #7266).
-    const scheduled = schedule[attempt - (message.firstAttempt ?? 1)]!;
-    const delayMs = nextDelayMs(scheduled, response ? retryAfterMs(response.headers['retry-after'], now.getTime()) : undefined, deps.random);
+    const delayMs = nextDelayMs(schedule[runIndex]!, response ? retryAfterMs(response.headers['retry-after'], now.getTime()) : undefined, deps.random);
     const due = new Date(now.getTime() + delayMs);
     const delaySeconds = Math.ceil(delayMs / 1000);
     // Scheduled before the attempt is recorded: if recording fails, SQS redelivers this
