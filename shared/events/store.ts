@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { once, readConfig } from '../platform/config';
 import { newId } from '../platform/ids';
-import { queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
+import { getMany, queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
 import type { Event, EventData, EventType } from './schema';
 
 /**
@@ -21,6 +21,8 @@ export type EventItem = Event & {
 
 export interface EventStore {
   get(tenantId: string, id: string): Promise<EventItem | undefined>;
+  /** Several events at once (one request per 100), in the order asked; eventually consistent, as `get`. */
+  getMany(keys: Array<{ tenantId: string; id: string }>): Promise<Array<EventItem | undefined>>;
   list(tenantId: string, query: EventPage): Promise<{ items: EventItem[]; nextCursor: string | null }>;
 }
 
@@ -76,6 +78,7 @@ export function eventStore(store: TableStore): EventStore {
       const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: `${prefix}${id}` } });
       return Item ? strip<EventItem>(Item) : undefined;
     },
+    getMany: (keys) => getMany<EventItem>(store, keys.map(({ tenantId, id }) => ({ pk: pk(tenantId), sk: `${prefix}${id}` })), { consistent: false }),
     list(tenantId, query) {
       return queryPage<EventItem>(store, {
         pk: pk(tenantId),

@@ -133,3 +133,43 @@ export async function queryPage<T>(
     nextCursor: encodeCursor(start),
   };
 }
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** BatchGetItem takes at most 100 keys a request. */
+const batchGetLimit = 100;
+
+/**
+ * Reads items by key in as few requests as DynamoDB allows (100 keys each), asking again
+ * for what it left unprocessed under throttling; answers in the order of `keys`,
+ * undefined where there is no item. Duplicate keys are read once (DynamoDB refuses them).
+ */
+export async function getMany<T>(store: TableStore, keys: ItemKey[], options: { consistent: boolean }): Promise<Array<T | undefined>> {
+  const id = (key: ItemKey) => `${key.pk}\n${key.sk}`;
+  const unique = [...new Map(keys.map((key) => [id(key), { pk: key.pk, sk: key.sk }])).values()];
+  const found = new Map<string, Record<string, unknown>>();
+  const chunks = [];
+  for (let i = 0; i < unique.length; i += batchGetLimit) chunks.push(unique.slice(i, i + batchGetLimit));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let wanted: ItemKey[] = chunk;
+      for (let round = 0; wanted.length > 0; round++) {
+        if (round === 8) throw new Error(`DynamoDB left ${wanted.length} key(s) unprocessed after ${round} requests`);
+        // Unprocessed keys mean throttling: back off before asking again, as the SDK's retries do.
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** round));
+        const { Responses = {}, UnprocessedKeys = {} } = await store.db.batchGet({
+          RequestItems: { [store.table]: { Keys: wanted, ConsistentRead: options.consistent } },
+        });
+        for (const item of Responses[store.table] ?? []) found.set(id(item as ItemKey), item);
+        wanted = (UnprocessedKeys[store.table]?.Keys ?? []) as ItemKey[];
+      }
+    }),
+  );
+  return keys.map((key) => {
+    const item = found.get(id(key));
+    return item ? strip<T>(item) : undefined;
+  });
+}

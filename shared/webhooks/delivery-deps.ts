@@ -1,11 +1,11 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { eventRetentionDays, eventStore } from '../events/store';
 import { recordChange } from '../platform/audit';
-import { dynamo, sqs } from '../platform/aws';
+import { dynamo } from '../platform/aws';
 import { once, readConfig } from '../platform/config';
 import type { TableStore } from '../platform/items';
 import { send } from '../platform/outbound';
+import { sendMessages } from '../platform/queue';
 import { admitThisSecond } from '../platform/rate-limit';
 import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
@@ -17,8 +17,6 @@ import { webhookEndpointStore } from './store';
 
 /** Standard Webhooks asks for 15–30 s; the worker's own timeout (30 s) leaves room to record the attempt. */
 const sendTimeoutMs = 15_000;
-/** SendMessageBatch takes at most 10 entries. */
-const sqsBatchLimit = 10;
 const queues: Record<Lane, string> = { fresh: 'deliveries', retry: 'deliveryRetries' };
 
 /**
@@ -29,15 +27,8 @@ function enqueueTo(urls: Partial<Record<Lane, string>>): DeliveryDeps['enqueue']
   return async (messages: QueueMessage[], lane: Lane, delaySeconds = 0) => {
     const queueUrl = urls[lane];
     if (!queueUrl) throw new Error(`this function does not declare the ${queues[lane]} queue`);
-    for (let i = 0; i < messages.length; i += sqsBatchLimit) {
-      const { Failed = [] } = await sqs().send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: messages.slice(i, i + sqsBatchLimit).map((message, j) => ({ Id: String(j), MessageBody: JSON.stringify(message), DelaySeconds: delaySeconds })),
-        }),
-      );
-      if (Failed.length > 0) throw new Error(`SQS refused ${Failed.length} message(s) for ${queues[lane]}: ${Failed[0]!.Code}`);
-    }
+    const refused = await sendMessages(queueUrl, messages.map((body) => ({ body, delaySeconds })));
+    if (refused.length > 0) throw new Error(`SQS refused ${refused.length} of ${messages.length} message(s) for ${queues[lane]}`);
   };
 }
 

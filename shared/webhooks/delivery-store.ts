@@ -5,11 +5,14 @@ import { queryPage, strip, type TableStore } from '../platform/items';
  * Webhook deliveries and their attempts, in the main table; this store is their only writer.
  *
  *   pk TENANT#<tenant>  sk WHDELIVERY#<endpoint>#<delivery id>            one event for one endpoint
- *   pk TENANT#<tenant>  sk WHATTEMPT#<endpoint>#<delivery id>#<attempt>   each attempt (zero-padded)
+ *   pk TENANT#<tenant>  sk WHATTEMPT#<endpoint>#<delivery id>#<attempt>   an attempt another one followed (zero-padded)
  *
- * Delivery ids begin with the event's time-ordered id, so an endpoint's deliveries page
- * newest first. Attempts sit under a prefix of their own, so a page of deliveries never
- * reads their (up to 20 KB) response bodies. Both expire with the event log (`expiresAt`).
+ * The delivery item is also the claim on the attempt being sent (`sendingSince`), and it
+ * keeps the attempt that ended it (`lastAttempt`): a delivery that succeeds at once costs
+ * two writes, the claim and the outcome, where a claim, an attempt and a delivery item
+ * would cost three. An attempt that another follows moves to an item of its own, so a
+ * delivery holds one answer at most. Delivery ids begin with the event's time-ordered id,
+ * so an endpoint's deliveries page newest first. Both expire with the event log (`expiresAt`).
  */
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -19,7 +22,7 @@ export interface DeliveryItem {
   eventId: string;
   eventType: string;
   status: DeliveryStatus;
-  /** Attempts made so far. */
+  /** Attempts made so far, the one being sent included. */
   attempts: number;
   /** When the next attempt is due; null once the delivery has ended. */
   nextAttemptAt: string | null;
@@ -28,6 +31,10 @@ export interface DeliveryItem {
   createdAt: string;
   updatedAt: string;
   expiresAt: number;
+  /** Set while a worker sends attempt `attempts`; a claim older than `staleClaimMs` is a worker that died mid-send. */
+  sendingSince?: string;
+  /** The attempt that ended the delivery; earlier ones are items of their own. */
+  lastAttempt?: AttemptItem;
 }
 
 export type ErrorKind = 'timeout' | 'connection' | 'forbidden_address' | 'http_status';
@@ -36,8 +43,6 @@ export interface AttemptItem {
   deliveryId: string;
   endpointId: string;
   attempt: number;
-  /** `sending` while a worker holds it; a claim older than `staleClaimMs` may be taken over. */
-  state: 'sending' | 'done';
   at: string;
   statusCode: number | null;
   latencyMs: number | null;
@@ -49,6 +54,9 @@ export interface AttemptItem {
   expiresAt: number;
 }
 
+/** What a claim answers: the attempt was made already, another worker holds it, or it is this worker's. */
+export type Claim = 'done' | 'held' | { earlier?: AttemptItem };
+
 export interface DeliveryQuery {
   limit: number;
   cursor?: string;
@@ -59,69 +67,124 @@ export interface DeliveryQuery {
 
 export interface DeliveryStore {
   /**
-   * Claims an attempt before it is sent: `done` when it is recorded already (the same SQS
-   * message twice), `held` when another worker's claim is younger than `staleBefore` (it
-   * may be sending now, or have died a moment ago). An older `sending` claim is a worker
-   * that died mid-send, and is taken over.
+   * Claims attempt `delivery.attempts` before it is sent, creating the delivery at its
+   * first: `done` when that attempt was made already (the same SQS message twice), `held`
+   * when another worker's claim is younger than `staleBefore` (it may be sending now, or
+   * have died a moment ago). An older claim is a worker that died mid-send, and is taken
+   * over. A claim answers the attempt that ended an earlier run of the delivery (before a
+   * retry or a replay), for `record` to move to an item of its own.
    */
-  claimAttempt(tenantId: string, attempt: AttemptItem, staleBefore: string): Promise<'claimed' | 'done' | 'held'>;
-  recordAttempt(tenantId: string, attempt: AttemptItem): Promise<void>;
-  /** Writes the delivery as of attempt `delivery.attempts`, unless a later attempt has written it already. */
+  claim(tenantId: string, delivery: DeliveryItem & { sendingSince: string }, staleBefore: string): Promise<Claim>;
+  /**
+   * Records a claimed attempt and the delivery's state after it, releasing the claim: an
+   * attempt that ends the delivery stays in it, one that another follows gets an item of
+   * its own. `earlier` (from the claim) is written first, so no attempt is ever dropped.
+   */
+  record(tenantId: string, delivery: DeliveryItem, attempt: AttemptItem, earlier?: AttemptItem): Promise<void>;
+  /**
+   * Writes the delivery's state without an attempt (skipped, or reopened by a retry),
+   * unless a later attempt has written it already; the attempt it keeps stays.
+   */
   putDelivery(tenantId: string, delivery: DeliveryItem): Promise<void>;
   get(tenantId: string, endpointId: string, deliveryId: string): Promise<DeliveryItem | undefined>;
   list(tenantId: string, endpointId: string, query: DeliveryQuery): Promise<{ items: DeliveryItem[]; nextCursor: string | null }>;
-  attempts(tenantId: string, endpointId: string, deliveryId: string): Promise<AttemptItem[]>;
+  /** Every attempt of the delivery, oldest first: those with items of their own and the one it keeps. */
+  attempts(tenantId: string, delivery: DeliveryItem): Promise<AttemptItem[]>;
 }
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const deliveriesPrefix = (endpointId: string) => `WHDELIVERY#${endpointId}#`;
+const deliveryKey = (tenantId: string, endpointId: string, deliveryId: string) => ({ pk: pk(tenantId), sk: `${deliveriesPrefix(endpointId)}${deliveryId}` });
 const attemptsPrefix = (endpointId: string, deliveryId: string) => `WHATTEMPT#${endpointId}#${deliveryId}#`;
 const attemptKey = (tenantId: string, item: Pick<AttemptItem, 'endpointId' | 'deliveryId' | 'attempt'>) => ({
   pk: pk(tenantId),
   sk: `${attemptsPrefix(item.endpointId, item.deliveryId)}${String(item.attempt).padStart(3, '0')}`,
 });
 
+/** `SET #a = :a, …` for each field (every name through a placeholder: `status` is a reserved word). */
+function assignments(fields: Record<string, unknown>, keep: string[] = []) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(fields).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return keep.includes(field) ? `#${field} = if_not_exists(#${field}, :${field})` : `#${field} = :${field}`;
+  });
+  return { set: `SET ${sets.join(', ')}`, names, values };
+}
+
 export function deliveryStore(store: TableStore): DeliveryStore {
   const table = store.table;
+  const putAttempt = (tenantId: string, attempt: AttemptItem) => store.db.put({ TableName: table, Item: { ...attemptKey(tenantId, attempt), ...attempt } });
   return {
-    async claimAttempt(tenantId, attempt, staleBefore) {
+    async claim(tenantId, delivery, staleBefore) {
+      const { lastAttempt: _kept, ...fields } = delivery;
+      const { set, names, values } = assignments(fields, ['createdAt']);
       try {
-        await store.db.put({
+        const { Attributes } = await store.db.update({
           TableName: table,
-          Item: { ...attemptKey(tenantId, attempt), ...attempt },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :sending AND #at < :stale)',
-          ExpressionAttributeNames: { '#state': 'state', '#at': 'at' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':stale': staleBefore },
+          Key: deliveryKey(tenantId, delivery.endpointId, delivery.id),
+          UpdateExpression: set,
+          ConditionExpression: 'attribute_not_exists(pk) OR #attempts < :attempts OR (#attempts = :attempts AND #sendingSince < :stale)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':stale': staleBefore },
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         });
-        return 'claimed';
+        const earlier = Attributes?.lastAttempt as AttemptItem | undefined;
+        return earlier ? { earlier } : {};
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
-        return conditionFailedItem(error)?.state === 'done' ? 'done' : 'held';
+        const held = conditionFailedItem(error);
+        return held?.attempts === delivery.attempts && held.sendingSince !== undefined ? 'held' : 'done';
       }
     },
-    async recordAttempt(tenantId, attempt) {
-      await store.db.put({ TableName: table, Item: { ...attemptKey(tenantId, attempt), ...attempt } });
+    async record(tenantId, delivery, attempt, earlier) {
+      if (earlier) await putAttempt(tenantId, earlier);
+      const ends = delivery.status !== 'pending';
+      if (!ends) await putAttempt(tenantId, attempt);
+      const { set, names, values } = assignments({
+        status: delivery.status,
+        nextAttemptAt: delivery.nextAttemptAt,
+        reason: delivery.reason,
+        updatedAt: delivery.updatedAt,
+        ...(ends ? { lastAttempt: attempt } : {}),
+      });
+      try {
+        await store.db.update({
+          TableName: table,
+          Key: deliveryKey(tenantId, delivery.endpointId, delivery.id),
+          UpdateExpression: `${set} REMOVE sendingSince${ends ? '' : ', lastAttempt'}`,
+          ConditionExpression: 'attempts = :attempts',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':attempts': delivery.attempts },
+        });
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        // A later attempt was claimed meanwhile (a retry through the API): its state stands,
+        // and this attempt keeps an item of its own.
+        if (ends) await putAttempt(tenantId, attempt);
+      }
     },
     async putDelivery(tenantId, delivery) {
+      const { lastAttempt: _kept, sendingSince: _claim, ...fields } = delivery;
+      const { set, names, values } = assignments(fields);
       try {
-        await store.db.put({
+        await store.db.update({
           TableName: table,
-          Item: { pk: pk(tenantId), sk: `${deliveriesPrefix(delivery.endpointId)}${delivery.id}`, ...delivery },
+          Key: deliveryKey(tenantId, delivery.endpointId, delivery.id),
+          UpdateExpression: set,
           // Attempt n+1 may be recorded before attempt n when its delay is short: the later one stands.
-          ConditionExpression: 'attribute_not_exists(pk) OR attempts <= :attempts',
-          ExpressionAttributeValues: { ':attempts': delivery.attempts },
+          ConditionExpression: 'attribute_not_exists(pk) OR #attempts <= :attempts',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         });
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
       }
     },
     async get(tenantId, endpointId, deliveryId) {
-      const { Item } = await store.db.get({
-        TableName: table,
-        Key: { pk: pk(tenantId), sk: `${deliveriesPrefix(endpointId)}${deliveryId}` },
-        ConsistentRead: true,
-      });
+      const { Item } = await store.db.get({ TableName: table, Key: deliveryKey(tenantId, endpointId, deliveryId), ConsistentRead: true });
       return Item ? strip<DeliveryItem>(Item) : undefined;
     },
     list(tenantId, endpointId, query) {
@@ -141,13 +204,16 @@ export function deliveryStore(store: TableStore): DeliveryStore {
         values,
       });
     },
-    async attempts(tenantId, endpointId, deliveryId) {
+    async attempts(tenantId, delivery) {
       const { Items = [] } = await store.db.query({
         TableName: table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk(tenantId), ':prefix': attemptsPrefix(endpointId, deliveryId) },
+        ExpressionAttributeValues: { ':pk': pk(tenantId), ':prefix': attemptsPrefix(delivery.endpointId, delivery.id) },
       });
-      return Items.map((item) => strip<AttemptItem>(item));
+      const byNumber = new Map(Items.map((item) => strip<AttemptItem>(item)).map((attempt) => [attempt.attempt, attempt]));
+      // Moved to its own item and still kept, for a moment: one copy.
+      if (delivery.lastAttempt) byNumber.set(delivery.lastAttempt.attempt, delivery.lastAttempt);
+      return [...byNumber.values()].sort((a, b) => a.attempt - b.attempt);
     },
   };
 }

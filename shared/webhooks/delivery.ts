@@ -1,5 +1,5 @@
 import type { Event } from '../events/schema';
-import type { EventStore } from '../events/store';
+import type { EventItem, EventStore } from '../events/store';
 import type { Audit } from '../platform/audit';
 import { Conflict, Invalid, NotFound } from '../platform/errors';
 import { newId } from '../platform/ids';
@@ -9,12 +9,13 @@ import { deliveryIdOf, partsOfDeliveryId, type DeliveryMessage, type Lane, type 
 import type { AttemptItem, DeliveryItem, DeliveryQuery, DeliveryStore, ErrorKind } from './delivery-store';
 import type { Delivery, ReplayStarted } from './delivery-schema';
 import { matchesEventType } from './event-types';
-import { disableWebhookEndpoint, openSigningSecrets } from './service';
+import { disableWebhookEndpoint, previousSecretValidMs, signingSecretsOf } from './service';
 import { signatureHeader } from './signature';
-import type { WebhookEndpointItem, WebhookEndpointStore } from './store';
+import type { SigningEndpoint, WebhookEndpointStore } from './store';
 
 /**
- * The delivery worker's logic: one attempt of one event to one endpoint per queue message.
+ * The delivery worker's logic: one attempt of one event to one endpoint per queue message,
+ * the messages of an SQS batch together.
  *
  * Svix's schedule (FACTS): after attempt n fails, the next is due this long after it; the
  * message ends `failed` when the attempt after the last entry fails too (8 attempts over
@@ -58,6 +59,7 @@ export interface DeliveryDeps {
 }
 
 export type MessageOutcome = 'deferred' | 'moved' | 'duplicate' | 'skipped' | 'succeeded' | 'retrying' | 'failed' | 'disabled';
+export type QueueOutcome = MessageOutcome | 'replayed';
 
 /** Svix disables an endpoint that has failed for 5 days without a success. */
 export const defaultDisableAfterMs = 5 * 86_400_000;
@@ -75,22 +77,67 @@ export function nextDelayMs(scheduledMs: number, retryAfter: number | undefined,
 const laneOf = (message: DeliveryMessage): Lane => message.lane ?? 'fresh';
 const secondsUntil = (time: number, now: Date) => Math.min(maxDelaySeconds, Math.ceil((time - now.getTime()) / 1000));
 
-/** Handles one queue message; throws only for infrastructure errors (the message is then retried by SQS). */
-export async function handleQueueMessage(deps: DeliveryDeps, message: QueueMessage): Promise<MessageOutcome | 'replayed'> {
-  return 'kind' in message ? replayPage(deps, message) : deliverMessage(deps, message);
+/** What a batch's deliveries read together: each endpoint with its secrets, each event. */
+interface BatchReads {
+  endpoint(tenantId: string, id: string): SigningEndpoint | undefined;
+  event(tenantId: string, id: string): EventItem | undefined;
+}
+
+const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
+const isEarly = (message: DeliveryMessage, now: Date) => message.notBefore !== undefined && Date.parse(message.notBefore) > now.getTime();
+
+/**
+ * Handles an SQS batch: the endpoints (with their secrets) and the events its deliveries
+ * need are read in two requests for the whole batch, not two per message; then every
+ * message goes its own way, in parallel. Answers per message its outcome, or the
+ * (infrastructure) error that leaves it to SQS to deliver again.
+ */
+export async function handleBatch(deps: DeliveryDeps, messages: QueueMessage[]): Promise<Array<QueueOutcome | Error>> {
+  const now = deps.now?.() ?? new Date();
+  const due = messages.filter((message): message is DeliveryMessage => !('kind' in message) && !isEarly(message, now));
+  const reading = readForDelivery(deps, due, now);
+  // Awaited by each message that needs it, which then fails with its error.
+  reading.catch(() => undefined);
+  return Promise.all(
+    messages.map(async (message) => {
+      try {
+        return 'kind' in message ? await replayPage(deps, message, now) : await deliverMessage(deps, message, reading, now);
+      } catch (error) {
+        return error as Error;
+      }
+    }),
+  );
+}
+
+/** One message alone, as a batch of one; throws what would leave it to SQS. */
+export async function handleQueueMessage(deps: DeliveryDeps, message: QueueMessage): Promise<QueueOutcome> {
+  const [outcome] = await handleBatch(deps, [message]);
+  if (outcome instanceof Error) throw outcome;
+  return outcome!;
+}
+
+async function readForDelivery(deps: DeliveryDeps, messages: DeliveryMessage[], now: Date): Promise<BatchReads> {
+  const endpointKeys = messages.map(({ tenantId, endpointId }) => ({ tenantId, id: endpointId }));
+  const eventKeys = messages.map(({ tenantId, eventId }) => ({ tenantId, id: eventId }));
+  const rotatedSince = new Date(now.getTime() - previousSecretValidMs).toISOString();
+  const [endpoints, events] = await Promise.all([deps.endpoints.getWithSecrets(endpointKeys, rotatedSince), deps.events.getMany(eventKeys)]);
+  const endpointOf = new Map(endpointKeys.map(({ tenantId, id }, i) => [keyOf(tenantId, id), endpoints[i]]));
+  const eventOf = new Map(eventKeys.map(({ tenantId, id }, i) => [keyOf(tenantId, id), events[i]]));
+  return { endpoint: (tenantId, id) => endpointOf.get(keyOf(tenantId, id)), event: (tenantId, id) => eventOf.get(keyOf(tenantId, id)) };
 }
 
 /** One attempt of one delivery message. */
-export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessage): Promise<MessageOutcome> {
-  const now = deps.now?.() ?? new Date();
+async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessage, reading: Promise<BatchReads>, now: Date): Promise<MessageOutcome> {
   const lane = laneOf(message);
-  if (message.notBefore && Date.parse(message.notBefore) > now.getTime()) {
+  if (isEarly(message, now)) {
     // A wait longer than SQS's 15 minutes: on again for what remains.
-    await deps.enqueue([message], lane, secondsUntil(Date.parse(message.notBefore), now));
+    await deps.enqueue([message], lane, secondsUntil(Date.parse(message.notBefore!), now));
     return 'deferred';
   }
   const { tenantId, endpointId, deliveryId, attempt } = message;
-  const [endpoint, event] = await Promise.all([deps.endpoints.get(tenantId, endpointId), deps.events.get(tenantId, message.eventId)]);
+  const reads = await reading;
+  const signing = reads.endpoint(tenantId, endpointId);
+  const event = reads.event(tenantId, message.eventId);
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const expiresAt = event?.expiresAt ?? nowSeconds + (deps.retentionDays ?? 30) * 86_400;
   const delivery = (changes: Pick<DeliveryItem, 'status' | 'nextAttemptAt' | 'reason'> & { attempts: number }): DeliveryItem => ({
@@ -107,7 +154,8 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
     await deps.deliveries.putDelivery(tenantId, delivery({ status: 'failed', attempts: attempt - 1, nextAttemptAt: null, reason }));
     return 'skipped' as const;
   };
-  if (!endpoint) return skip('endpoint_deleted');
+  if (!signing) return skip('endpoint_deleted');
+  const { endpoint } = signing;
   if (!endpoint.enabled) return skip('endpoint_disabled');
   if (!event || event.expiresAt <= nowSeconds) return skip('event_expired');
   if (lane === 'fresh' && endpoint.failingSince) {
@@ -122,7 +170,8 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
     return 'deferred';
   }
 
-  const sent = await sendAttempt(deps, { tenantId, endpoint, event, deliveryId, attempt, now, expiresAt });
+  const claim = { ...delivery({ status: 'pending', attempts: attempt, nextAttemptAt: now.toISOString(), reason: null }), sendingSince: now.toISOString() };
+  const sent = await sendAttempt(deps, { tenantId, signing, event, claim, now });
   if (sent === 'done') return 'duplicate';
   if (sent === 'held') {
     // Another worker's claim, too young to take over: it may be sending now, or have died
@@ -131,7 +180,7 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
     await deps.enqueue([message], lane, Math.ceil(staleClaimMs / 1000));
     return 'deferred';
   }
-  const { recorded, response } = sent;
+  const { recorded, response, earlier } = sent;
 
   let outcome: MessageOutcome;
   let next: Pick<DeliveryItem, 'status' | 'nextAttemptAt' | 'reason'>;
@@ -175,29 +224,26 @@ export async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessag
     next = { status: 'pending', nextAttemptAt: due.toISOString(), reason: null };
   }
   if (recorded.errorKind !== null && failingSince === undefined) await deps.endpoints.setFailingSince(tenantId, endpointId, recorded.at);
-  await deps.deliveries.recordAttempt(tenantId, recorded);
-  await deps.deliveries.putDelivery(tenantId, delivery({ ...next, attempts: attempt }));
+  await deps.deliveries.record(tenantId, delivery({ ...next, attempts: attempt }), recorded, earlier);
   return outcome;
 }
 
 /**
  * Claims, signs, sends and builds the record of one attempt; `done` when it was made
- * already, `held` when another worker's claim on it is too young to take over. The caller records it, once it has decided what
- * comes next.
+ * already, `held` when another worker's claim on it is too young to take over. The caller
+ * records it once it has decided what comes next, with the attempt that ended an earlier
+ * run (`earlier`), which the claim handed back.
  */
 async function sendAttempt(
-  deps: Pick<DeliveryDeps, 'deliveries' | 'endpoints' | 'vault' | 'post'>,
-  attempt: { tenantId: string; endpoint: WebhookEndpointItem; event: Pick<Event, 'type' | 'timestamp' | 'data'> | TestEvent; deliveryId: string; attempt: number; now: Date; expiresAt: number },
-): Promise<'done' | 'held' | { recorded: AttemptItem; response?: OutboundResponse }> {
-  const { tenantId, endpoint, event, deliveryId, now, expiresAt } = attempt;
-  const claim: AttemptItem = {
-    deliveryId, endpointId: endpoint.id, attempt: attempt.attempt, state: 'sending', at: now.toISOString(),
-    statusCode: null, latencyMs: null, responseHeaders: {}, responseBody: '', errorKind: null, error: null, expiresAt,
-  };
-  const claimed = await deps.deliveries.claimAttempt(tenantId, claim, new Date(now.getTime() - staleClaimMs).toISOString());
-  if (claimed !== 'claimed') return claimed;
+  deps: Pick<DeliveryDeps, 'deliveries' | 'vault' | 'post'>,
+  attempt: { tenantId: string; signing: SigningEndpoint; event: Pick<Event, 'type' | 'timestamp' | 'data'> | TestEvent; claim: DeliveryItem & { sendingSince: string }; now: Date },
+): Promise<'done' | 'held' | { recorded: AttemptItem; response?: OutboundResponse; earlier?: AttemptItem }> {
+  const { tenantId, signing: { endpoint, secrets: sealed }, event, claim, now } = attempt;
+  const claimed = await deps.deliveries.claim(tenantId, claim, new Date(now.getTime() - staleClaimMs).toISOString());
+  if (typeof claimed === 'string') return claimed;
 
-  const secrets = await openSigningSecrets({ store: deps.endpoints, vault: deps.vault, now: () => now }, tenantId, endpoint.id);
+  const deliveryId = claim.id;
+  const secrets = await signingSecretsOf({ vault: deps.vault, now: () => now }, tenantId, endpoint.id, sealed);
   const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
   // New each attempt: receivers refuse old timestamps; the id stays, for their deduplication.
   const timestamp = Math.floor(now.getTime() / 1000);
@@ -218,8 +264,11 @@ async function sendAttempt(
     failure = error as Error;
   }
   const recorded: AttemptItem = {
-    ...claim,
-    state: 'done',
+    deliveryId,
+    endpointId: endpoint.id,
+    attempt: claim.attempts,
+    at: now.toISOString(),
+    expiresAt: claim.expiresAt,
     statusCode: response?.status ?? null,
     latencyMs: response?.latencyMs ?? Math.round(performance.now() - started),
     responseHeaders: response ? headersOf(response.headers) : {},
@@ -227,7 +276,7 @@ async function sendAttempt(
     errorKind: response ? (response.status >= 200 && response.status < 300 ? null : 'http_status') : errorKindOf(failure!),
     error: response ? null : failure!.message.slice(0, maxHeaderValue),
   };
-  return { recorded, ...(response ? { response } : {}) };
+  return { recorded, ...(response ? { response } : {}), ...(claimed.earlier ? { earlier: claimed.earlier } : {}) };
 }
 
 /** What `POST /v1/webhook-endpoints/{id}/test` sends: never in the event log, to this endpoint only. */
@@ -248,26 +297,30 @@ export async function sendTestEvent(
   endpointId: string,
 ): Promise<Delivery> {
   const { tenantId } = audit;
-  const endpoint = await deps.endpoints.get(tenantId, endpointId);
-  if (!endpoint) throw new NotFound(`no webhook endpoint ${endpointId}`);
   const now = deps.now?.() ?? new Date();
+  const [signing] = await deps.endpoints.getWithSecrets([{ tenantId, id: endpointId }], new Date(now.getTime() - previousSecretValidMs).toISOString());
+  if (!signing) throw new NotFound(`no webhook endpoint ${endpointId}`);
   const eventId = newId('evt', now.getTime());
   const deliveryId = deliveryIdOf(eventId, endpointId);
   const expiresAt = Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? 30) * 86_400;
   const event: TestEvent = { type: 'test', timestamp: now.toISOString(), data: { endpointId, message: 'A test event from Junction.' } };
-  const sent = await sendAttempt(deps, { tenantId, endpoint, event, deliveryId, attempt: 1, now, expiresAt });
+  const claim: DeliveryItem & { sendingSince: string } = {
+    id: deliveryId, endpointId, eventId, eventType: 'test', status: 'pending', attempts: 1, nextAttemptAt: now.toISOString(), reason: null,
+    createdAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt, sendingSince: now.toISOString(),
+  };
+  const sent = await sendAttempt(deps, { tenantId, signing, event, claim, now });
   // A fresh id was claimed a moment ago: no other worker can hold it.
   if (typeof sent === 'string') throw new Error(`the new delivery ${deliveryId} was claimed twice`);
-  const item: DeliveryItem = {
-    id: deliveryId, endpointId, eventId, eventType: 'test',
+  const { sendingSince: _sent, ...item } = claim;
+  const ended: DeliveryItem = {
+    ...item,
     status: sent.recorded.errorKind === null ? 'succeeded' : 'failed',
-    attempts: 1, nextAttemptAt: null, reason: sent.recorded.errorKind === null ? null : 'test_not_retried',
-    createdAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt,
+    nextAttemptAt: null,
+    reason: sent.recorded.errorKind === null ? null : 'test_not_retried',
   };
-  await deps.deliveries.recordAttempt(tenantId, sent.recorded);
-  await deps.deliveries.putDelivery(tenantId, item);
+  await deps.deliveries.record(tenantId, ended, sent.recorded);
   await deps.recordChange?.(audit, deliveryId, 200);
-  return toView(item, [sent.recorded]);
+  return toView(ended, [sent.recorded]);
 }
 
 /**
@@ -298,7 +351,7 @@ export async function retryDelivery(
   // The attempt's own record wins if the worker got there first (putDelivery keeps the later attempt).
   await deps.deliveries.putDelivery(tenantId, pending);
   await deps.recordChange?.(audit, deliveryId, 202);
-  return toView(pending, await deps.deliveries.attempts(tenantId, endpointId, deliveryId));
+  return toView(pending, await deps.deliveries.attempts(tenantId, pending));
 }
 
 /** How far back a replay may reach (Svix's recovery window). */
@@ -338,11 +391,10 @@ export async function startReplay(
 const replayPageSize = 100;
 
 /** One page of a replay: a delivery message per matching event, then the next page's message. */
-async function replayPage(deps: DeliveryDeps, message: ReplayMessage): Promise<'replayed'> {
+async function replayPage(deps: DeliveryDeps, message: ReplayMessage, now: Date): Promise<'replayed'> {
   const { tenantId, endpointId } = message;
   const endpoint = await deps.endpoints.get(tenantId, endpointId);
   if (!endpoint?.enabled) return 'replayed';
-  const now = deps.now?.() ?? new Date();
   const page = await deps.events.list(tenantId, {
     limit: replayPageSize,
     ...(message.cursor ? { cursor: message.cursor } : {}),
@@ -374,7 +426,7 @@ export async function listDeliveries(
 ): Promise<{ data: Delivery[]; nextCursor: string | null }> {
   if (!(await deps.endpoints.get(tenantId, endpointId))) throw new NotFound(`no webhook endpoint ${endpointId}`);
   const { items, nextCursor } = await deps.deliveries.list(tenantId, endpointId, query);
-  const attempts = await Promise.all(items.map((item) => deps.deliveries.attempts(tenantId, endpointId, item.id)));
+  const attempts = await Promise.all(items.map((item) => deps.deliveries.attempts(tenantId, item)));
   return { data: items.map((item, i) => toView(item, attempts[i]!)), nextCursor };
 }
 
@@ -393,9 +445,7 @@ function toView(item: DeliveryItem, attempts: AttemptItem[]): Delivery {
     nextAttemptAt: item.nextAttemptAt,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
-    attempts: attempts
-      .filter((a) => a.state === 'done')
-      .map((a) => ({
+    attempts: attempts.map((a) => ({
         attempt: a.attempt,
         at: a.at,
         statusCode: a.statusCode,

@@ -1,7 +1,6 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
-import { sqs } from '../platform/aws';
 import { once, readConfig } from '../platform/config';
+import { sendMessages } from '../platform/queue';
 import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
 import type { RelayDeps } from './relay';
@@ -13,14 +12,6 @@ export const relayDeps = once((): RelayDeps => {
   const queueUrl = readConfig('webhook relay', z.object({ [variable]: z.string().min(1) }))[variable] as string;
   return {
     store: webhookEndpointStore(mainTable()),
-    async send(entries) {
-      const { Failed = [] } = await sqs().send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: entries.map(({ id, message }) => ({ Id: id, MessageBody: JSON.stringify(message) })),
-        }),
-      );
-      return Failed.map((failure) => failure.Id!);
-    },
+    send: (messages) => sendMessages(queueUrl, messages.map((body) => ({ body }))),
   };
 });

@@ -14,8 +14,8 @@ import type { WebhookEndpointItem, WebhookEndpointStore } from './store';
  */
 export interface RelayDeps {
   store: Pick<WebhookEndpointStore, 'list'>;
-  /** Sends at most 10 messages (one SendMessageBatch); answers the `id`s of those that failed. */
-  send(entries: Array<{ id: string; message: DeliveryMessage }>): Promise<string[]>;
+  /** Sends the messages (ten to a request); answers the positions of those SQS refused. */
+  send(messages: DeliveryMessage[]): Promise<number[]>;
 }
 
 /** One event from the stream: `itemIdentifier` is the record's sequence number. */
@@ -31,8 +31,6 @@ export interface RelayOutcome extends DynamoDBBatchResponse {
   sent: number;
 }
 
-/** SendMessageBatch takes at most 10 entries. */
-const sqsBatchLimit = 10;
 const listPage = 100;
 
 /** The event items in a stream batch (the event source's filter lets only those through). */
@@ -48,40 +46,51 @@ export function eventRecordsOf(event: DynamoDBStreamEvent): EventRecord[] {
   });
 }
 
+/**
+ * The messages of the whole batch go out together, ten to a request whichever events they
+ * belong to: under load a stream batch holds many events, and an event for one endpoint
+ * would otherwise cost a request of its own.
+ */
 export async function relayEvents(deps: RelayDeps, records: EventRecord[]): Promise<RelayOutcome> {
   // A batch holds many events of one tenant: read its endpoints once per batch.
   const endpointsOf = new Map<string, Promise<WebhookEndpointItem[]>>();
-  const failed: string[] = [];
-  let sent = 0;
+  const failed = new Set<string>();
+  const messages: DeliveryMessage[] = [];
+  const recordOf: string[] = [];
   for (const record of records) {
     try {
       if (!endpointsOf.has(record.tenantId)) endpointsOf.set(record.tenantId, enabledEndpoints(deps, record.tenantId));
       const endpoints = (await endpointsOf.get(record.tenantId)!).filter((endpoint) =>
         endpoint.eventTypes.some((filter) => matchesEventType(filter, record.type)),
       );
-      const messages = endpoints.map((endpoint): DeliveryMessage => ({
-        tenantId: record.tenantId,
-        endpointId: endpoint.id,
-        eventId: record.eventId,
-        deliveryId: deliveryIdOf(record.eventId, endpoint.id),
-        attempt: 1,
-      }));
-      let unsent = 0;
-      for (let i = 0; i < messages.length; i += sqsBatchLimit) {
-        const chunk = messages.slice(i, i + sqsBatchLimit).map((message, j) => ({ id: String(j), message }));
-        const refused = await deps.send(chunk);
-        unsent += refused.length;
-        sent += chunk.length - refused.length;
+      for (const endpoint of endpoints) {
+        messages.push({
+          tenantId: record.tenantId,
+          endpointId: endpoint.id,
+          eventId: record.eventId,
+          deliveryId: deliveryIdOf(record.eventId, endpoint.id),
+          attempt: 1,
+        });
+        recordOf.push(record.itemIdentifier);
       }
-      if (unsent > 0) failed.push(record.itemIdentifier);
     } catch (error) {
       // Retried by the event source; the log says why, for the batch that keeps failing.
       logger.warn('could not relay an event', { tenantId: record.tenantId, eventId: record.eventId, error: error as Error });
       endpointsOf.delete(record.tenantId);
-      failed.push(record.itemIdentifier);
+      failed.add(record.itemIdentifier);
     }
   }
-  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })), sent };
+  let refused: number[];
+  try {
+    refused = messages.length > 0 ? await deps.send(messages) : [];
+  } catch (error) {
+    logger.warn('could not send the relayed messages', { messages: messages.length, error: error as Error });
+    refused = messages.map((_, position) => position);
+  }
+  for (const position of refused) failed.add(recordOf[position]!);
+  // In the stream's order: the event source resumes from the earliest failed record.
+  const failures = records.filter((record) => failed.has(record.itemIdentifier)).map(({ itemIdentifier }) => ({ itemIdentifier }));
+  return { batchItemFailures: failures, sent: messages.length - refused.length };
 }
 
 async function enabledEndpoints(deps: RelayDeps, tenantId: string): Promise<WebhookEndpointItem[]> {

@@ -7,7 +7,7 @@ import type { Vault, VaultContext } from '../vault/vault';
 import type { Resolve } from './destination';
 import { checkEndpointUrl } from './destination';
 import type { SecretRotated, WebhookEndpoint, WebhookEndpointCreated, WebhookEndpointInput, WebhookEndpointPatch } from './schema';
-import type { DisabledReason, SecretItem, WebhookEndpointItem, WebhookEndpointStore } from './store';
+import type { DisabledReason, SecretItem, SigningEndpoint, WebhookEndpointItem, WebhookEndpointStore } from './store';
 
 export interface WebhookDeps {
   store: WebhookEndpointStore;
@@ -125,8 +125,15 @@ export async function rotateWebhookSecret(deps: WebhookDeps, audit: Audit, id: s
  * delivery worker; never for an API answer.
  */
 export async function openSigningSecrets(deps: Pick<WebhookDeps, 'store' | 'vault' | 'now'>, tenantId: string, id: string): Promise<string[]> {
-  const { current, previous } = await deps.store.secrets(tenantId, id);
-  if (!current) throw new NotFound(`no webhook endpoint ${id}`);
+  const secrets = await deps.store.secrets(tenantId, id);
+  if (!secrets.current) throw new NotFound(`no webhook endpoint ${id}`);
+  return signingSecretsOf(deps, tenantId, id, secrets);
+}
+
+/** Opens the secrets that sign now: the current one, and the previous one until its `validUntil`. */
+export function signingSecretsOf(deps: Pick<WebhookDeps, 'vault' | 'now'>, tenantId: string, id: string, secrets: SigningEndpoint['secrets']): Promise<string[]> {
+  const { current, previous } = secrets;
+  if (!current) throw new Error(`webhook endpoint ${id} has no signing secret`);
   const now = nowOf(deps).getTime();
   const valid = [current, ...(previous?.validUntil && Date.parse(previous.validUntil) > now ? [previous] : [])];
   return Promise.all(valid.map((item) => deps.vault.open<string>(item, vaultContext(tenantId, id))));

@@ -1,5 +1,5 @@
 import { isConditionFailed } from '../platform/dynamodb';
-import { failedConditions, queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
+import { failedConditions, getMany, queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
 import type { Sealed } from '../vault/vault';
 
 /**
@@ -47,6 +47,12 @@ export interface SecretItem extends Sealed {
   expiresAt?: number;
 }
 
+/** An endpoint as the delivery worker reads it: with the secrets it signs with. */
+export interface SigningEndpoint {
+  endpoint: WebhookEndpointItem;
+  secrets: { current?: SecretItem; previous?: SecretItem };
+}
+
 export type EndpointChanges = Partial<
   Pick<WebhookEndpointItem, 'url' | 'eventTypes' | 'description' | 'enabled' | 'headers' | 'rateLimitPerSecond' | 'failingSince' | 'disabledReason'>
 > & {
@@ -71,6 +77,12 @@ export interface WebhookEndpointStore {
   setFailingSince(tenantId: string, id: string, failingSince: string | null): Promise<void>;
   /** The endpoint, its secrets, `also`; false if it was already gone. */
   delete(tenantId: string, id: string, also: TransactItem[]): Promise<boolean>;
+  /**
+   * Endpoints with their secrets, for a batch of deliveries: each endpoint and its current
+   * secret in one consistent read, and the previous secret only of those rotated after
+   * `rotatedSince` (an older one signs no more). Undefined where the endpoint is gone.
+   */
+  getWithSecrets(keys: Array<{ tenantId: string; id: string }>, rotatedSince: string): Promise<Array<SigningEndpoint | undefined>>;
   /** The current secret and, if kept, the previous one (expired or not: the caller judges). */
   secrets(tenantId: string, id: string): Promise<{ current?: SecretItem; previous?: SecretItem }>;
   /**
@@ -154,6 +166,24 @@ export function webhookEndpointStore(store: TableStore): WebhookEndpointStore {
         // Gone, or failing since earlier already: both leave nothing to record.
         if (!isConditionFailed(error)) throw error;
       }
+    },
+    async getWithSecrets(keys, rotatedSince) {
+      const read = await getMany<Record<string, unknown>>(
+        store,
+        keys.flatMap(({ tenantId, id }) => [endpointKey(tenantId, id), secretKey(tenantId, id, 'current')]),
+        { consistent: true },
+      );
+      const endpoints = keys.map((_, i) => read[2 * i] as WebhookEndpointItem | undefined);
+      const rotated = keys.filter((_, i) => (endpoints[i]?.secretRotatedAt ?? '') > rotatedSince);
+      const previous = await getMany<SecretItem>(store, rotated.map(({ tenantId, id }) => secretKey(tenantId, id, 'previous')), { consistent: true });
+      const previousOf = new Map(rotated.map(({ tenantId, id }, i) => [`${tenantId}/${id}`, previous[i]]));
+      return keys.map(({ tenantId, id }, i) => {
+        const endpoint = endpoints[i];
+        if (!endpoint) return undefined;
+        const current = read[2 * i + 1] as SecretItem | undefined;
+        const kept = previousOf.get(`${tenantId}/${id}`);
+        return { endpoint, secrets: { ...(current ? { current } : {}), ...(kept ? { previous: kept } : {}) } };
+      });
     },
     delete: (tenantId, id, also) =>
       transact(store, [

@@ -93,9 +93,11 @@ export interface FanOutFigures {
 export interface ItemSizes {
   endpoint: number;
   event: number;
-  secrets: number[];
+  /** The current signing secret (the previous one is read only within a day of a rotation). */
+  secret: number;
+  /** The delivery as its claim writes it, before the attempt is in it. */
   claim: number;
-  attempt: number;
+  /** The delivery once it has ended, its attempt in it. */
   delivery: number;
 }
 
@@ -283,8 +285,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 
 /**
  * The items one delivery reads and writes (shared/webhooks/delivery.ts, delivery-store.ts,
- * store.ts), read back after the run. The claim is the attempt item before the answer is
- * in it: the store writes it first, then overwrites it.
+ * store.ts), read back after the run. The claim is the delivery item before its attempt
+ * is in it: the claim writes it, the outcome updates it.
  */
 async function itemSizes(bench: WebhookBench, eventId: string, delivery: { endpointId: string; deliveryId: string }): Promise<ItemSizes> {
   const pk = `TENANT#${localTenantId}`;
@@ -293,20 +295,15 @@ async function itemSizes(bench: WebhookBench, eventId: string, delivery: { endpo
     if (!Item) throw new Error(`no item ${sk}`);
     return Item;
   };
-  const { Items: secrets = [] } = await bench.db.query({
-    TableName: bench.table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': pk, ':prefix': `WHSECRET#${delivery.endpointId}#` },
-  });
-  const attempt = await get(`WHATTEMPT#${delivery.endpointId}#${delivery.deliveryId}#001`);
-  const claim = { ...attempt, state: 'sending', statusCode: null, latencyMs: null, responseHeaders: {}, responseBody: '', errorKind: null, error: null };
+  const ended = await get(`WHDELIVERY#${delivery.endpointId}#${delivery.deliveryId}`);
+  if (!ended.lastAttempt) throw new Error(`delivery ${delivery.deliveryId} keeps no attempt`);
+  const { lastAttempt: _attempt, ...claim }: Record<string, unknown> = { ...ended, status: 'pending', sendingSince: ended.updatedAt };
   return {
     endpoint: itemBytes(await get(`WHEP#${delivery.endpointId}`)),
     event: itemBytes(await get(`EVENT#${eventId}`)),
-    secrets: secrets.map(itemBytes),
+    secret: itemBytes(await get(`WHSECRET#${delivery.endpointId}#current`)),
     claim: itemBytes(claim),
-    attempt: itemBytes(attempt),
-    delivery: itemBytes(await get(`WHDELIVERY#${delivery.endpointId}#${delivery.deliveryId}`)),
+    delivery: itemBytes(ended),
   };
 }
 
@@ -332,22 +329,25 @@ function valueBytes(value: unknown): number {
 /**
  * Per million deliveries, at us-east-1 list prices: Lambda arm64 ($0.0000133334 per GB-s,
  * $0.20 per million requests, billed per ms rounded up) for one invocation per batch; SQS
- * ($0.40 per million requests) counting a send per message (an event with one endpoint:
- * the relay batches ten only when an event has many) and a tenth of a receive and of a
- * delete (batches of 10); DynamoDB on demand ($0.625 per million write units of 1 KB,
- * $0.125 per million read units of 4 KB, half for an eventually consistent read).
+ * ($0.40 per million requests): a tenth of a receive and of a delete (batches of 10), and
+ * the relay's send, a tenth of one when a stream batch brings it ten or more messages
+ * (a busy stream, or an event with many endpoints), a whole one for a lone event to one
+ * endpoint (`sendsPerDelivery`); DynamoDB on demand ($0.625 per million write units of
+ * 1 KB, $0.125 per million read units of 4 KB, half for an eventually consistent read,
+ * each item of a batch read rounded up on its own).
  */
-export function costPerMillion(batchMs: number, sizes: ItemSizes) {
+export function costPerMillion(batchMs: number, sizes: ItemSizes, sendsPerDelivery: number) {
   const memoryGb = (worker.memoryMb ?? defaultMemoryMb) / 1024;
   const lambda = (0.2 + (Math.ceil(batchMs) / 1000) * memoryGb * 0.0000133334 * 1e6) / batchSize;
-  const sqs = (1 + 2 / batchSize) * 0.4;
+  const sqsRequests = sendsPerDelivery + 2 / batchSize;
+  const sqs = sqsRequests * 0.4;
   const wru = (bytes: number) => Math.ceil(bytes / 1024);
-  // A put that replaces an item is billed on the larger of the two: the recorded attempt.
-  const writeUnits = wru(sizes.claim) + wru(Math.max(sizes.claim, sizes.attempt)) + wru(sizes.delivery);
+  // An update is billed on the larger of the item before and after it: the ended delivery.
+  const writeUnits = wru(sizes.claim) + wru(Math.max(sizes.claim, sizes.delivery));
   const consistent = (bytes: number) => Math.ceil(bytes / 4096);
-  // The endpoint and its secrets are read consistently (store.ts), the event eventually (events/store.ts).
-  const readUnits = consistent(sizes.endpoint) + consistent(sizes.event) / 2 + consistent(sizes.secrets.reduce((a, b) => a + b, 0));
+  // The endpoint and its secret are read consistently (store.ts), the event eventually (events/store.ts).
+  const readUnits = consistent(sizes.endpoint) + consistent(sizes.secret) + consistent(sizes.event) / 2;
   const writes = writeUnits * 0.625;
   const reads = readUnits * 0.125;
-  return { total: lambda + sqs + writes + reads, lambda, sqs, writes, reads, writeUnits, readUnits, memoryMb: memoryGb * 1024 };
+  return { total: lambda + sqs + writes + reads, lambda, sqs, sqsRequests, writes, reads, writeUnits, readUnits, memoryMb: memoryGb * 1024 };
 }

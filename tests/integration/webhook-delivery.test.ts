@@ -8,7 +8,7 @@ import { eventStore } from '../../shared/events/store';
 import { send } from '../../shared/platform/outbound';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
-import { deliverMessage, maxResponseBytes } from '../../shared/webhooks/delivery';
+import { handleQueueMessage, maxResponseBytes } from '../../shared/webhooks/delivery';
 import { webhookEndpointStore } from '../../shared/webhooks/store';
 import { deliveryStore } from '../../shared/webhooks/delivery-store';
 import { deliveryIdOf, type DeliveryMessage, type QueueMessage } from '../../shared/webhooks/delivery-message';
@@ -184,7 +184,8 @@ describe('delivering an event to a webhook endpoint', () => {
     const [delivery] = await deliveriesWhen(endpoint.id, (d) => d[0]?.status === 'succeeded');
     expect(delivery.attempts[0].statusCode).toBe(200);
     expect(delivery.attempts[0].responseExcerpt).toBe('a'.repeat(1_000));
-    const [stored] = await deliveryStore({ db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.MAIN_TABLE_NAME! }).attempts('local', endpoint.id, delivery.id);
+    const store = deliveryStore({ db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.MAIN_TABLE_NAME! });
+    const [stored] = await store.attempts('local', (await store.get('local', endpoint.id, delivery.id))!);
     expect(stored!.responseBody).toBe('a'.repeat(20_000));
   });
 
@@ -218,9 +219,9 @@ describe('delivering an event to a webhook endpoint', () => {
       enqueue: async (next: QueueMessage[]) => void enqueued.push(...next),
     };
     // Claimed at attempt 2, so the worker's own copy of attempt 1 (from deliveryTo) does not race it.
-    await expect(deliverMessage(deps, { ...message, attempt: 2, lane: 'retry' })).resolves.toBe('retrying');
-    const attempts = await deps.deliveries.attempts('local', endpoint.id, message.deliveryId);
-    expect(attempts.find((a) => a.attempt === 2)).toMatchObject({ state: 'done', statusCode: null, errorKind: 'timeout' });
+    await expect(handleQueueMessage(deps, { ...message, attempt: 2, lane: 'retry' })).resolves.toBe('retrying');
+    const attempts = await deps.deliveries.attempts('local', (await deps.deliveries.get('local', endpoint.id, message.deliveryId))!);
+    expect(attempts.find((a) => a.attempt === 2)).toMatchObject({ statusCode: null, errorKind: 'timeout' });
     expect(enqueued).toEqual([expect.objectContaining({ attempt: 3 })]);
   });
 });

@@ -15,6 +15,7 @@ function fakeStore(items: EventItem[]) {
   const asked: EventPage[] = [];
   const store: EventStore = {
     get: async (_tenantId, id) => items.find((item) => item.id === id),
+    getMany: async (keys) => keys.map(({ id }) => items.find((item) => item.id === id)),
     list: async (_tenantId, query) => {
       asked.push(query);
       return { items, nextCursor: null };

@@ -5,7 +5,7 @@ import type { OutboundRequest, OutboundResponse } from '../../../../shared/platf
 import { Conflict, Invalid } from '../../../../shared/platform/errors';
 import type { TransactItem } from '../../../../shared/platform/items';
 import {
-  deliverMessage, handleQueueMessage, nextDelayMs, retryDelivery, sendTestEvent, startReplay, staleClaimMs, svixScheduleMs, type DeliveryDeps,
+  handleBatch, handleQueueMessage, nextDelayMs, retryDelivery, sendTestEvent, startReplay, staleClaimMs, svixScheduleMs, type DeliveryDeps,
 } from '../../../../shared/webhooks/delivery';
 import type { DeliveryMessage, Lane, QueueMessage } from '../../../../shared/webhooks/delivery-message';
 import type { Audit } from '../../../../shared/platform/audit';
@@ -46,6 +46,8 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
       if (since === null || !endpoint.failingSince) endpoint.failingSince = since;
     },
     secrets: async () => ({ current: secretItem }),
+    getWithSecrets: async (keys) =>
+      keys.map(({ tenantId: t, id }) => (t === tenantId && id === endpointId && !state.deleted ? { endpoint: structuredClone(endpoint), secrets: { current: secretItem } } : undefined)),
     create: async () => true,
     list: async () => ({ items: [], nextCursor: null }),
     delete: async () => true,
@@ -57,21 +59,40 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
   };
   const events: EventStore = {
     get: async (t, id) => (t === tenantId && id === eventId ? event : undefined),
+    getMany: async (keys) => keys.map(({ tenantId: t, id }) => (t === tenantId && id === eventId ? event : undefined)),
     list: async (_t, query) => (state.eventPages[query.cursor ?? ''] ?? { items: [], nextCursor: null }),
   };
+  // The store's port on maps, with the DynamoDB store's conditions: `deliveries` logs each state written.
   const attempts = new Map<number, AttemptItem>();
+  const current = new Map<string, DeliveryItem>();
   const deliveries: DeliveryItem[] = [];
+  const write = (delivery: DeliveryItem) => {
+    current.set(delivery.id, structuredClone(delivery));
+    deliveries.push(structuredClone(delivery));
+  };
   const store: DeliveryStore = {
-    async claimAttempt(_t, attempt, staleBefore) {
-      const held = attempts.get(attempt.attempt);
-      if (held?.state === 'done') return 'done';
-      if (held && held.at >= staleBefore) return 'held';
-      attempts.set(attempt.attempt, structuredClone(attempt));
-      return 'claimed';
+    async claim(_t, delivery, staleBefore) {
+      const held = current.get(delivery.id);
+      if (held && held.attempts >= delivery.attempts && !(held.attempts === delivery.attempts && held.sendingSince && held.sendingSince < staleBefore)) {
+        return held.attempts === delivery.attempts && held.sendingSince ? 'held' : 'done';
+      }
+      write({ ...delivery, createdAt: held?.createdAt ?? delivery.createdAt, ...(held?.lastAttempt ? { lastAttempt: held.lastAttempt } : {}) });
+      return held?.lastAttempt ? { earlier: held.lastAttempt } : {};
     },
-    recordAttempt: async (_t, attempt) => void attempts.set(attempt.attempt, structuredClone(attempt)),
-    putDelivery: async (_t, delivery) => void deliveries.push(structuredClone(delivery)),
-    get: async (_t, _e, id) => structuredClone(deliveries.findLast((d) => d.id === id)),
+    async record(_t, delivery, attempt, earlier) {
+      if (earlier) attempts.set(earlier.attempt, structuredClone(earlier));
+      attempts.set(attempt.attempt, structuredClone(attempt));
+      const held = current.get(delivery.id)!;
+      if (held.attempts !== delivery.attempts) return;
+      const { sendingSince: _released, lastAttempt: _moved, ...rest } = held;
+      const { status, nextAttemptAt, reason, updatedAt } = delivery;
+      write({ ...rest, status, nextAttemptAt, reason, updatedAt, ...(status === 'pending' ? {} : { lastAttempt: attempt }) });
+    },
+    async putDelivery(_t, delivery) {
+      const held = current.get(delivery.id);
+      if (!held || held.attempts <= delivery.attempts) write({ ...held, ...delivery });
+    },
+    get: async (_t, _e, id) => structuredClone(current.get(id)),
     list: async () => ({ items: [], nextCursor: null }),
     attempts: async () => [...attempts.values()],
   };
@@ -93,10 +114,12 @@ async function world(answers: Answer[] = [{ status: 200 }], overrides: Partial<D
     random: () => 0.5,
     ...overrides,
   };
-  return { deps, sent, enqueued, attempts, deliveries, endpoint, event, state, recordedWith };
+  return { deps, sent, enqueued, attempts, deliveries, current, endpoint, event, state, recordedWith };
 }
 
 const first: DeliveryMessage = { tenantId, endpointId, eventId, deliveryId, attempt: 1 };
+/** One delivery message, as a batch of one. */
+const deliverMessage = (deps: DeliveryDeps, message: DeliveryMessage) => handleQueueMessage(deps, message);
 
 describe('one delivery attempt', () => {
   it("puts a message over the endpoint's per-second budget back for a second, without an attempt", async () => {
@@ -131,7 +154,7 @@ describe('one delivery attempt', () => {
   it('records the status, latency, headers and at most 20,000 bytes of the answer', async () => {
     const { deps, attempts } = await world([{ status: 503, headers: { 'x-request': 'r1', 'set-x': ['a', 'b'] }, body: 'x'.repeat(25_000), latencyMs: 40 }]);
     await deliverMessage(deps, first);
-    expect(attempts.get(1)).toMatchObject({ state: 'done', statusCode: 503, latencyMs: 40, responseHeaders: { 'x-request': 'r1', 'set-x': 'a, b' }, errorKind: 'http_status' });
+    expect(attempts.get(1)).toMatchObject({ statusCode: 503, latencyMs: 40, responseHeaders: { 'x-request': 'r1', 'set-x': 'a, b' }, errorKind: 'http_status' });
     expect(attempts.get(1)!.responseBody).toHaveLength(20_000);
   });
 
@@ -211,6 +234,38 @@ describe('the retry schedule', () => {
   });
 });
 
+describe('a batch of messages', () => {
+  it('reads the endpoints and the events of the whole batch in one call each', async () => {
+    const { deps, sent } = await world();
+    const reads: string[] = [];
+    const { getWithSecrets } = deps.endpoints;
+    const { getMany } = deps.events;
+    deps.endpoints = { ...deps.endpoints, getWithSecrets: (keys, since) => (reads.push(`endpoints ×${keys.length}`), getWithSecrets(keys, since)) };
+    deps.events = { ...deps.events, getMany: (keys) => (reads.push(`events ×${keys.length}`), getMany(keys)) };
+    const other = (n: number): DeliveryMessage => ({ ...first, deliveryId: `${deliveryId}${n}` });
+    await expect(handleBatch(deps, [first, other(2), other(3)])).resolves.toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(reads.sort()).toEqual(['endpoints ×3', 'events ×3']);
+    expect(sent).toHaveLength(3);
+  });
+
+  it("answers one message's infrastructure error for that message only, and handles the others", async () => {
+    const { deps, sent } = await world();
+    const { claim } = deps.deliveries;
+    deps.deliveries = { ...deps.deliveries, claim: (t, delivery, stale) => (delivery.id === deliveryId ? Promise.reject(new Error('throttled')) : claim(t, delivery, stale)) };
+    const outcomes = await handleBatch(deps, [first, { ...first, deliveryId: `${deliveryId}2` }]);
+    expect(outcomes).toEqual([new Error('throttled'), 'succeeded']);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('fails the messages that needed the batch read when it fails, and still defers one not yet due', async () => {
+    const { deps, enqueued } = await world();
+    deps.events = { ...deps.events, getMany: () => Promise.reject(new Error('table unavailable')) };
+    const early = { ...first, notBefore: new Date(start.getTime() + 3_600_000).toISOString() };
+    await expect(handleBatch(deps, [first, early])).resolves.toEqual([new Error('table unavailable'), 'deferred']);
+    expect(enqueued.map((e) => e.message)).toEqual([early]);
+  });
+});
+
 describe('a message seen twice', () => {
   it('sends and records an attempt once when the same message comes again', async () => {
     const { deps, sent, enqueued } = await world([{ status: 500 }]);
@@ -230,8 +285,11 @@ describe('a message seen twice', () => {
   });
 
   it('keeps a message whose attempt a dead worker claimed, and takes the claim over once it is stale, with the same webhook-id', async () => {
-    const { deps, sent, attempts, state, enqueued } = await world();
-    attempts.set(1, { deliveryId, endpointId, attempt: 1, state: 'sending', at: start.toISOString(), statusCode: null, latencyMs: null, responseHeaders: {}, responseBody: '', errorKind: null, error: null, expiresAt: 0 });
+    const { deps, sent, current, state, enqueued } = await world();
+    current.set(deliveryId, {
+      id: deliveryId, endpointId, eventId, eventType: 'connection.created', status: 'pending', attempts: 1, nextAttemptAt: start.toISOString(), reason: null,
+      createdAt: start.toISOString(), updatedAt: start.toISOString(), expiresAt: 0, sendingSince: start.toISOString(),
+    });
     await expect(deliverMessage(deps, first)).resolves.toBe('deferred');
     expect(enqueued).toHaveLength(1);
     state.now = new Date(start.getTime() + staleClaimMs + 1);

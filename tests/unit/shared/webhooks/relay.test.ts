@@ -30,10 +30,9 @@ function fakes(endpoints: Record<string, WebhookEndpointItem[]>, refuse: (messag
         return { items: all.slice(from, next), nextCursor: next < all.length ? String(next) : null };
       },
     },
-    async send(entries) {
-      expect(entries.length).toBeLessThanOrEqual(10);
-      batches.push(entries.map((entry) => DeliveryMessage.parse(entry.message)));
-      return entries.filter((entry) => refuse(entry.message)).map((entry) => entry.id);
+    async send(messages) {
+      batches.push(messages.map((message) => DeliveryMessage.parse(message)));
+      return messages.flatMap((message, position) => (refuse(message) ? [position] : []));
     },
   };
   return { deps, batches, sent: () => batches.flat() };
@@ -72,13 +71,13 @@ describe('relaying events to the deliveries queue', () => {
     expect(batches).toEqual([]);
   });
 
-  it('sends 25 endpoints\' messages in batches of 10, 10 and 5', async () => {
-    const many = Array.from({ length: 25 }, (_, i) => endpoint(`whep_${i}`, ['*']));
-    const { deps, batches } = fakes({ ten_a: many });
-    const outcome = await relayEvents(deps, [record('1', 'connection.updated')]);
-    expect(batches.map((batch) => batch.length)).toEqual([10, 10, 5]);
-    expect(new Set(batches.flat().map((m) => m.endpointId))).toEqual(new Set(many.map((e) => e.id)));
-    expect(outcome).toEqual({ batchItemFailures: [], sent: 25 });
+  it('sends the messages of every event in the batch in one call, so single-endpoint events share requests', async () => {
+    const { deps, batches } = fakes({ ten_a: [endpoint('whep_1', ['*'])], ten_b: [endpoint('whep_2', ['*'])] });
+    const records = Array.from({ length: 12 }, (_, i) => record(String(i), 'connection.updated', i % 2 ? 'ten_a' : 'ten_b'));
+    const outcome = await relayEvents(deps, records);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.map((m) => m.eventId)).toEqual(records.map((r) => r.eventId));
+    expect(outcome).toEqual({ batchItemFailures: [], sent: 12 });
   });
 
   it('reports a record as failed when SendMessageBatch refuses one of its messages, and only that record', async () => {
@@ -87,15 +86,22 @@ describe('relaying events to the deliveries queue', () => {
     expect(outcome).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }], sent: 5 });
   });
 
-  it('reports a record as failed when sending throws, and goes on with the others', async () => {
-    const { deps } = fakes({ ten_a: [endpoint('whep_1', ['*'])] });
-    const send = deps.send;
-    deps.send = async (entries) => {
-      if (entries[0]!.message.eventId === 'evt_1') throw new Error('throttled');
-      return send(entries);
+  it('reports every record with messages as failed when sending throws, and none without', async () => {
+    const { deps } = fakes({ ten_a: [endpoint('whep_1', ['connection.created'])] });
+    deps.send = async () => {
+      throw new Error('throttled');
     };
-    const outcome = await relayEvents(deps, [record('1', 'connection.created'), record('2', 'connection.updated')]);
+    const outcome = await relayEvents(deps, [record('1', 'connection.created'), record('2', 'connection.updated'), record('3', 'connection.created')]);
+    expect(outcome).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }, { itemIdentifier: '3' }], sent: 0 });
+  });
+
+  it('reports a record whose endpoints cannot be read as failed, and sends the others\' messages', async () => {
+    const { deps, sent } = fakes({ ten_a: [endpoint('whep_1', ['*'])], ten_b: [endpoint('whep_2', ['*'])] });
+    const list = deps.store.list;
+    deps.store = { list: (tenantId, query) => (tenantId === 'ten_b' ? Promise.reject(new Error('throttled')) : list(tenantId, query)) };
+    const outcome = await relayEvents(deps, [record('1', 'connection.created', 'ten_b'), record('2', 'connection.created', 'ten_a')]);
     expect(outcome).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }], sent: 1 });
+    expect(sent().map((m) => m.eventId)).toEqual(['evt_2']);
   });
 
   it('reads each tenant\'s endpoints once per batch, every page of them', async () => {

@@ -60,6 +60,12 @@ function fakeStore() {
       current: structuredClone(secrets.get(key(tenantId, id, 'current'))),
       previous: structuredClone(secrets.get(key(tenantId, id, 'previous'))),
     }),
+    getWithSecrets: async (keys, rotatedSince) =>
+      keys.map(({ tenantId, id }) => {
+        const endpoint = endpoints.get(key(tenantId, id));
+        const previous = (endpoint?.secretRotatedAt ?? '') > rotatedSince ? secrets.get(key(tenantId, id, 'previous')) : undefined;
+        return endpoint && { endpoint: structuredClone(endpoint), secrets: structuredClone({ current: secrets.get(key(tenantId, id, 'current')), previous }) };
+      }),
     async rotate(tenantId, id, next, previous, rotatedAt, also) {
       const endpoint = endpoints.get(key(tenantId, id));
       if (!endpoint) return 'missing';
