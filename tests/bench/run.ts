@@ -405,6 +405,15 @@ async function webhooksSection() {
     check(worker50 <= 1.3 * receiverDelayMs),
   ]);
   rows.push(['the same, p99', ms(percentile(slow!.workerBatchMs, 99)), ms(percentile(slow!.plainBatchMs, 99)), '', '', 'for reference']);
+  const storage = median([...slow!.storageBatchMs, ...quick!.storageBatchMs]);
+  rows.push([
+    `floor: the batch's DynamoDB calls alone (2 batch reads, then ${batchSize} claims, then ${batchSize} outcomes), from the host with the worker's stores, p50`,
+    ms(storage),
+    `+ the ${batchSize} parallel POSTs = ${ms(storage + median(slow!.plainBatchMs))}`,
+    `the worker's own: ${ms(worker50 - storage - median(slow!.plainBatchMs))}`,
+    '',
+    'for reference',
+  ]);
   for (const figures of [slow!, quick!]) {
     const ratios = figures.pairs.map((p) => p.ratio).sort((a, b) => a - b);
     const ratio = median(ratios);
