@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake.requests.length = 0;
-  fake.failNext.length = 0;
+  fake.faults.length = 0;
 });
 
 const audit = operatorAudit('local', 'test', 'connection.test');
@@ -60,12 +60,12 @@ const newKey = () => `sk_test_${randomBytes(16).toString('hex')}`;
 
 it('calls the check endpoint with the decrypted key and records success', async () => {
   const key = newKey();
-  fake.keys.add(key);
+  fake.tokens.add(key);
   const id = await connect(key);
 
   const outcome = await testConnection(deps, audit, id);
   expect(outcome).toMatchObject({ ok: true, status: 200, detail: 'the provider accepted the credentials' });
-  expect(fake.requests).toEqual([{ method: 'GET', path: '/v1/balance', authorization: `Bearer ${key}` }]);
+  expect(fake.requests).toMatchObject([{ method: 'GET', path: '/v1/balance', headers: { authorization: `Bearer ${key}` } }]);
   const stored = await (await runtime.call(`/v1/connections/${id}`)).json();
   expect(stored).toMatchObject({ status: 'active', lastTest: { ok: true, status: 200 } });
 });
@@ -84,11 +84,11 @@ it('marks the connection auth_failed when the provider refuses the key, without 
   expect(output).not.toContain(key);
 });
 
-it('retries a 429 after Retry-After and a 503, then succeeds', async () => {
+it("retries Stripe's 429 (no Retry-After: backing off) and a 500, then succeeds", async () => {
   const key = newKey();
-  fake.keys.add(key);
+  fake.tokens.add(key);
   const id = await connect(key);
-  fake.failNext.push(429, 503);
+  fake.faults.push('rate-limit', 'server-error');
 
   const outcome = await testConnection(deps, audit, id);
   expect(outcome).toMatchObject({ ok: true, status: 200 });
@@ -97,12 +97,12 @@ it('retries a 429 after Retry-After and a 503, then succeeds', async () => {
 
 it('records the last status when the provider keeps failing, leaving the connection status alone', async () => {
   const key = newKey();
-  fake.keys.add(key);
+  fake.tokens.add(key);
   const id = await connect(key);
-  fake.failNext.push(503, 503, 503);
+  fake.faults.push('server-error', 'server-error', 'server-error');
 
   const outcome = await testConnection(deps, audit, id);
-  expect(outcome).toMatchObject({ ok: false, status: 503, detail: 'the provider answered HTTP 503' });
+  expect(outcome).toMatchObject({ ok: false, status: 500, detail: 'the provider answered HTTP 500' });
   expect(fake.requests).toHaveLength(3);
   expect(await (await runtime.call(`/v1/connections/${id}`)).json()).toMatchObject({ status: 'active', lastTest: { ok: false } });
 });

@@ -1,0 +1,129 @@
+import { bearerToken, intParam, iso, startProvider, type Answer, type FakeProvider, type ProviderRecord, type ProviderRequest } from './provider';
+
+/**
+ * GitHub's REST API (https://docs.github.com/en/rest), for what a sync reads:
+ *
+ * - `GET /repos/{owner}/{repo}/issues` (`state` open|closed|all, `since` on `updated_at`,
+ *   `sort` created|updated, `direction`; pull requests are issues too, with a
+ *   `pull_request` key), `GET /repos/{owner}/{repo}/pulls` (no `since`), `GET /user/repos`;
+ * - paging by `page` and `per_page` (≤ 100, 30 by default) with a `Link` header of
+ *   `rel="next"`, `"last"`, `"first"`, `"prev"` URLs
+ *   (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api);
+ * - `x-ratelimit-*` headers on every answer, and the primary limit's answer: 403 with
+ *   `x-ratelimit-remaining: 0` and `x-ratelimit-reset`
+ *   (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api);
+ * - 401 `Bad credentials` for a token that is expired or revoked.
+ *
+ * Records: collection `issues:<owner>/<repo>` (pull requests among them carry
+ * `pull_request: true`), `repos`. `addIssue` fills in the fields GitHub answers.
+ */
+export interface FakeGitHub extends FakeProvider {
+  addIssue(owner: string, repo: string, fields?: Partial<ProviderRecord> & { title?: string; state?: 'open' | 'closed'; pull_request?: boolean }): ProviderRecord;
+  /** Requests left in the hour, as `x-ratelimit-remaining` says. */
+  remaining: number;
+}
+
+const limit = 5000;
+const docs = 'https://docs.github.com/rest';
+
+export async function startFakeGitHub(): Promise<FakeGitHub> {
+  let sequence = 0;
+  const rateHeaders = (fake: FakeGitHub, remaining: number) => ({
+    'x-ratelimit-limit': String(limit),
+    'x-ratelimit-remaining': String(Math.max(0, remaining)),
+    'x-ratelimit-used': String(limit - Math.max(0, remaining)),
+    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
+    'x-ratelimit-resource': 'core',
+  });
+  const fake = (await startProvider({
+    tokenOf: bearerToken,
+    fault(fault, provider) {
+      const github = provider as FakeGitHub;
+      if (fault === 'rate-limit') {
+        return { status: 403, headers: rateHeaders(github, 0), body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: `${docs}/overview/rate-limits-for-the-rest-api` } };
+      }
+      if (fault === 'expired-token') return { status: 401, body: { message: 'Bad credentials', documentation_url: docs, status: '401' } };
+      if (fault === 'wrong-shape') return { status: 200, headers: rateHeaders(github, github.remaining), body: { message: 'not a list' } };
+      return { status: 500, body: { message: 'Server Error' } };
+    },
+    handle(request, provider) {
+      const github = provider as FakeGitHub;
+      github.remaining -= 1;
+      const headers = rateHeaders(github, github.remaining);
+      const repo = /^\/repos\/([^/]+)\/([^/]+)\/(issues|pulls)$/.exec(request.path);
+      if (request.method === 'GET' && repo) {
+        const [, owner, name, kind] = repo;
+        if (!github.collections.has(`issues:${owner}/${name}`)) return { status: 404, headers, body: { message: 'Not Found', documentation_url: docs, status: '404' } };
+        const all = github.records(`issues:${owner}/${name}`).filter((issue) => kind === 'issues' || issue.pull_request);
+        return list(request, github, headers, all, kind === 'issues', (issue) => render(issue, owner!, name!, github.url, kind as 'issues' | 'pulls'));
+      }
+      if (request.method === 'GET' && request.path === '/user/repos') {
+        return list(request, github, headers, github.records('repos'), true, (record) => ({ ...record, id: Number(record.id), created_at: iso(record.created), updated_at: iso(record.updated) }));
+      }
+      return { status: 404, headers, body: { message: 'Not Found', documentation_url: docs, status: '404' } };
+    },
+  })) as FakeGitHub;
+  fake.remaining = limit;
+  fake.addIssue = (owner, repo, fields = {}) => {
+    const now = Date.now();
+    const id = String(1_000_000 + ++sequence);
+    const issue: ProviderRecord = { id, number: sequence, title: `Issue ${sequence}`, state: 'open', created: now, updated: now, ...fields };
+    fake.records(`issues:${owner}/${repo}`).push(issue);
+    return issue;
+  };
+  return fake;
+}
+
+/** One page of `all` after GitHub's filters and order, with its Link header. */
+function list(request: ProviderRequest, fake: FakeGitHub, headers: Record<string, string>, all: ProviderRecord[], since: boolean, render: (r: ProviderRecord) => unknown): Answer {
+  const { query } = request;
+  const perPage = intParam(query, 'per_page', 30, 1, 100);
+  const page = intParam(query, 'page', 1, 1, 100_000);
+  const state = query.get('state') ?? 'open';
+  const sort = query.get('sort') ?? 'created';
+  const direction = query.get('direction') ?? (sort === 'created' || sort === 'updated' ? 'desc' : 'asc');
+  const sinceMs = since && query.has('since') ? Date.parse(query.get('since')!) : undefined;
+  if (perPage === undefined || page === undefined || Number.isNaN(sinceMs) || !['open', 'closed', 'all'].includes(state)) {
+    return { status: 422, headers, body: { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'invalid' }], documentation_url: docs, status: '422' } };
+  }
+  const field = sort === 'updated' ? 'updated' : 'created';
+  const matching = all
+    .filter((record) => state === 'all' || (record.state ?? 'open') === state)
+    .filter((record) => sinceMs === undefined || record.updated >= sinceMs)
+    .sort((a, b) => (direction === 'asc' ? 1 : -1) * (a[field] - b[field] || Number(a.id) - Number(b.id)));
+  const last = Math.max(1, Math.ceil(matching.length / perPage));
+  const link = (n: number) => {
+    const params = new URLSearchParams(query);
+    params.set('page', String(n));
+    return `<${fake.url}${request.path}?${params}>`;
+  };
+  const links = [
+    ...(page < last ? [`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`] : []),
+    ...(page > 1 ? [`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`] : []),
+  ];
+  return {
+    status: 200,
+    headers: { ...headers, ...(links.length ? { link: links.join(', ') } : {}) },
+    body: matching.slice((page - 1) * perPage, page * perPage).map(render),
+  };
+}
+
+/** An issue as `…/issues` answers it, or (`pulls`) the pull request as `…/pulls` does. */
+function render(issue: ProviderRecord, owner: string, repo: string, base: string, kind: 'issues' | 'pulls') {
+  const { id, created, updated, pull_request: pullRequest, ...fields } = issue;
+  const url = `${base}/repos/${owner}/${repo}/${kind}/${issue.number}`;
+  return {
+    ...fields,
+    id: Number(id),
+    node_id: `I_${id}`,
+    url,
+    html_url: `https://github.com/${owner}/${repo}/${kind === 'issues' ? 'issues' : 'pull'}/${issue.number}`,
+    user: { login: 'octocat', id: 1 },
+    labels: [],
+    created_at: iso(created),
+    updated_at: iso(updated),
+    closed_at: issue.state === 'closed' ? iso(updated) : null,
+    ...(pullRequest && kind === 'issues' ? { pull_request: { url: `${base}/repos/${owner}/${repo}/pulls/${issue.number}` } } : {}),
+    ...(kind === 'pulls' ? { head: { ref: `feature-${issue.number}` }, base: { ref: 'main' }, merged_at: null } : {}),
+  };
+}
