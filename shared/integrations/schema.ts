@@ -3,6 +3,7 @@ import { PageQuery } from '../platform/pagination';
 import { pathTemplateProblem, placeholdersOf, urlTemplateProblem } from './templates';
 import { authTypes, compilePattern, credentialFieldNames, IntegrationKey } from './vocabulary';
 import { responseSchema } from '../platform/contract';
+import { Deletions, Incremental, Pagination, Streams, streamsProblems } from './streams';
 
 /**
  * An integration definition: everything Junction needs to know to connect to a provider,
@@ -254,7 +255,11 @@ export const IntegrationDefinition = z
      * `hostSuffixes`; the outbound client still refuses private addresses.
      */
     baseUrlOverride: z
-      .strictObject({ hostSuffixes: z.array(z.string().regex(/^(\.[a-z0-9-]+){2,}$/)).min(1).max(10).optional() })
+      .strictObject({
+        hostSuffixes: z.array(z.string().regex(/^(\.[a-z0-9-]+){2,}$/)).min(1).max(10).optional(),
+        /** The path every replacement must have: a server's API lives at a fixed path (GitHub Enterprise Server's `/api/v3`). */
+        path: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path like /api/v3').max(100).optional(),
+      })
       .optional(),
     auth: z.array(AuthMethod).min(1).max(5),
     oauth2: OAuth2.optional(),
@@ -263,6 +268,8 @@ export const IntegrationDefinition = z
     check: Check,
     rateLimits: z.array(RateLimit).max(10).default([]),
     webhooks: WebhookSignature.optional(),
+    /** What syncs read (streams.ts); checked here against the definition's params and auth. */
+    streams: Streams.default([]),
   })
   .superRefine((definition, ctx) => {
     const declared = new Set(definition.params.map((p) => p.name));
@@ -330,6 +337,12 @@ export const IntegrationDefinition = z
     if (new Set(headerNames).size !== headerNames.length) {
       ctx.addIssue({ code: 'custom', path: ['headers'], message: 'header names must be unique, ignoring case' });
     }
+    const apiKey = definition.auth.find((a) => a.type === 'api_key');
+    const problems = streamsProblems(definition.streams, {
+      connectionParams: definition.params.map((p) => p.name),
+      ...(apiKey?.type === 'api_key' && apiKey.sendAs.in === 'query' ? { apiKeyQueryName: apiKey.sendAs.name } : {}),
+    });
+    for (const problem of problems) ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
   });
 
 /** A definition as written in a data file (defaults not yet applied). */
@@ -387,8 +400,49 @@ const FieldView = responseSchema(() =>
 );
 
 /**
+ * A stream as the API shows it: enough to choose streams, fill their params and know what
+ * incremental syncs and deletions will look like. How requests are built stays internal.
+ */
+const StreamView = responseSchema(() =>
+  z
+    .object({
+      name: z.string(),
+      description: z.string(),
+      params: z.array(
+        z.object({
+          name: z.string(),
+          label: z.string(),
+          pattern: z.string(),
+          hint: z.string().optional(),
+          maxLength: z.number().int(),
+          required: z.boolean(),
+          example: z.string(),
+        }),
+      ),
+      primaryKey: z.array(z.string()),
+      cursorField: z.array(z.string()).nullable(),
+      incremental: z.object({
+        kind: z.enum(Incremental.options.map((o) => o.shape.kind.value) as [string, ...string[]]),
+        /** For `filter`: whether the provider filters on modification or only on creation (Stripe). */
+        on: z.enum(['modified', 'created']).optional(),
+      }),
+      lookbackSeconds: z.number().int(),
+      deletions: z.object({
+        kind: z.enum(Deletions.options.map((o) => o.shape.kind.value) as [string, ...string[]]),
+        /** For `flag`: the record field, and the value it has once the record is deleted. */
+        field: z.array(z.string()).optional(),
+        value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+        /** For `tombstone-event`: the provider's events that announce a deletion. */
+        events: z.array(z.string()).optional(),
+      }),
+      pagination: z.object({ kind: z.enum(Pagination.options.map((o) => o.shape.kind.value) as [string, ...string[]]) }),
+    })
+    .meta({ id: 'IntegrationStream' }),
+);
+
+/**
  * One integration as the API shows it: what a client needs to connect (auth types and
- * their fields, params, scopes) and to plan (rate limits, webhook scheme). How Junction
+ * their fields, params, scopes) and to plan (rate limits, webhook scheme, streams). How Junction
  * itself calls the provider (headers, key placement, check request, token endpoint
  * details) stays internal.
  */
@@ -424,6 +478,7 @@ export const IntegrationView = responseSchema(() =>
       z.object({ requests: z.number().int(), perSeconds: z.number().int(), per: z.string(), note: z.string().optional() }),
     ),
     webhooks: z.object({ scheme: z.string() }).nullable(),
+    streams: z.array(StreamView()),
   }).meta({ id: 'Integration' }),
 );
 export type IntegrationView = z.infer<ReturnType<typeof IntegrationView>>;

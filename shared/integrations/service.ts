@@ -233,6 +233,22 @@ export function buildCheckRequest(
   params: Record<string, string>,
   credentials: Record<string, string>,
 ): CheckRequest {
+  const base = buildBaseUrl(definition, params);
+  const url = fill(() => appendPath(base, definition.check.path, withDefaults(definition, params)), definition);
+  return authorizeRequest(definition, authType, credentials, { method: definition.check.method, url });
+}
+
+/**
+ * A request to the provider (the check, a sync's page) with the definition's headers and
+ * the connection's credentials added as its auth says. `oauth2` connections pass
+ * `{ accessToken }`. Throws `Invalid` when the credentials do not fit.
+ */
+export function authorizeRequest(
+  definition: Integration,
+  authType: string,
+  credentials: Record<string, string>,
+  request: { method: string; url: string; headers?: Record<string, string>; body?: string },
+): { method: string; url: string; headers: Record<string, string>; body?: string } {
   if (authType !== 'oauth2') {
     const errors = validateCredentials(definition, authType, credentials);
     if (errors.length > 0) throw new Invalid(`the stored credentials do not fit ${definition.key}`, errors);
@@ -241,9 +257,8 @@ export function buildCheckRequest(
       { field: 'credentials.accessToken', message: 'is required' },
     ]);
   }
-  const base = buildBaseUrl(definition, params);
-  const url = new URL(fill(() => appendPath(base, definition.check.path, withDefaults(definition, params)), definition));
-  const headers: Record<string, string> = { ...definition.headers };
+  const url = new URL(request.url);
+  const headers: Record<string, string> = { ...definition.headers, ...request.headers };
   const method = definition.auth.find((a) => a.type === authType)!;
   switch (method.type) {
     case 'api_key': {
@@ -265,7 +280,7 @@ export function buildCheckRequest(
     case 'none':
       break;
   }
-  return { method: definition.check.method, url: url.toString(), headers };
+  return { method: request.method, url: url.toString(), headers, ...(request.body !== undefined ? { body: request.body } : {}) };
 }
 
 /** Whether the check endpoint's answer means the credentials work (2xx, and `successField` true if declared). */
@@ -336,6 +351,26 @@ function toView(integration: Integration): IntegrationView {
       : null,
     rateLimits: integration.rateLimits.map((r) => ({ ...r })),
     webhooks: integration.webhooks ? { scheme: integration.webhooks.scheme } : null,
+    streams: integration.streams.map((stream) => ({
+      name: stream.name,
+      description: stream.description,
+      params: (stream.params ?? []).map((p) => ({
+        name: p.name,
+        label: p.label,
+        pattern: p.pattern,
+        ...(p.hint ? { hint: p.hint } : {}),
+        maxLength: p.maxLength,
+        required: p.required,
+        example: p.example,
+      })),
+      primaryKey: stream.primaryKey,
+      cursorField: stream.cursorField?.path ?? null,
+      incremental: { kind: stream.incremental.kind, ...(stream.incremental.kind === 'filter' ? { on: stream.incremental.on } : {}) },
+      lookbackSeconds: stream.lookbackSeconds ?? 0,
+      // Every field of a deletion rule says how a deletion shows in the records: all of it is for clients.
+      deletions: { ...stream.deletions },
+      pagination: { kind: stream.pagination.kind },
+    })),
   };
 }
 
@@ -405,6 +440,8 @@ function baseUrlOverrideProblem(definition: Integration, value: unknown): string
   if (suffixes && !suffixes.some((s) => url.hostname.endsWith(s) && url.hostname.length > s.length)) {
     return `must be on ${suffixes.map((s) => `*${s}`).join(' or ')}`;
   }
+  const path = definition.baseUrlOverride?.path;
+  if (path && url.pathname.replace(/\/$/, '') !== path) return `must have the path ${path} (https://HOST${path})`;
   return undefined;
 }
 

@@ -28,7 +28,7 @@ const docs = 'https://docs.github.com/rest';
 
 export async function startFakeGitHub(): Promise<FakeGitHub> {
   let sequence = 0;
-  const rateHeaders = (fake: FakeGitHub, remaining: number) => ({
+  const rateHeaders = (remaining: number) => ({
     'x-ratelimit-limit': String(limit),
     'x-ratelimit-remaining': String(Math.max(0, remaining)),
     'x-ratelimit-used': String(limit - Math.max(0, remaining)),
@@ -40,16 +40,16 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     fault(fault, provider) {
       const github = provider as FakeGitHub;
       if (fault === 'rate-limit') {
-        return { status: 403, headers: rateHeaders(github, 0), body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: `${docs}/overview/rate-limits-for-the-rest-api` } };
+        return { status: 403, headers: rateHeaders(0), body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: `${docs}/overview/rate-limits-for-the-rest-api` } };
       }
       if (fault === 'expired-token') return { status: 401, body: { message: 'Bad credentials', documentation_url: docs, status: '401' } };
-      if (fault === 'wrong-shape') return { status: 200, headers: rateHeaders(github, github.remaining), body: { message: 'not a list' } };
+      if (fault === 'wrong-shape') return { status: 200, headers: rateHeaders(github.remaining), body: { message: 'not a list' } };
       return { status: 500, body: { message: 'Server Error' } };
     },
     handle(request, provider) {
       const github = provider as FakeGitHub;
       github.remaining -= 1;
-      const headers = rateHeaders(github, github.remaining);
+      const headers = rateHeaders(github.remaining);
       const repo = /^\/repos\/([^/]+)\/([^/]+)\/(issues|pulls)$/.exec(request.path);
       if (request.method === 'GET' && repo) {
         const [, owner, name, kind] = repo;

@@ -78,6 +78,47 @@ describe('custom integrations', () => {
     expect((await refused.json()).detail).toContain((await good.json()).id);
   });
 
+  it('take streams checked by the built-ins’ rules, and show them', async () => {
+    const stream = {
+      name: 'deals',
+      description: 'Deals, oldest change first.',
+      method: 'GET',
+      path: '/deals',
+      records: { path: ['data'] },
+      primaryKey: ['id'],
+      cursorField: { path: ['updated_at'], format: 'iso8601' },
+      incremental: { kind: 'filter', field: { in: 'query', name: 'updated_since' }, format: 'iso8601', on: 'modified' },
+      deletions: { kind: 'flag', field: ['deleted'], value: true },
+      pagination: { kind: 'cursor', param: { in: 'query', name: 'cursor' }, next: ['next_cursor'] },
+      pageSize: { field: { in: 'query', name: 'limit' }, max: 100 },
+    };
+    const created = await runtime.call('/v1/integrations', { method: 'POST', json: { ...acmeCrm('acme-streams'), streams: [stream] } });
+    expect(created.status).toBe(201);
+    expect((await created.json()).streams).toEqual([
+      {
+        name: 'deals',
+        description: 'Deals, oldest change first.',
+        params: [],
+        primaryKey: ['id'],
+        cursorField: ['updated_at'],
+        incremental: { kind: 'filter', on: 'modified' },
+        lookbackSeconds: 0,
+        deletions: { kind: 'flag', field: ['deleted'], value: true },
+        pagination: { kind: 'cursor' },
+      },
+    ]);
+
+    const refused = await runtime.call('/v1/integrations', {
+      method: 'POST',
+      json: { ...acmeCrm('acme-bad-stream'), streams: [{ ...stream, path: '/deals/{pipeline}', query: { api_key: 'k' } }] },
+    });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).errors).toEqual([
+      { field: 'body.streams.0.query.api_key', message: 'must not carry credentials: authentication is the integration’s auth' },
+      { field: 'body.streams.0.path', message: 'uses {pipeline}, which is neither a stream param nor a connection param' },
+    ]);
+  });
+
   it.each([
     ['a built-in key', { ...acmeCrm('stripe') }, 409, undefined],
     ['an http base URL', { ...acmeCrm('plain-http'), baseUrl: 'http://api.acme.example.com' }, 400, 'body.baseUrl'],

@@ -120,6 +120,23 @@ describe('showing one integration', () => {
     expect(shopify).not.toHaveProperty('check');
   });
 
+  it('shows the streams a sync can read, without how their requests are built', async () => {
+    const github = await (await runtime.call('/v1/integrations/github')).json();
+    expect(github.baseUrlOverridable).toBe(true);
+    expect(github.streams.map((s: { name: string }) => s.name)).toEqual(['issues', 'pull_requests', 'issue_comments', 'repositories']);
+    expect(github.streams[0]).toMatchObject({
+      name: 'issues',
+      params: [{ name: 'owner', required: true }, { name: 'repo', required: true }],
+      incremental: { kind: 'filter', on: 'modified' },
+      deletions: { kind: 'tombstone-event' },
+      pagination: { kind: 'link-header' },
+    });
+    expect(github.streams[0]).not.toHaveProperty('path');
+    expect(github.streams[0]).not.toHaveProperty('query');
+    const shopify = await (await runtime.call('/v1/integrations/shopify')).json();
+    expect(shopify.streams.map((s: { pagination: { kind: string } }) => s.pagination.kind)).toEqual(['graphql-page-info', 'graphql-page-info', 'graphql-page-info']);
+  });
+
   it('answers 404 problem+json for an unknown key', async () => {
     const response = await runtime.call('/v1/integrations/no-such-provider');
     expect(response.status).toBe(404);

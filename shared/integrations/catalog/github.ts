@@ -1,4 +1,43 @@
 import type { IntegrationInput } from '../schema';
+import type { StreamInput } from '../streams';
+
+const repository: NonNullable<StreamInput['params']> = [
+  {
+    name: 'owner',
+    label: 'Owner',
+    // Logins: letters, digits and inner hyphens, at most 39 characters.
+    pattern: '[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?',
+    hint: 'a user or organisation login',
+    maxLength: 39,
+    required: true,
+    example: 'octocat',
+  },
+  {
+    name: 'repo',
+    label: 'Repository',
+    pattern: '[A-Za-z0-9._-]{1,100}',
+    hint: 'a repository name',
+    maxLength: 100,
+    required: true,
+    example: 'Hello-World',
+  },
+];
+
+/**
+ * List endpoints answer a JSON array and page with `Link: <…>; rel="next"`; `per_page`
+ * is at most 100 (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+ * Timestamps have second precision, so a minute of lookback covers writes in the
+ * checkpoint's own second.
+ */
+const listed = {
+  method: 'GET',
+  records: { path: [] },
+  primaryKey: ['id'],
+  cursorField: { path: ['updated_at'], format: 'iso8601' },
+  lookbackSeconds: 60,
+  pagination: { kind: 'link-header' },
+  pageSize: { field: { in: 'query', name: 'per_page' }, max: 100 },
+} satisfies Partial<StreamInput>;
 
 export const github: IntegrationInput = {
   key: 'github',
@@ -7,6 +46,10 @@ export const github: IntegrationInput = {
   description: 'Repositories, issues, pull requests and organisations.',
   docsUrl: 'https://docs.github.com/en/rest',
   baseUrl: 'https://api.github.com',
+  // GitHub Enterprise Server: the connection's params.baseUrl is https://HOST/api/v3
+  // (https://docs.github.com/en/enterprise-server@latest/rest/quickstart). Personal access
+  // tokens only: OAuth connections keep github.com (oauth/sessions.ts refuses the override).
+  baseUrlOverride: { path: '/api/v3' },
   headers: {
     Accept: 'application/vnd.github+json',
     // Pinned: GitHub keeps a REST API version for at least 24 months after its successor
@@ -55,4 +98,51 @@ export const github: IntegrationInput = {
   ],
   // X-Hub-Signature-256: sha256=<hex HMAC of the raw body>, with the webhook's own secret.
   webhooks: { scheme: 'github', secret: 'endpoint', idHeader: 'X-GitHub-Delivery' },
+  // Deletions are webhook events named `<X-GitHub-Event>.<action>`.
+  streams: [
+    {
+      // https://docs.github.com/en/rest/issues/issues#list-repository-issues
+      ...listed,
+      name: 'issues',
+      description: 'Issues of a repository, with its pull requests: GitHub counts them as issues (they carry a pull_request key).',
+      path: '/repos/{owner}/{repo}/issues',
+      params: repository,
+      query: { state: 'all', sort: 'updated', direction: 'asc' },
+      incremental: { kind: 'filter', field: { in: 'query', name: 'since' }, format: 'iso8601', on: 'modified' },
+      deletions: { kind: 'tombstone-event', events: ['issues.deleted'] },
+    },
+    {
+      // https://docs.github.com/en/rest/pulls/pulls#list-pull-requests: no `since`, but sorting by update.
+      ...listed,
+      name: 'pull_requests',
+      description: 'Pull requests of a repository, in every state.',
+      path: '/repos/{owner}/{repo}/pulls',
+      params: repository,
+      query: { state: 'all', sort: 'updated', direction: 'desc' },
+      incremental: { kind: 'newest-first' },
+      // Pull requests cannot be deleted, only closed.
+      deletions: { kind: 'none' },
+    },
+    {
+      // https://docs.github.com/en/rest/issues/comments#list-issue-comments-for-a-repository
+      ...listed,
+      name: 'issue_comments',
+      description: 'Comments on the issues and pull requests of a repository.',
+      path: '/repos/{owner}/{repo}/issues/comments',
+      params: repository,
+      query: { sort: 'updated', direction: 'asc' },
+      incremental: { kind: 'filter', field: { in: 'query', name: 'since' }, format: 'iso8601', on: 'modified' },
+      deletions: { kind: 'tombstone-event', events: ['issue_comment.deleted'] },
+    },
+    {
+      // https://docs.github.com/en/rest/repos/repos#list-repositories-for-the-authenticated-user
+      ...listed,
+      name: 'repositories',
+      description: 'Repositories the token’s user owns, collaborates on or reaches through an organisation.',
+      path: '/user/repos',
+      query: { sort: 'updated', direction: 'asc' },
+      incremental: { kind: 'filter', field: { in: 'query', name: 'since' }, format: 'iso8601', on: 'modified' },
+      deletions: { kind: 'tombstone-event', events: ['repository.deleted'] },
+    },
+  ],
 };

@@ -105,5 +105,5 @@ export const builtInIntegrations: readonly Integration[] = builtInDefinitions.ma
 
 /** What `IntegrationDefinition.parse` adds to a valid definition; a test holds the two equal. */
 export function withDefaults(definition: IntegrationInput): Integration {
-  return { params: [], headers: {}, rateLimits: [], ...definition } as Integration;
+  return { params: [], headers: {}, rateLimits: [], streams: [], ...definition } as Integration;
 }

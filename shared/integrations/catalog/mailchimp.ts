@@ -49,4 +49,28 @@ export const mailchimp: IntegrationInput = {
       note: '10 simultaneous connections per user; 120 s timeout per call',
     },
   ],
+  streams: [
+    {
+      // https://mailchimp.com/developer/marketing/api/list-members/list-members-info/:
+      // `since_last_changed`, `count` up to 1,000, `offset`, and `total_items` of the filtered list.
+      name: 'members',
+      description: 'Members of one audience, oldest change first; archived members carry status archived.',
+      method: 'GET',
+      path: '/lists/{listId}/members',
+      params: [
+        { name: 'listId', label: 'Audience id', pattern: '[0-9a-f]{10}', hint: 'an audience (list) id', maxLength: 10, required: true, example: 'a1b2c3d4e5' },
+      ],
+      query: { sort_field: 'last_changed', sort_dir: 'ASC' },
+      records: { path: ['members'] },
+      // The MD5 of the lowercased email address.
+      primaryKey: ['id'],
+      cursorField: { path: ['last_changed'], format: 'iso8601' },
+      incremental: { kind: 'filter', field: { in: 'query', name: 'since_last_changed' }, format: 'iso8601', on: 'modified' },
+      lookbackSeconds: 60,
+      // Archiving is Mailchimp's delete; permanently deleted members vanish without a trace.
+      deletions: { kind: 'flag', field: ['status'], value: 'archived' },
+      pagination: { kind: 'offset', param: { in: 'query', name: 'offset' }, end: { kind: 'total', path: ['total_items'] } },
+      pageSize: { field: { in: 'query', name: 'count' }, max: 1000 },
+    },
+  ],
 };

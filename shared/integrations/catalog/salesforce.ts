@@ -1,4 +1,40 @@
 import type { IntegrationInput } from '../schema';
+import type { StreamInput } from '../streams';
+
+/**
+ * One object through SOQL. `queryAll` rather than `query`, so records deleted into the
+ * recycle bin come back with `IsDeleted: true`
+ * (https://developer.salesforce.com/docs/platform/api-rest/guide/resources-queryall.html).
+ * Answers hold up to 2,000 records, `done`, and `nextRecordsUrl` while more remain.
+ * `FIELDS(STANDARD)` needs no LIMIT, unlike FIELDS(ALL)
+ * (https://developer.salesforce.com/docs/platform/salesforce-soql-sosl/guide/sforce-api-calls-soql-select-fields.html).
+ * SystemModstamp also moves on system changes, so it misses nothing LastModifiedDate would;
+ * a long transaction can commit a stamp a little in the past, hence the lookback.
+ */
+function sobject(name: string, object: string, description: string): StreamInput {
+  const select = `SELECT FIELDS(STANDARD) FROM ${object}`;
+  return {
+    name,
+    description,
+    method: 'GET',
+    path: '/queryAll',
+    query: { q: `${select} ORDER BY SystemModstamp ASC` },
+    records: { path: ['records'] },
+    primaryKey: ['Id'],
+    cursorField: { path: ['SystemModstamp'], format: 'iso8601' },
+    // SOQL datetime literals are unquoted ISO 8601 (2024-01-02T03:04:05Z).
+    incremental: {
+      kind: 'filter',
+      field: { in: 'query', name: 'q' },
+      format: 'iso8601',
+      template: `${select} WHERE SystemModstamp >= {value} ORDER BY SystemModstamp ASC`,
+      on: 'modified',
+    },
+    lookbackSeconds: 300,
+    deletions: { kind: 'flag', field: ['IsDeleted'], value: true },
+    pagination: { kind: 'next-url', next: ['nextRecordsUrl'], done: ['done'] },
+  };
+}
 
 export const salesforce: IntegrationInput = {
   key: 'salesforce',
@@ -41,5 +77,11 @@ export const salesforce: IntegrationInput = {
       per: 'account',
       note: 'API requests per rolling 24 hours for Enterprise Edition, plus 1,000 per user licence',
     },
+  ],
+  streams: [
+    sobject('accounts', 'Account', 'Accounts with their standard fields, deleted ones flagged IsDeleted.'),
+    sobject('contacts', 'Contact', 'Contacts with their standard fields, deleted ones flagged IsDeleted.'),
+    sobject('opportunities', 'Opportunity', 'Opportunities with their standard fields, deleted ones flagged IsDeleted.'),
+    sobject('leads', 'Lead', 'Leads with their standard fields, deleted ones flagged IsDeleted.'),
   ],
 };

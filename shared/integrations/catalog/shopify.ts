@@ -1,4 +1,39 @@
 import type { IntegrationInput } from '../schema';
+import type { StreamInput } from '../streams';
+
+/**
+ * A stream over one connection of the GraphQL Admin API (REST is legacy for new apps:
+ * https://shopify.dev/docs/api/admin-rest). Relay paging: `pageInfo { hasNextPage
+ * endCursor }`, at most 250 per page (https://shopify.dev/docs/api/usage/pagination-graphql).
+ * "Changed since" is the search syntax in the `query` argument; dates must be quoted
+ * (https://shopify.dev/docs/api/usage/search-syntax). Fields stay flat: a page's cost is
+ * about `first` points, well under the 1,000 a single query may cost.
+ */
+function connection(name: string, field: string, fields: string, description: string, deleted: string): StreamInput {
+  return {
+    name,
+    description,
+    method: 'POST',
+    path: '/graphql.json',
+    graphql: {
+      query: `query Junction($first: Int!, $after: String, $query: String) {
+  ${field}(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    edges { node { ${fields} } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+    },
+    records: { path: ['data', field, 'edges'], node: 'node' },
+    primaryKey: ['id'],
+    cursorField: { path: ['updatedAt'], format: 'iso8601' },
+    incremental: { kind: 'filter', field: { in: 'variable', name: 'query' }, format: 'iso8601', template: "updated_at:>='{value}'", on: 'modified' },
+    lookbackSeconds: 60,
+    // Deleted objects are gone from queries; the webhook topic says which.
+    deletions: { kind: 'tombstone-event', events: [deleted] },
+    pagination: { kind: 'graphql-page-info', pageInfo: ['data', field, 'pageInfo'], cursorVariable: 'after' },
+    pageSize: { field: { in: 'variable', name: 'first' }, max: 250 },
+  };
+}
 
 export const shopify: IntegrationInput = {
   key: 'shopify',
@@ -61,4 +96,30 @@ export const shopify: IntegrationInput = {
   ],
   // X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body with the app's client secret.
   webhooks: { scheme: 'shopify', secret: 'app', idHeader: 'X-Shopify-Webhook-Id' },
+  streams: [
+    // https://shopify.dev/docs/api/admin-graphql/latest/queries/orders
+    connection(
+      'orders',
+      'orders',
+      'id name createdAt updatedAt processedAt cancelledAt closedAt displayFinancialStatus displayFulfillmentStatus currencyCode totalPriceSet { shopMoney { amount currencyCode } } customer { id }',
+      'Orders, oldest change first. Without the read_all_orders scope Shopify answers only the last 60 days.',
+      'orders/delete',
+    ),
+    // https://shopify.dev/docs/api/admin-graphql/latest/queries/customers (defaultEmailAddress since 2025-04)
+    connection(
+      'customers',
+      'customers',
+      'id displayName createdAt updatedAt state tags numberOfOrders verifiedEmail defaultEmailAddress { emailAddress } amountSpent { amount currencyCode }',
+      'Customers, oldest change first.',
+      'customers/delete',
+    ),
+    // https://shopify.dev/docs/api/admin-graphql/latest/queries/products
+    connection(
+      'products',
+      'products',
+      'id title handle status vendor productType tags createdAt updatedAt publishedAt totalInventory',
+      'Products, oldest change first.',
+      'products/delete',
+    ),
+  ],
 };

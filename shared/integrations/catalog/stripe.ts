@@ -1,4 +1,23 @@
 import type { IntegrationInput } from '../schema';
+import type { StreamInput } from '../streams';
+
+/**
+ * Every list answers `{ "object": "list", "data": [...], "has_more": … }`, newest first;
+ * the next page starts after the last object's id, `limit` is 1 to 100
+ * (https://docs.stripe.com/api/pagination). Lists filter on creation only (`created[gte]`,
+ * Unix seconds): an incremental sync sees new objects, not changes to older ones, which
+ * only the Events API and webhooks report.
+ */
+const list = {
+  method: 'GET',
+  records: { path: ['data'] },
+  primaryKey: ['id'],
+  cursorField: { path: ['created'], format: 'unix-seconds' },
+  incremental: { kind: 'filter', field: { in: 'query', name: 'created[gte]' }, format: 'unix-seconds', on: 'created' },
+  lookbackSeconds: 60,
+  pagination: { kind: 'has-more', param: { in: 'query', name: 'starting_after' }, hasMore: ['has_more'] },
+  pageSize: { field: { in: 'query', name: 'limit' }, max: 100 },
+} satisfies Partial<StreamInput>;
 
 export const stripe: IntegrationInput = {
   key: 'stripe',
@@ -37,4 +56,40 @@ export const stripe: IntegrationInput = {
   ],
   // Stripe-Signature, HMAC-SHA256 of "t.body" with the endpoint's whsec_ secret; deduplicate on the event id.
   webhooks: { scheme: 'stripe', secret: 'endpoint' },
+  streams: [
+    {
+      // https://docs.stripe.com/api/customers/list: deleted customers leave the list.
+      ...list,
+      name: 'customers',
+      description: 'Customers, newest first. Filtered on creation: changes to older customers need a full sync.',
+      path: '/v1/customers',
+      deletions: { kind: 'tombstone-event', events: ['customer.deleted'] },
+    },
+    {
+      // https://docs.stripe.com/api/charges/list: charges are never deleted.
+      ...list,
+      name: 'charges',
+      description: 'Charges, newest first. Filtered on creation: refunds and disputes of older charges need a full sync.',
+      path: '/v1/charges',
+      deletions: { kind: 'none' },
+    },
+    {
+      // https://docs.stripe.com/api/invoices/list: only drafts can be deleted.
+      ...list,
+      name: 'invoices',
+      description: 'Invoices, newest first. Filtered on creation: payments of older invoices need a full sync.',
+      path: '/v1/invoices',
+      deletions: { kind: 'tombstone-event', events: ['invoice.deleted'] },
+    },
+    {
+      // https://docs.stripe.com/api/subscriptions/list: without status=all, canceled subscriptions are left out.
+      ...list,
+      name: 'subscriptions',
+      description: 'Subscriptions in every status, canceled included. Filtered on creation: changes to older ones need a full sync.',
+      path: '/v1/subscriptions',
+      query: { status: 'all' },
+      // A canceled subscription stays listed with status canceled; none is deleted.
+      deletions: { kind: 'none' },
+    },
+  ],
 };

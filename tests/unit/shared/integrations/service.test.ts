@@ -146,6 +146,18 @@ describe('building base URLs', () => {
   });
 });
 
+describe('GitHub Enterprise Server', () => {
+  const github = integration('github');
+
+  it('takes a base URL override on any host, at the /api/v3 path only', () => {
+    expect(buildBaseUrl(github, { baseUrl: 'https://github.acme.example/api/v3/' })).toBe('https://github.acme.example/api/v3');
+    expect(validateParams(github, { baseUrl: 'https://github.acme.example' })).toEqual([
+      { field: 'params.baseUrl', message: 'must have the path /api/v3 (https://HOST/api/v3)' },
+    ]);
+    expect(validateParams(github, { baseUrl: 'https://github.acme.example/api/graphql' })).toHaveLength(1);
+  });
+});
+
 describe('the check request', () => {
   it('sends an API key where the integration says', () => {
     expect(buildCheckRequest(stripe, 'api_key', {}, { apiKey: 'sk_test_abc' })).toEqual({
@@ -212,10 +224,31 @@ describe('listing and showing', () => {
     expect(() => getIntegration(builtInIntegrations, 'nope')).toThrow(NotFound);
   });
 
+  it('shows each stream with its params and its incremental, deletion and paging kinds', () => {
+    const issues = getIntegration(builtInIntegrations, 'github').streams.find((s) => s.name === 'issues');
+    expect(issues).toEqual({
+      name: 'issues',
+      description: expect.any(String),
+      params: [
+        expect.objectContaining({ name: 'owner', required: true, example: 'octocat' }),
+        expect.objectContaining({ name: 'repo', required: true, example: 'Hello-World' }),
+      ],
+      primaryKey: ['id'],
+      cursorField: ['updated_at'],
+      incremental: { kind: 'filter', on: 'modified' },
+      lookbackSeconds: 60,
+      deletions: { kind: 'tombstone-event', events: ['issues.deleted'] },
+      pagination: { kind: 'link-header' },
+    });
+    const customers = getIntegration(builtInIntegrations, 'stripe').streams.find((s) => s.name === 'customers');
+    expect(customers).toMatchObject({ params: [], incremental: { kind: 'filter', on: 'created' }, pagination: { kind: 'has-more' } });
+    expect(getIntegration(builtInIntegrations, 'twilio').streams).toEqual([]);
+  });
+
   it('shows what a client needs and keeps how Junction calls the provider to itself', () => {
     const view = getIntegration(builtInIntegrations, 'github');
     expect(view.auth.map((a) => a.type)).toEqual(['bearer', 'oauth2']);
     expect(Object.keys(view)).not.toEqual(expect.arrayContaining(['headers']));
-    expect(JSON.stringify(view)).not.toMatch(/X-GitHub-Api-Version|login\/oauth|tokenRequestHeaders|check/);
+    expect(JSON.stringify(view)).not.toMatch(/X-GitHub-Api-Version|login\/oauth|tokenRequestHeaders|check|per_page|\/repos\//);
   });
 });
