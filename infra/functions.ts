@@ -9,6 +9,7 @@ import * as oauth from '../shared/oauth/contracts';
 import * as webhooks from '../shared/webhooks/contracts';
 import * as events from '../shared/events/contracts';
 import * as deliveries from '../shared/webhooks/delivery-contracts';
+import * as records from '../shared/records/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -320,6 +321,14 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: oauth.oauthCallbackContract,
     access: tokenWork,
     timeoutSeconds: 30,
+  },
+  // Reads the main table only to check the connection is the caller's; large payloads come from the bucket.
+  listRecords: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/records/{stream}',
+    entry: 'functions/records/list.ts',
+    contract: records.listRecordsContract,
+    access: keyed({ tables: { main: 'read', records: 'read' }, bucket: 'read' }),
   },
   listEvents: {
     kind: 'route',

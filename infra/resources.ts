@@ -23,6 +23,14 @@ export const resources: Resources = {
       indexes: {},
       ttlAttribute: 'expiresAt',
     },
+    // Synced records, a partition per (tenant, connection, stream); see shared/records/store.ts.
+    // Only the seen-keys items of a full refresh that never finished expire.
+    records: {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: {},
+      ttlAttribute: 'expiresAt',
+    },
   },
   queues: {
     // One message per (event, webhook endpoint); see shared/webhooks/delivery-message.ts.

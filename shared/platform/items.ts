@@ -147,10 +147,27 @@ const batchGetLimit = 100;
  * for what it left unprocessed under throttling; answers in the order of `keys`,
  * undefined where there is no item. Duplicate keys are read once (DynamoDB refuses them).
  */
-export async function getMany<T>(store: TableStore, keys: ItemKey[], options: { consistent: boolean }): Promise<Array<T | undefined>> {
+export async function getMany<T>(
+  store: TableStore,
+  keys: ItemKey[],
+  options: {
+    consistent: boolean;
+    /**
+     * The attributes to answer (the key is always read too). DynamoDB still charges for
+     * the whole item, but a response of hashes instead of payloads stays far from
+     * BatchGetItem's 16 MB, which would otherwise leave keys unprocessed.
+     */
+    projection?: string[];
+  },
+): Promise<Array<T | undefined>> {
   const id = (key: ItemKey) => `${key.pk}\n${key.sk}`;
   const unique = [...new Map(keys.map((key) => [id(key), { pk: key.pk, sk: key.sk }])).values()];
   const found = new Map<string, Record<string, unknown>>();
+  const attributes = options.projection && ['pk', 'sk', ...options.projection.filter((name) => name !== 'pk' && name !== 'sk')];
+  const projection = attributes && {
+    ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#p${i}`, name])),
+  };
   const chunks = [];
   for (let i = 0; i < unique.length; i += batchGetLimit) chunks.push(unique.slice(i, i + batchGetLimit));
   await Promise.all(
@@ -161,7 +178,7 @@ export async function getMany<T>(store: TableStore, keys: ItemKey[], options: { 
         // Unprocessed keys mean throttling: back off before asking again, as the SDK's retries do.
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** round));
         const { Responses = {}, UnprocessedKeys = {} } = await store.db.batchGet({
-          RequestItems: { [store.table]: { Keys: wanted, ConsistentRead: options.consistent } },
+          RequestItems: { [store.table]: { Keys: wanted, ConsistentRead: options.consistent, ...projection } },
         });
         for (const item of Responses[store.table] ?? []) found.set(id(item as ItemKey), item);
         wanted = (UnprocessedKeys[store.table]?.Keys ?? []) as ItemKey[];

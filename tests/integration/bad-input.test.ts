@@ -34,7 +34,8 @@ const aimAt = (pattern: string) =>
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${webhookEndpointId}`)
     .replace('{id}', connectionId)
     .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
-    .replace('{key}', 'odd-input');
+    .replace('{key}', 'odd-input')
+    .replace('{stream}', 'customers');
 
 beforeAll(async () => {
   // Thousands of requests from one tenant: the budget would answer 429 before the handlers.

@@ -1,8 +1,10 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
+import { recordStore } from '../../shared/records/store';
 import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
 import { localDynamoDb } from '../support/dynamodb';
 import { customIntegration, goodBodies, oauthOf } from '../support/good-bodies';
@@ -20,7 +22,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let rivalKey: string;
 const marker = `mark${randomBytes(6).toString('hex')}`;
-const owned = { apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '' };
+const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '' };
 
 /** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
 const oauthIntegration = {
@@ -33,6 +35,7 @@ const oauthIntegration = {
 const ownedPaths = () => [
   `/v1/api-keys/${owned.apiKey}`,
   `/v1/connections/${owned.connection}`,
+  `/v1/connections/${owned.connection}/records/${owned.stream}`,
   `/v1/integrations/${owned.integration}`,
   `/v1/integrations/${owned.oauthIntegration}`,
   `/v1/integrations/${owned.oauthIntegration}/oauth-client`,
@@ -54,6 +57,7 @@ function aimAt(pattern: string): string {
   return pattern
     .replace('/v1/api-keys/{id}', `/v1/api-keys/${owned.apiKey}`)
     .replace('/v1/connections/{id}', `/v1/connections/${owned.connection}`)
+    .replace('/records/{stream}', `/records/${owned.stream}`)
     .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
     .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)
@@ -83,6 +87,12 @@ beforeAll(async () => {
   owned.webhookEndpoint = (await made('/v1/webhook-endpoints', 'POST', { ...goodBodies['POST /v1/webhook-endpoints']!(), description: `${marker} endpoint` })).id;
   // The event of the owner's connection: it carries the marker (the connection's name).
   owned.event = (await made(`/v1/events?type=connection.created`, 'GET', undefined)).data.find((event: { data: { id: string } }) => event.data.id === owned.connection).id;
+  // Synced records of the owner's connection, as the sync worker writes them.
+  const records = recordStore({
+    table: { db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.RECORDS_TABLE_NAME! },
+    bucket: { s3: new S3Client({ endpoint: runtime.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true }), name: runtime.env.UPLOADS_BUCKET_NAME! },
+  });
+  await records.writePage('local', owned.connection, owned.stream, 'run_isolation', [{ key: `${marker}-record`, payload: { name: `${marker} customer` } }]);
 });
 afterAll(() => runtime.stop());
 
