@@ -10,6 +10,7 @@ import * as webhooks from '../shared/webhooks/contracts';
 import * as events from '../shared/events/contracts';
 import * as deliveries from '../shared/webhooks/delivery-contracts';
 import * as records from '../shared/records/contracts';
+import * as syncs from '../shared/syncs/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -32,6 +33,17 @@ const deliveryWork: Access = {
 const sendFresh = keyed({ tables: { main: 'readwrite' }, queues: { deliveries: 'send' } });
 /** Webhook endpoints seal new signing secrets and never open one (rotation copies the old ciphertext). */
 const sealWebhookSecrets = keyed({ tables: { main: 'readwrite' }, key: 'encrypt' });
+/**
+ * The sync worker: runs and connections in the main table, records (and their oversized
+ * payloads in the bucket), the key to open credentials and seal refreshed tokens, and the
+ * queue for the next page.
+ */
+const syncWork: Access = {
+  tables: { main: 'readwrite', records: 'readwrite' },
+  bucket: 'readwrite',
+  key: 'encrypt-decrypt',
+  queues: { syncJobs: 'send' },
+};
 /** Token refreshes may happen wherever OAuth tokens are read, and need no API key. */
 const tokenWork: Access = { tables: { main: 'readwrite' }, key: 'encrypt-decrypt' };
 
@@ -329,6 +341,44 @@ export const functions: Record<string, FunctionDeclaration> = {
     entry: 'functions/records/list.ts',
     contract: records.listRecordsContract,
     access: keyed({ tables: { main: 'read', records: 'read' }, bucket: 'read' }),
+  },
+  startSync: {
+    kind: 'route',
+    route: 'POST /v1/connections/{id}/syncs',
+    entry: 'functions/syncs/start.ts',
+    contract: syncs.startSyncContract,
+    access: keyed({ tables: { main: 'readwrite' }, queues: { syncJobs: 'send' } }),
+  },
+  listSyncs: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/syncs',
+    entry: 'functions/syncs/list.ts',
+    contract: syncs.listSyncsContract,
+    access: readMain,
+  },
+  getSync: {
+    kind: 'route',
+    route: 'GET /v1/syncs/{runId}',
+    entry: 'functions/syncs/get.ts',
+    contract: syncs.getSyncContract,
+    access: readMain,
+  },
+  cancelSync: {
+    kind: 'route',
+    route: 'POST /v1/syncs/{runId}/cancel',
+    entry: 'functions/syncs/cancel.ts',
+    contract: syncs.cancelSyncContract,
+    access: writeMain,
+  },
+  // One page of one stream per message; a provider's page can take seconds to arrive.
+  syncWorker: {
+    kind: 'consumer',
+    entry: 'functions/syncs/worker.ts',
+    queue: 'syncJobs',
+    batchSize: 5,
+    maxBatchingWindowSeconds: 0,
+    timeoutSeconds: 60,
+    access: syncWork,
   },
   listEvents: {
     kind: 'route',

@@ -39,6 +39,9 @@ export const resources: Resources = {
     // The retry lane: retries, and every message to an endpoint that is failing, so that a
     // stalled receiver holds up only its own kind (shared/webhooks/delivery-message.ts).
     deliveryRetries: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
+    // One message per page of a stream of a sync run (shared/syncs/service.ts SyncJob).
+    // Visible again after 6x the sync worker's 60 s timeout.
+    syncJobs: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
   },
   bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },
   key: { alias: 'junction' },

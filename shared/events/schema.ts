@@ -3,6 +3,7 @@ import { Connection } from '../connections/schema';
 import { responseSchema } from '../platform/contract';
 import { idPattern } from '../platform/ids';
 import { PageQuery } from '../platform/pagination';
+import { SyncRun } from '../syncs/schema';
 import { WebhookEndpoint } from '../webhooks/schema';
 import { eventTypes, type EventType } from './types';
 
@@ -58,10 +59,33 @@ export const WebhookEndpointEventData = responseSchema(() =>
 );
 export type WebhookEndpointEventData = z.infer<ReturnType<typeof WebhookEndpointEventData>>;
 
+/** `records.changed`: what one stream of a finished run changed in the records store. */
+export const RecordsChangedEventData = responseSchema(() =>
+  z
+    .object({
+      connectionId: z.string(),
+      runId: z.string(),
+      stream: z.string(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      deleted: z.number().int(),
+    })
+    .meta({ id: 'RecordsChangedEventData' }),
+);
+export type RecordsChangedEventData = z.infer<ReturnType<typeof RecordsChangedEventData>>;
+
 const connectionTypes = ['connection.created', 'connection.updated', 'connection.deleted', 'connection.auth_failed'] as const;
+/** `sync.*`: the run as the API shows it (a cancelled run ends with `sync.failed`, its status `cancelled`). */
+const syncTypes = ['sync.started', 'sync.succeeded', 'sync.failed'] as const;
 
 /** What each type's `data` holds. */
-export type EventData<T extends EventType> = T extends 'webhook_endpoint.disabled' ? WebhookEndpointEventData : ConnectionEventData;
+export type EventData<T extends EventType> = T extends 'webhook_endpoint.disabled'
+  ? WebhookEndpointEventData
+  : T extends (typeof syncTypes)[number]
+    ? SyncRun
+    : T extends 'records.changed'
+      ? RecordsChangedEventData
+      : ConnectionEventData;
 
 /**
  * An event as the log shows it and as webhooks send it: `type`, `timestamp` and `data` are
@@ -74,6 +98,8 @@ export const Event = responseSchema(() =>
     .discriminatedUnion('type', [
       z.object({ id: z.string(), type: z.enum(connectionTypes), timestamp: z.iso.datetime(), data: ConnectionEventData() }),
       z.object({ id: z.string(), type: z.literal('webhook_endpoint.disabled'), timestamp: z.iso.datetime(), data: WebhookEndpointEventData() }),
+      z.object({ id: z.string(), type: z.enum(syncTypes), timestamp: z.iso.datetime(), data: SyncRun() }),
+      z.object({ id: z.string(), type: z.literal('records.changed'), timestamp: z.iso.datetime(), data: RecordsChangedEventData() }),
     ])
     .meta({ id: 'Event' }),
 );

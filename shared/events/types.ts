@@ -9,5 +9,9 @@ export const eventTypes = [
   'connection.deleted',
   'connection.auth_failed',
   'webhook_endpoint.disabled',
+  'sync.started',
+  'sync.succeeded',
+  'sync.failed',
+  'records.changed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

@@ -55,7 +55,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
         const [, owner, name, kind] = repo;
         if (!github.collections.has(`issues:${owner}/${name}`)) return { status: 404, headers, body: { message: 'Not Found', documentation_url: docs, status: '404' } };
         const all = github.records(`issues:${owner}/${name}`).filter((issue) => kind === 'issues' || issue.pull_request);
-        return list(request, github, headers, all, kind === 'issues', (issue) => render(issue, owner!, name!, github.url, kind as 'issues' | 'pulls'));
+        return list(request, github, headers, all, kind === 'issues', (issue) => render(issue, owner!, name!, github.publicUrl, kind as 'issues' | 'pulls'));
       }
       if (request.method === 'GET' && request.path === '/user/repos') {
         return list(request, github, headers, github.records('repos'), true, (record) => ({ ...record, id: Number(record.id), created_at: iso(record.created), updated_at: iso(record.updated) }));
@@ -95,7 +95,7 @@ function list(request: ProviderRequest, fake: FakeGitHub, headers: Record<string
   const link = (n: number) => {
     const params = new URLSearchParams(query);
     params.set('page', String(n));
-    return `<${fake.url}${request.path}?${params}>`;
+    return `<${fake.publicUrl}${request.path}?${params}>`;
   };
   const links = [
     ...(page < last ? [`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`] : []),

@@ -63,7 +63,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
         return {
           ...(search ? { total: matching.length } : {}),
           results: matching.slice(after, next).map(render),
-          ...(more ? { paging: { next: { after: String(next), ...(link ? { link: `${provider.url}${request.path}?after=${next}` } : {}) } } } : {}),
+          ...(more ? { paging: { next: { after: String(next), ...(link ? { link: `${provider.publicUrl}${request.path}?after=${next}` } : {}) } } } : {}),
         };
       };
       if (!search && request.method === 'GET') {

@@ -41,6 +41,12 @@ export interface Answer {
 
 export interface FakeProvider {
   url: string;
+  /**
+   * The address the provider's own links name (GitHub's Link header, Salesforce's
+   * nextRecordsUrl base): `url` unless a test reaches the fake through another one (its
+   * definitions say https, the fake speaks http on loopback).
+   */
+  publicUrl: string;
   /** Access tokens (or keys) that authenticate. */
   tokens: Set<string>;
   /** Records per collection (`issues`, `customers`, …), in the order they were created. */
@@ -64,7 +70,7 @@ export interface Dialect {
 
 export async function startProvider(dialect: Dialect): Promise<FakeProvider> {
   const collections = new Map<string, ProviderRecord[]>();
-  const fake: Omit<FakeProvider, 'url' | 'close'> = {
+  const fake: Omit<FakeProvider, 'url' | 'publicUrl' | 'close'> = {
     tokens: new Set(),
     collections,
     requests: [],
@@ -117,8 +123,10 @@ export async function startProvider(dialect: Dialect): Promise<FakeProvider> {
     res.end(text);
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const full: FakeProvider = Object.assign(fake, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
+    publicUrl: url,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

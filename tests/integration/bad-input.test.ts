@@ -35,7 +35,8 @@ const aimAt = (pattern: string) =>
     .replace('{id}', connectionId)
     .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
     .replace('{key}', 'odd-input')
-    .replace('{stream}', 'customers');
+    .replace('{stream}', 'customers')
+    .replace('{runId}', 'sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1');
 
 beforeAll(async () => {
   // Thousands of requests from one tenant: the budget would answer 429 before the handlers.
@@ -107,13 +108,14 @@ function attemptsFor(routeKey: string): Attempt[] {
   const good = goodBodies[routeKey];
   const emptyBody = method === 'GET' || method === 'DELETE' ? {} : { body: '{}' };
   const aimed = aimAt(pattern);
-  const attempts: Attempt[] = [
+  const oddPaths: Attempt[] = [
     ...oddIds.map((id) => ({ what: `path ${id.slice(0, 20)}`, path: pattern.replace(/\{\w+\}/g, id), ...emptyBody })),
     ...oddQueries.map((query) => ({ what: `query ${query.slice(0, 40)}`, path: `${aimed}${query}`, ...emptyBody })),
   ];
-  if (!good) return attempts;
-  // The good body itself must succeed, or every variant would fail for another reason.
-  attempts.push({ what: goodBody, path: aimed, body: JSON.stringify(good()) });
+  if (!good) return oddPaths;
+  // The good body itself must succeed, or every variant would fail for another reason. It
+  // goes first: a variant that is valid too may take what it needs (a sync run's streams).
+  const attempts: Attempt[] = [{ what: goodBody, path: aimed, body: JSON.stringify(good()) }, ...oddPaths];
   attempts.push(...oddDocuments.map((body) => ({ what: `document ${body.slice(0, 30)}`, path: aimed, body })));
   for (const contentType of ['text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded']) {
     attempts.push({ what: `content-type ${contentType}`, path: aimed, body: JSON.stringify(good()), contentType });

@@ -6,6 +6,7 @@ import { declaration } from '../../infra/functions';
 import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
 import { deliveryStore } from '../../shared/webhooks/delivery-store';
 import { customIntegration, goodBodies } from '../support/good-bodies';
+import { queuedRun } from '../support/syncs';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 let runtime: TestRuntime;
@@ -173,8 +174,15 @@ describe('every route that takes an Idempotency-Key', () => {
       id: deliveryId, endpointId, eventId: event.id, eventType: 'connection.created', status: 'failed', attempts: 8,
       nextAttemptAt: null, reason: 'attempts_exhausted', createdAt: at, updatedAt: at, expiresAt: Math.floor(Date.now() / 1000) + 86_400,
     });
+    // A Stripe connection (it has streams), and a run of it that stays queued, to cancel.
+    const synced = await runtime.call('/v1/connections', { method: 'POST', json: goodBodies['POST /v1/connections']!() });
+    expect(synced.status).toBe(201);
+    const syncedId = (await synced.json()).id as string;
+    const run = await queuedRun(runtime, 'local', syncedId, ['charges']);
     paths = {
       '/v1/connections/{id}/test': `/v1/connections/${connectionId}/test`,
+      '/v1/connections/{id}/syncs': `/v1/connections/${syncedId}/syncs`,
+      '/v1/syncs/{runId}/cancel': `/v1/syncs/${run.id}/cancel`,
       '/v1/webhook-endpoints/{id}/rotate-secret': `/v1/webhook-endpoints/${endpointId}/rotate-secret`,
       '/v1/webhook-endpoints/{id}/replay': `/v1/webhook-endpoints/${endpointId}/replay`,
       '/v1/webhook-endpoints/{id}/test': `/v1/webhook-endpoints/${endpointId}/test`,

@@ -8,6 +8,7 @@ import { recordStore } from '../../shared/records/store';
 import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
 import { localDynamoDb } from '../support/dynamodb';
 import { customIntegration, goodBodies, oauthOf } from '../support/good-bodies';
+import { queuedRun } from '../support/syncs';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
@@ -22,7 +23,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let rivalKey: string;
 const marker = `mark${randomBytes(6).toString('hex')}`;
-const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '' };
+const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '' };
 
 /** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
 const oauthIntegration = {
@@ -42,6 +43,8 @@ const ownedPaths = () => [
   `/v1/connect-sessions/${owned.session}`,
   `/v1/events/${owned.event}`,
   `/v1/webhook-endpoints/${owned.webhookEndpoint}`,
+  `/v1/syncs/${owned.run}`,
+  `/v1/connections/${owned.connection}/syncs`,
 ];
 
 async function ownerView() {
@@ -61,6 +64,7 @@ function aimAt(pattern: string): string {
     .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
     .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)
+    .replace('/v1/syncs/{runId}', `/v1/syncs/${owned.run}`)
     // The delivery of the owner's event to the owner's endpoint, by its derived id.
     .replace('/v1/webhook-deliveries/{id}', `/v1/webhook-deliveries/${deliveryIdOf(owned.event, owned.webhookEndpoint)}`)
     .replace('/v1/integrations/{key}/oauth-client', `/v1/integrations/${owned.oauthIntegration}/oauth-client`)
@@ -93,6 +97,8 @@ beforeAll(async () => {
     bucket: { s3: new S3Client({ endpoint: runtime.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true }), name: runtime.env.UPLOADS_BUCKET_NAME! },
   });
   await records.writePage('local', owned.connection, owned.stream, 'run_isolation', [{ key: `${marker}-record`, payload: { name: `${marker} customer` } }]);
+  // A run of the owner's connection that stays queued, so the views before and after match.
+  owned.run = (await queuedRun(runtime, 'local', owned.connection, ['charges'])).id;
 });
 afterAll(() => runtime.stop());
 
@@ -100,7 +106,7 @@ describe("another tenant's key", () => {
   it('reaches none of the owner\'s resources on any route, and changes none of them', async () => {
     const before = await ownerView();
     expect(before.map((view) => view.status)).toEqual(ownedPaths().map(() => 200));
-    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint];
+    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run];
 
     // Deletes last, so that every other route still finds the owner's resources there.
     // Public routes with a path parameter (the docs viewer's files) name no tenant's resource.

@@ -48,4 +48,6 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   'POST /v1/webhook-endpoints': () => ({ url: 'https://93.184.215.14/hooks', eventTypes: ['connection.*'], description: 'Good endpoint', headers: { 'X-Team': 'payments' }, rateLimitPerSecond: 10 }),
   'PATCH /v1/webhook-endpoints/{id}': () => ({ description: 'Changed', eventTypes: ['*'], enabled: false }),
   'POST /v1/webhook-endpoints/{id}/replay': () => ({ since: new Date(Date.now() - 3_600_000).toISOString() }),
+  // A stream of the Stripe connection of POST /v1/connections above.
+  'POST /v1/connections/{id}/syncs': () => ({ streams: ['customers'] }),
 };

@@ -1,0 +1,68 @@
+import * as z from 'zod';
+import { openCredentials } from '../connections/service';
+import { connectionStore } from '../connections/store';
+import { authorizeRequest } from '../integrations/service';
+import { findTenantIntegration, tenantIntegrations } from '../integrations/tenant-catalog';
+import { oauthDeps, tokenPort } from '../oauth/deps';
+import { once, readConfig } from '../platform/config';
+import { send } from '../platform/outbound';
+import { sendMessages } from '../platform/queue';
+import { resourceEnv } from '../platform/resource-env';
+import { mainTable } from '../platform/tables';
+import { recordStoreOf } from '../records/deps';
+import { lazyVault } from '../vault/default';
+import { syncRunStore } from './run-store';
+import type { SyncApiDeps, SyncJob } from './service';
+import { maxPageBytes, type SyncWorkerDeps } from './worker';
+
+function enqueueJobs(purpose: string): SyncApiDeps['enqueue'] {
+  const variable = resourceEnv.queue('syncJobs');
+  const queueUrl = readConfig(purpose, z.object({ [variable]: z.string().min(1) }))[variable] as string;
+  return async (jobs: SyncJob[], delaySeconds = 0) => {
+    const refused = await sendMessages(queueUrl, jobs.map((body) => ({ body, delaySeconds })));
+    if (refused.length > 0) throw new Error(`SQS refused ${refused.length} of ${jobs.length} sync job(s)`);
+  };
+}
+
+const integrationsOf = () => {
+  const source = tenantIntegrations(mainTable());
+  return { find: (tenantId: string, key: string) => findTenantIntegration(source, tenantId, key) };
+};
+
+/** The sync routes' dependencies: runs, connections, the catalog, the queue. */
+export const syncApiDeps = once(
+  (): SyncApiDeps => ({
+    runs: syncRunStore(mainTable()),
+    connections: connectionStore(mainTable()),
+    integrations: integrationsOf(),
+    enqueue: enqueueJobs('sync routes'),
+  }),
+);
+
+/** The read-only routes' (no queue). */
+export const syncReadDeps = once(() => ({ runs: syncRunStore(mainTable()), connections: connectionStore(mainTable()) }));
+
+/** The worker's: everything above, the records store, and the provider's requests with the connection's credentials. */
+export const syncWorkerDeps = once((): SyncWorkerDeps => {
+  const connections = connectionStore(mainTable());
+  const tokens = tokenPort(oauthDeps());
+  return {
+    runs: syncRunStore(mainTable()),
+    connections,
+    integrations: integrationsOf(),
+    records: recordStoreOf(),
+    enqueue: enqueueJobs('sync worker'),
+    async send(tenantId, connection, integration, request) {
+      const credentials =
+        connection.authType === 'oauth2'
+          ? await tokens.fresh(tenantId, connection.id, integration)
+          : await openCredentials({ store: connections, vault: lazyVault }, tenantId, connection.id);
+      const authorized = authorizeRequest(integration, connection.authType, credentials, {
+        method: request.method,
+        url: request.url,
+        ...(request.body ? { body: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } } : {}),
+      });
+      return send(authorized, { maxBodyBytes: maxPageBytes });
+    },
+  };
+});

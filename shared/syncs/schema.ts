@@ -1,0 +1,71 @@
+import * as z from 'zod';
+import { connectionIdPattern } from '../connections/schema';
+import { responseSchema } from '../platform/contract';
+import { idPattern } from '../platform/ids';
+import { PageQuery } from '../platform/pagination';
+
+/** The API's shapes for sync runs (`POST /v1/connections/{id}/syncs` and the run views). */
+export const syncRunIdPattern = idPattern('sync');
+export const syncModes = ['incremental', 'full'] as const;
+export type SyncMode = (typeof syncModes)[number];
+export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+const StreamName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a stream name (lowercase snake_case)');
+
+/** A stream to sync: its name, or its name with the values of its params (GitHub's `owner`, `repo`). */
+export const StreamChoice = z.union([
+  StreamName,
+  z.strictObject({
+    name: StreamName,
+    params: z.record(z.string().regex(/^[a-z][A-Za-z0-9]{0,63}$/, 'a param name'), z.string().max(255)).default({}),
+  }),
+]);
+
+export const SyncRunInput = z.strictObject({
+  /** The streams to sync; all of the integration's streams that need no params when absent. */
+  streams: z.array(StreamChoice).min(1).max(50).optional(),
+  /** `incremental` goes on from each stream's checkpoint; `full` reads everything and tombstones what is gone. */
+  mode: z.enum(syncModes).default('incremental'),
+});
+export type SyncRunInput = z.infer<typeof SyncRunInput>;
+
+export const SyncRunPath = z.strictObject({ runId: z.string().regex(syncRunIdPattern, 'not a sync run id (sync_…)') });
+export const ConnectionSyncsPath = z.strictObject({ id: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)') });
+export const SyncRunListQuery = PageQuery.extend({ status: z.enum(runStatuses).optional() });
+export type SyncRunListQuery = z.infer<typeof SyncRunListQuery>;
+
+export const StreamRunView = responseSchema(() =>
+  z
+    .object({
+      name: z.string(),
+      params: z.record(z.string(), z.string()),
+      status: z.enum(runStatuses),
+      reason: z.string().nullable().describe('Why it failed or was cancelled'),
+      pages: z.number().int(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      deleted: z.number().int(),
+      since: z.string().nullable().describe('The checkpoint an incremental run went on from'),
+    })
+    .meta({ id: 'StreamRun' }),
+);
+
+export const SyncRun = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      connectionId: z.string(),
+      integration: z.string(),
+      mode: z.enum(syncModes),
+      status: z.enum(runStatuses),
+      reason: z.string().nullable(),
+      streams: z.array(StreamRunView()),
+      createdAt: z.iso.datetime(),
+      startedAt: z.iso.datetime().nullable(),
+      finishedAt: z.iso.datetime().nullable(),
+    })
+    .meta({ id: 'SyncRun' }),
+);
+export type SyncRun = z.infer<ReturnType<typeof SyncRun>>;

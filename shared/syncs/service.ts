@@ -1,0 +1,153 @@
+import { eventPut } from '../events/store';
+import { changeRecords, type Audit } from '../platform/audit';
+import { Conflict, Invalid, NotFound } from '../platform/errors';
+import { newId } from '../platform/ids';
+import type { Integration } from '../integrations/schema';
+import type { ConnectionItem } from '../connections/store';
+import type { SyncRun, SyncRunInput, SyncRunListQuery } from './schema';
+import type { StreamRunItem, SyncRunItem, SyncRunStore } from './run-store';
+
+/**
+ * Sync runs through the API: start one, read them, cancel one. The pages themselves are
+ * the worker's (worker.ts): a run starts as a message per stream on the `syncJobs` queue.
+ */
+export interface SyncJob {
+  tenantId: string;
+  runId: string;
+  /** The stream's position in the run. */
+  stream: number;
+  /** The page this message reads (0 first); a copy of a page already read is dropped. */
+  page: number;
+}
+
+export interface SyncApiDeps {
+  runs: SyncRunStore;
+  connections: { get(tenantId: string, id: string): Promise<ConnectionItem | undefined> };
+  integrations: { find(tenantId: string, key: string): Promise<Integration | undefined> };
+  /** Sends the messages to the `syncJobs` queue, hidden for `delaySeconds`; throws unless all were sent. */
+  enqueue(jobs: SyncJob[], delaySeconds?: number): Promise<void>;
+  /** Days a run is kept (its item's TTL). */
+  retentionDays?: number;
+  now?: () => Date;
+}
+
+const nowOf = (deps: { now?: () => Date }) => deps.now?.() ?? new Date();
+
+/** Starts a run of the chosen streams (all param-free ones by default): 202 with the run, queued. */
+export async function startSyncRun(deps: SyncApiDeps, audit: Audit, connectionId: string, input: SyncRunInput): Promise<SyncRun> {
+  const { tenantId } = audit;
+  const connection = await deps.connections.get(tenantId, connectionId);
+  if (!connection) throw new NotFound(`no connection ${connectionId}`);
+  const integration = await deps.integrations.find(tenantId, connection.integration);
+  if (!integration) throw new Error(`integration ${connection.integration} disappeared from the catalog`);
+  const streams = chosenStreams(integration, input);
+  const now = nowOf(deps);
+  const at = now.toISOString();
+  const run: SyncRunItem = {
+    id: newId('sync', now.getTime()),
+    connectionId,
+    integration: integration.key,
+    mode: input.mode,
+    status: 'queued',
+    reason: null,
+    streams,
+    createdAt: at,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: at,
+    version: 1,
+    expiresAt: Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? 30) * 86_400,
+  };
+  const view = toRunView(run);
+  const created = await deps.runs.create(tenantId, run, [...changeRecords(deps.runs.table, audit, run.id, at, 202), eventPut(deps.runs.table, tenantId, 'sync.started', view, now)]);
+  if (!created.created) {
+    throw new Conflict(`stream ${created.stream} of connection ${connectionId} is being synced by run ${created.heldBy}; wait for it to end or cancel it (POST /v1/syncs/${created.heldBy}/cancel)`);
+  }
+  await deps.enqueue(run.streams.map((_, stream) => ({ tenantId, runId: run.id, stream, page: 0 })));
+  return view;
+}
+
+export async function getSyncRun(deps: Pick<SyncApiDeps, 'runs'>, tenantId: string, runId: string): Promise<SyncRun> {
+  const run = await deps.runs.get(tenantId, runId);
+  if (!run) throw new NotFound(`no sync run ${runId}`);
+  return toRunView(run);
+}
+
+export async function listSyncRuns(deps: Pick<SyncApiDeps, 'runs' | 'connections'>, tenantId: string, connectionId: string, query: SyncRunListQuery) {
+  if (!(await deps.connections.get(tenantId, connectionId))) throw new NotFound(`no connection ${connectionId}`);
+  const { items, nextCursor } = await deps.runs.list(tenantId, connectionId, query);
+  return { data: items.map(toRunView), nextCursor };
+}
+
+/** Cancels a run that has not ended: its streams stop before their next page, and their locks are released. */
+export async function cancelSyncRun(deps: Pick<SyncApiDeps, 'runs' | 'now'>, audit: Audit, runId: string): Promise<SyncRun> {
+  for (let tries = 0; tries < 5; tries++) {
+    const run = await deps.runs.get(audit.tenantId, runId);
+    if (!run) throw new NotFound(`no sync run ${runId}`);
+    if (run.status !== 'queued' && run.status !== 'running') throw new Conflict(`sync run ${runId} has ended (${run.status}); only a queued or running run can be cancelled`);
+    const now = nowOf(deps);
+    const at = now.toISOString();
+    const ended = run.streams.flatMap((stream, index) => (stream.status === 'queued' || stream.status === 'running' ? [index] : []));
+    const next: SyncRunItem = {
+      ...run,
+      status: 'cancelled',
+      reason: 'cancelled through the API',
+      streams: run.streams.map((stream, index) => (ended.includes(index) ? { ...stream, status: 'cancelled', reason: 'cancelled through the API', next: null } : stream)),
+      finishedAt: at,
+      updatedAt: at,
+      version: run.version + 1,
+    };
+    const view = toRunView(next);
+    const also = [...changeRecords(deps.runs.table, audit, runId, at), eventPut(deps.runs.table, audit.tenantId, 'sync.failed', view, now)];
+    if (await deps.runs.update(audit.tenantId, next, ended.map((index) => ({ index, checkpoint: null })), also)) return view;
+  }
+  throw new Conflict(`sync run ${runId} kept changing while it was being cancelled; try again`);
+}
+
+/** The run's streams: the ones asked for, each checked against the integration's, or every stream without required params. */
+function chosenStreams(integration: Integration, input: SyncRunInput): StreamRunItem[] {
+  const defined = integration.streams;
+  if (defined.length === 0) throw new Invalid(`integration ${integration.key} has no streams to sync`, [{ field: 'path.id', message: 'its integration defines no streams' }]);
+  const choices = input.streams ?? defined.filter((stream) => !(stream.params ?? []).some((param) => param.required)).map((stream) => stream.name);
+  if (choices.length === 0) {
+    throw new Invalid(`every stream of ${integration.key} needs params: name them in streams`, [{ field: 'body.streams', message: `choose from ${defined.map((s) => s.name).join(', ')}, with their params` }]);
+  }
+  const problems: Array<{ field: string; message: string }> = [];
+  const streams = choices.map((choice, i): StreamRunItem => {
+    const { name, params } = typeof choice === 'string' ? { name: choice, params: {} as Record<string, string> } : choice;
+    const field = `body.streams.${i}`;
+    const stream = defined.find((s) => s.name === name);
+    if (!stream) problems.push({ field, message: `no stream "${name}" in ${integration.key} (${defined.map((s) => s.name).join(', ')})` });
+    for (const param of stream?.params ?? []) {
+      const value = params[param.name];
+      if (value === undefined) {
+        if (param.required) problems.push({ field: `${field}.params.${param.name}`, message: `is required (${param.label})` });
+      } else if (value.length > param.maxLength || !new RegExp(`^(?:${param.pattern})$`, 'u').test(value)) {
+        problems.push({ field: `${field}.params.${param.name}`, message: param.hint ?? `does not match ${param.pattern}` });
+      }
+    }
+    for (const extra of Object.keys(params).filter((key) => !(stream?.params ?? []).some((param) => param.name === key))) {
+      problems.push({ field: `${field}.params.${extra}`, message: `stream ${name} has no param "${extra}"` });
+    }
+    return { name, params, status: 'queued', reason: null, pages: 0, added: 0, updated: 0, unchanged: 0, deleted: 0, since: null, next: null, maxCursorValue: null };
+  });
+  const keys = streams.map((s) => JSON.stringify([s.name, Object.entries(s.params).sort()]));
+  keys.forEach((key, i) => keys.indexOf(key) !== i && problems.push({ field: `body.streams.${i}`, message: 'named twice' }));
+  if (problems.length > 0) throw new Invalid('the streams asked for are refused', problems);
+  return streams;
+}
+
+export function toRunView(run: SyncRunItem): SyncRun {
+  return {
+    id: run.id,
+    connectionId: run.connectionId,
+    integration: run.integration,
+    mode: run.mode,
+    status: run.status,
+    reason: run.reason,
+    streams: run.streams.map(({ name, params, status, reason, pages, added, updated, unchanged, deleted, since }) => ({ name, params, status, reason, pages, added, updated, unchanged, deleted, since })),
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+  };
+}

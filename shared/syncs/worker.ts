@@ -1,0 +1,225 @@
+import type { ConnectionItem } from '../connections/store';
+import { eventPut } from '../events/store';
+import type { Integration } from '../integrations/schema';
+import type { Stream } from '../integrations/streams';
+import { buildBaseUrl } from '../integrations/service';
+import type { TransactItem } from '../platform/items';
+import { OutboundError, type OutboundResponse } from '../platform/outbound';
+import type { RecordInput, RecordStore, WriteCounts } from '../records/store';
+import { firstRequest, interpretPage, PagingError, type PageRecord, type PageRequest, type PagingContext } from './paging';
+import { slowDownMs } from './rate-limits';
+import type { StreamRunItem, SyncRunItem, SyncRunStore } from './run-store';
+import { toRunView, type SyncJob } from './service';
+
+/**
+ * The sync worker: one page of one stream per `syncJobs` message. It sends the page's
+ * request, writes its records, then records the stream's progress (with the next page's
+ * request) and queues the next page, so a run of any length is a chain of short
+ * invocations and a crash repeats at most one page: the records store counts a record
+ * it already holds as unchanged, never twice.
+ *
+ * A stream ends `succeeded` only when its last page said there is no next one; its
+ * checkpoint (the highest cursor value read) is stored in the same transaction, never
+ * before. A wrong answer (malformed, of the wrong shape, a cursor that pages in place, a
+ * refused credential) ends it `failed` with the reason. A provider asking to slow down is
+ * asked again later: waiting is not failing.
+ */
+export interface SyncWorkerDeps {
+  runs: SyncRunStore;
+  connections: { get(tenantId: string, id: string): Promise<ConnectionItem | undefined> };
+  integrations: { find(tenantId: string, key: string): Promise<Integration | undefined> };
+  records: Pick<RecordStore, 'writePage' | 'tombstoneUnseen'>;
+  /** Sends the page's request with the connection's credentials, through the outbound client. */
+  send(tenantId: string, connection: ConnectionItem, integration: Integration, request: PageRequest): Promise<OutboundResponse>;
+  enqueue(jobs: SyncJob[], delaySeconds?: number): Promise<void>;
+  now?: () => Date;
+}
+
+/** A provider's page is cut here (a page of 10,000 records of 1 KB, with room to spare): past it, the answer is refused as cut. */
+export const maxPageBytes = 20 * 1024 * 1024;
+
+export type JobOutcome = 'ended' | 'duplicate' | 'next-page' | 'throttled' | 'stream-succeeded' | 'stream-failed';
+
+interface Failure {
+  reason: string;
+}
+
+const nowOf = (deps: { now?: () => Date }) => deps.now?.() ?? new Date();
+
+export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promise<JobOutcome> {
+  const run = await deps.runs.get(job.tenantId, job.runId);
+  if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'ended';
+  const stream = run.streams[job.stream];
+  if (!stream || (stream.status !== 'queued' && stream.status !== 'running')) return 'ended';
+  if (stream.pages !== job.page) {
+    // Progress recorded and the next message lost (a crash between the two): queue it again.
+    // A second copy of that page is dropped here or loses the race to record it.
+    if (stream.pages === job.page + 1 && stream.next) await deps.enqueue([{ ...job, page: stream.pages }]);
+    return 'duplicate';
+  }
+
+  const connection = await deps.connections.get(job.tenantId, run.connectionId);
+  const integration = connection && (await deps.integrations.find(job.tenantId, connection.integration));
+  const definition = integration?.streams.find((s) => s.name === stream.name);
+  if (!connection || !integration || !definition) {
+    return endStream(deps, run, job, { reason: !connection ? 'the connection was deleted' : `the integration no longer defines stream ${stream.name}` });
+  }
+
+  const since = job.page === 0 && run.mode === 'incremental' ? ((await deps.runs.checkpoints(job.tenantId, run.connectionId, [stream]))[0]?.cursor ?? null) : stream.since;
+  const context: PagingContext = {
+    stream: definition,
+    baseUrl: buildBaseUrl(integration, connection.params),
+    params: { ...connection.params, ...stream.params },
+    mode: run.mode === 'full' ? { kind: 'full' } : { kind: 'incremental', checkpoint: since },
+  };
+
+  let request: PageRequest;
+  let response: OutboundResponse;
+  try {
+    request = job.page === 0 ? firstRequest(context) : stream.next!;
+    response = await deps.send(job.tenantId, connection, integration, request);
+  } catch (error) {
+    if (error instanceof PagingError) return endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` });
+    if (error instanceof OutboundError) return endStream(deps, run, job, { reason: `the provider could not be reached: ${error.message}` });
+    throw error;
+  }
+  const wait = slowDownMs(response, nowOf(deps).getTime());
+  if (wait !== undefined) {
+    await deps.enqueue([job], Math.ceil(wait / 1000));
+    return 'throttled';
+  }
+  if (response.status === 401) return endStream(deps, run, job, { reason: 'auth_failed: the provider refused the connection’s credentials (401)' });
+
+  let records: RecordInput[];
+  let page: ReturnType<typeof interpretPage>;
+  try {
+    page = interpretPage(context, request, { status: response.status, headers: flatHeaders(response.headers), body: parseJson(response.body) });
+    records = page.records.map((record) => recordInput(definition, record));
+  } catch (error) {
+    if (error instanceof PagingError) return endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` });
+    throw error;
+  }
+  const counts = await deps.records.writePage(job.tenantId, run.connectionId, stream.name, run.id, records, run.mode === 'full' ? { seenBy: run.id } : {});
+  const progressed: StreamRunItem = {
+    ...add(stream, counts),
+    status: 'running',
+    pages: stream.pages + 1,
+    since,
+    next: page.next ?? null,
+    maxCursorValue: later(stream.maxCursorValue, page.maxCursorValue ?? null),
+  };
+  if (page.next) {
+    if (!(await saveProgress(deps, run, job, progressed))) return 'duplicate';
+    await deps.enqueue([{ ...job, page: progressed.pages }]);
+    return 'next-page';
+  }
+  let ended = progressed;
+  if (run.mode === 'full' && definition.deletions.kind === 'full-refresh-diff') {
+    const { deleted } = await deps.records.tombstoneUnseen(job.tenantId, run.connectionId, stream.name, run.id);
+    ended = { ...ended, deleted: ended.deleted + deleted };
+  }
+  return endStream(deps, run, job, ended);
+}
+
+/** Records the stream's progress if the run is where this worker read it; false when another copy got there first. */
+async function saveProgress(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, progressed: StreamRunItem): Promise<boolean> {
+  let run = read;
+  for (let tries = 0; tries < 10; tries++) {
+    const current = run.streams[job.stream]!;
+    if (current.pages !== job.page || (current.status !== 'queued' && current.status !== 'running') || (run.status !== 'queued' && run.status !== 'running')) return false;
+    const at = nowOf(deps).toISOString();
+    const next: SyncRunItem = {
+      ...run,
+      status: 'running',
+      startedAt: run.startedAt ?? at,
+      streams: run.streams.map((s, i) => (i === job.stream ? progressed : s)),
+      updatedAt: at,
+      version: run.version + 1,
+    };
+    if (await deps.runs.update(job.tenantId, next, [], [])) return true;
+    // Another stream of the run moved it on: read it again and apply this page to that.
+    const fresh = await deps.runs.get(job.tenantId, job.runId);
+    if (!fresh) return false;
+    run = fresh;
+  }
+  throw new Error(`sync run ${job.runId} kept changing under stream ${job.stream}`);
+}
+
+/**
+ * Ends the stream, succeeded (`ended` its final progress) or failed (a reason), releasing
+ * its lock and storing its checkpoint in one transaction; the run ends with its last stream.
+ */
+async function endStream(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, ended: StreamRunItem | Failure): Promise<JobOutcome> {
+  const failed = !('name' in ended);
+  let run = read;
+  for (let tries = 0; tries < 10; tries++) {
+    const current = run.streams[job.stream]!;
+    if (current.pages !== job.page || (current.status !== 'queued' && current.status !== 'running') || (run.status !== 'queued' && run.status !== 'running')) return 'duplicate';
+    const now = nowOf(deps);
+    const at = now.toISOString();
+    const stream: StreamRunItem = failed ? { ...current, status: 'failed', reason: ended.reason, next: null } : { ...ended, status: 'succeeded', reason: null, next: null };
+    const streams = run.streams.map((s, i) => (i === job.stream ? stream : s));
+    const open = streams.some((s) => s.status === 'queued' || s.status === 'running');
+    const failures = streams.filter((s) => s.status === 'failed');
+    const next: SyncRunItem = {
+      ...run,
+      status: open ? 'running' : failures.length > 0 ? 'failed' : 'succeeded',
+      reason: open || failures.length === 0 ? null : failures.map((s) => `${s.name}: ${s.reason}`).join('; ').slice(0, 1_000),
+      startedAt: run.startedAt ?? at,
+      finishedAt: open ? null : at,
+      streams,
+      updatedAt: at,
+      version: run.version + 1,
+    };
+    const events: TransactItem[] = [];
+    if (stream.status === 'succeeded' && stream.added + stream.updated + stream.deleted > 0) {
+      const { added, updated, deleted } = stream;
+      events.push(eventPut(deps.runs.table, job.tenantId, 'records.changed', { connectionId: run.connectionId, runId: run.id, stream: stream.name, added, updated, deleted }, now));
+    }
+    if (!open) events.push(eventPut(deps.runs.table, job.tenantId, next.status === 'succeeded' ? 'sync.succeeded' : 'sync.failed', toRunView(next), now));
+    const checkpoint = stream.status === 'succeeded' ? (stream.maxCursorValue ?? stream.since) : null;
+    if (await deps.runs.update(job.tenantId, next, [{ index: job.stream, checkpoint }], events)) return failed ? 'stream-failed' : 'stream-succeeded';
+    const fresh = await deps.runs.get(job.tenantId, job.runId);
+    if (!fresh) return 'ended';
+    run = fresh;
+  }
+  throw new Error(`sync run ${job.runId} kept changing under stream ${job.stream}`);
+}
+
+function add(stream: StreamRunItem, counts: WriteCounts): StreamRunItem {
+  return { ...stream, added: stream.added + counts.added, updated: stream.updated + counts.updated, unchanged: stream.unchanged + counts.unchanged, deleted: stream.deleted + counts.deleted };
+}
+
+const later = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : Date.parse(b) > Date.parse(a) ? b : a);
+
+/** The record's key (its primary key's value) and, where the stream flags deletions, whether it is one. */
+function recordInput(stream: Stream, record: PageRecord): RecordInput {
+  const key = valueAt(record, stream.primaryKey);
+  if (typeof key !== 'string' && typeof key !== 'number') {
+    throw new PagingError('record', `a record has no primary key at ${stream.primaryKey.join('.')}`);
+  }
+  const deletions = stream.deletions;
+  if (deletions.kind === 'flag' && valueAt(record, deletions.field) === deletions.value) return { key: String(key), deleted: true };
+  return { key: String(key), payload: record };
+}
+
+function valueAt(value: unknown, path: string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PagingError('shape', 'the provider’s answer is not JSON (or was cut at the size limit)');
+  }
+}
+
+function flatHeaders(headers: OutboundResponse['headers']): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+}

@@ -1,0 +1,192 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { connectionStore } from '../../shared/connections/store';
+import { openCredentials } from '../../shared/connections/service';
+import { github } from '../../shared/integrations/catalog/github';
+import { IntegrationDefinition } from '../../shared/integrations/schema';
+import { authorizeRequest } from '../../shared/integrations/service';
+import { operatorAudit } from '../../shared/platform/audit';
+import { send } from '../../shared/platform/outbound';
+import { recordStore } from '../../shared/records/store';
+import { syncRunStore } from '../../shared/syncs/run-store';
+import { cancelSyncRun, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
+import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
+import { keyringFromEnv } from '../../shared/vault/keyring';
+import { createVault } from '../../shared/vault/vault';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
+import { localDynamoDb } from '../support/dynamodb';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/**
+ * The sync worker against the fake GitHub (its Link-header paging, its rate-limit and
+ * credential answers) and the runtime's real tables: runs, checkpoints and records on
+ * DynamoDB Local. The queue is played here, a message at a time, so each test can
+ * duplicate, drop or delay one.
+ */
+process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
+
+let runtime: TestRuntime;
+let fake: FakeGitHub;
+let api: SyncApiDeps;
+let worker: SyncWorkerDeps;
+let records: ReturnType<typeof recordStore>;
+let here: ReturnType<typeof IntegrationDefinition.parse>;
+const queue: Array<{ job: SyncJob; delaySeconds: number }> = [];
+const token = `ghp_${randomBytes(18).toString('hex')}`;
+const tenantId = 'local';
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  fake = await startFakeGitHub();
+  fake.tokens.add(token);
+  // GitHub's real definition, pointed at the fake: requests are built as for api.github.com.
+  fake.publicUrl = fake.url.replace('http:', 'https:');
+  here = IntegrationDefinition.parse({ ...github, baseUrl: fake.publicUrl });
+  const db = localDynamoDb(runtime.dynamodbEndpoint);
+  const main = { db, table: runtime.env.MAIN_TABLE_NAME! };
+  const s3 = new S3Client({ endpoint: runtime.env.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  records = recordStore({ table: { db, table: runtime.env.RECORDS_TABLE_NAME! }, bucket: { s3, name: runtime.env.UPLOADS_BUCKET_NAME! } });
+  const connections = connectionStore(main);
+  const vault = createVault(keyringFromEnv({ env: runtime.env }));
+  const enqueue = async (jobs: SyncJob[], delaySeconds = 0) => void queue.push(...jobs.map((job) => ({ job, delaySeconds })));
+  const integrations = { find: async (_t: string, key: string) => (key === 'github' ? here : undefined) };
+  api = { runs: syncRunStore(main), connections, integrations, enqueue };
+  worker = {
+    runs: syncRunStore(main),
+    connections,
+    integrations,
+    records,
+    enqueue,
+    async send(tenant, connection, integration, request) {
+      const credentials = await openCredentials({ store: connections, vault }, tenant, connection.id);
+      const authorized = authorizeRequest(integration, connection.authType, credentials, { method: request.method, url: request.url });
+      // The definition says https; the fake speaks plain HTTP on loopback.
+      return send({ ...authorized, url: authorized.url.replace('https:', 'http:') }, { maxAttempts: 1, maxBodyBytes: maxPageBytes });
+    },
+  };
+});
+afterAll(async () => {
+  await fake.close();
+  await runtime.stop();
+});
+beforeEach(() => {
+  queue.length = 0;
+  fake.faults.length = 0;
+});
+
+const audit = (action: string) => operatorAudit(tenantId, 'test', action);
+let repoSequence = 0;
+
+async function connectRepo(issues: number) {
+  const response = await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'github', name: 'Synced', credentials: { token } } });
+  expect(response.status).toBe(201);
+  const connectionId = (await response.json()).id as string;
+  const repo = `repo${++repoSequence}`;
+  const start = Date.now() - issues * 60_000;
+  for (let i = 0; i < issues; i++) fake.addIssue('acme', repo, { created: start + i * 60_000, updated: start + i * 60_000 });
+  return { connectionId, repo, streams: [{ name: 'issues', params: { owner: 'acme', repo } }] };
+}
+
+/** Plays the queue until it is empty (a delayed message is played at once), answering each outcome. */
+async function drain(limit = 100): Promise<string[]> {
+  const outcomes: string[] = [];
+  while (queue.length > 0 && outcomes.length < limit) outcomes.push(await processSyncJob(worker, queue.shift()!.job));
+  return outcomes;
+}
+
+describe('a sync run', () => {
+  it('reads every page by the Link header into the records store, then an incremental run reads only what changed since its checkpoint', async () => {
+    const { connectionId, repo, streams } = await connectRepo(150);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    expect(run).toMatchObject({ status: 'queued', streams: [{ name: 'issues', status: 'queued' }] });
+    expect(await drain()).toEqual(['next-page', 'stream-succeeded']);
+    expect(await api.runs.get(tenantId, run.id)).toMatchObject({
+      status: 'succeeded',
+      streams: [{ status: 'succeeded', pages: 2, added: 150, updated: 0, unchanged: 0, since: null }],
+    });
+    const stored = await records.list(tenantId, connectionId, 'issues', { limit: 1000 });
+    expect(stored.records).toHaveLength(150);
+
+    const issues = fake.records(`issues:acme/${repo}`);
+    for (const issue of issues.slice(0, 3)) issue.updated = Date.now();
+    fake.addIssue('acme', repo);
+    const again = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    await drain();
+    const second = await api.runs.get(tenantId, again.id);
+    expect(second).toMatchObject({ status: 'succeeded', streams: [{ pages: 1, added: 1, updated: 3 }] });
+    // Asked from the checkpoint less the stream's lookback, not from the beginning.
+    const asked = fake.requests.at(-1)!.query.get('since');
+    expect(Date.parse(asked!)).toBeGreaterThan(issues[140]!.updated - 120_000);
+    expect(second!.streams[0]!.unchanged).toBeLessThan(20);
+  });
+
+  it('drops a second copy of a page message, and counts each record once', async () => {
+    const { connectionId, streams } = await connectRepo(120);
+    await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    const [first] = queue.splice(0, 1);
+    expect(await processSyncJob(worker, first!.job)).toBe('next-page');
+    expect(await processSyncJob(worker, first!.job)).toBe('duplicate');
+    await drain();
+    const [run] = (await api.runs.list(tenantId, connectionId, { limit: 1 })).items;
+    expect(run).toMatchObject({ status: 'succeeded', streams: [{ pages: 2, added: 120 }] });
+  });
+
+  it('waits when GitHub says its rate limit is spent, and goes on after', async () => {
+    const { connectionId, streams } = await connectRepo(5);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    fake.faults.push('rate-limit');
+    expect(await processSyncJob(worker, queue.shift()!.job)).toBe('throttled');
+    expect(queue).toEqual([{ job: expect.objectContaining({ runId: run.id, page: 0 }), delaySeconds: expect.any(Number) }]);
+    expect(queue[0]!.delaySeconds).toBeGreaterThanOrEqual(1);
+    expect(await drain()).toEqual(['stream-succeeded']);
+    expect(await api.runs.get(tenantId, run.id)).toMatchObject({ status: 'succeeded', streams: [{ added: 5 }] });
+  });
+
+  it.each([
+    ['refuses the credentials', 'expired-token', /^auth_failed/],
+    ['answers something that is not JSON', 'malformed', /^shape/],
+    ['answers JSON of the wrong shape', 'wrong-shape', /^shape/],
+  ] as const)('fails the run with the reason when GitHub %s, keeps no checkpoint, and frees the stream', async (_what, fault, reason) => {
+    const { connectionId, streams } = await connectRepo(3);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    fake.faults.push(fault);
+    expect(await drain()).toEqual(['stream-failed']);
+    const failed = await api.runs.get(tenantId, run.id);
+    expect(failed).toMatchObject({ status: 'failed', streams: [{ status: 'failed' }] });
+    expect(failed!.streams[0]!.reason).toMatch(reason);
+    expect((await api.runs.checkpoints(tenantId, connectionId, streams))[0]).toBeUndefined();
+    // The lock went with it: a new run of the stream starts, and succeeds.
+    const next = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    await drain();
+    expect(await api.runs.get(tenantId, next.id)).toMatchObject({ status: 'succeeded', streams: [{ added: 3 }] });
+  });
+
+  it('refuses a second run of a stream while one holds it, naming that run, and starts one once it is cancelled', async () => {
+    const { connectionId, streams } = await connectRepo(150);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    await expect(startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'full' })).rejects.toMatchObject({ status: 409, message: expect.stringContaining(run.id) });
+    expect(await processSyncJob(worker, queue.shift()!.job)).toBe('next-page');
+    await expect(cancelSyncRun(api, audit('sync.cancel'), run.id)).resolves.toMatchObject({ status: 'cancelled', streams: [{ status: 'cancelled', pages: 1 }] });
+    expect(await drain()).toEqual(['ended']);
+    await expect(startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'full' })).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('tombstones, in a full run of a stream whose deletions show by absence, the records the provider no longer has', async () => {
+    const issuesStream = here.streams.find((s) => s.name === 'issues')!;
+    const declared = issuesStream.deletions;
+    issuesStream.deletions = { kind: 'full-refresh-diff' };
+    try {
+      const { connectionId, repo, streams } = await connectRepo(4);
+      await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'full' });
+      await drain();
+      const gone = fake.records(`issues:acme/${repo}`).splice(1, 1)[0]!;
+      const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'full' });
+      await drain();
+      expect(await api.runs.get(tenantId, run.id)).toMatchObject({ status: 'succeeded', mode: 'full', streams: [{ unchanged: 3, deleted: 1 }] });
+      const deleted = await records.list(tenantId, connectionId, 'issues', { limit: 100, filter: ['deleted'] });
+      expect(deleted.records.map((r) => r.key)).toEqual([gone.id]);
+    } finally {
+      issuesStream.deletions = declared;
+    }
+  });
+});
