@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { openCredentials } from '../connections/service';
 import { connectionStore } from '../connections/store';
-import { authorizeRequest } from '../integrations/service';
 import { findTenantIntegration, tenantIntegrations } from '../integrations/tenant-catalog';
 import { oauthDeps, tokenPort } from '../oauth/deps';
 import { once, readConfig } from '../platform/config';
@@ -13,7 +12,7 @@ import { recordStoreOf } from '../records/deps';
 import { lazyVault } from '../vault/default';
 import { syncRunStore } from './run-store';
 import type { SyncApiDeps, SyncJob } from './service';
-import { maxPageBytes, type SyncWorkerDeps } from './worker';
+import { authorizedPage, maxPageBytes, type SyncWorkerDeps } from './worker';
 
 function enqueueJobs(purpose: string): SyncApiDeps['enqueue'] {
   const variable = resourceEnv.queue('syncJobs');
@@ -57,12 +56,7 @@ export const syncWorkerDeps = once((): SyncWorkerDeps => {
         connection.authType === 'oauth2'
           ? await tokens.fresh(tenantId, connection.id, integration)
           : await openCredentials({ store: connections, vault: lazyVault }, tenantId, connection.id);
-      const authorized = authorizeRequest(integration, connection.authType, credentials, {
-        method: request.method,
-        url: request.url,
-        ...(request.body ? { body: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } } : {}),
-      });
-      return send(authorized, { maxBodyBytes: maxPageBytes });
+      return send(authorizedPage(integration, connection.authType, credentials, request), { maxBodyBytes: maxPageBytes });
     },
   };
 });

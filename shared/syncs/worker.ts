@@ -2,9 +2,9 @@ import type { ConnectionItem } from '../connections/store';
 import { eventPut } from '../events/store';
 import type { Integration } from '../integrations/schema';
 import type { Stream } from '../integrations/streams';
-import { buildBaseUrl } from '../integrations/service';
+import { authorizeRequest, buildBaseUrl } from '../integrations/service';
 import type { TransactItem } from '../platform/items';
-import { OutboundError, type OutboundResponse } from '../platform/outbound';
+import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { RecordInput, RecordStore, WriteCounts } from '../records/store';
 import { firstRequest, interpretPage, PagingError, type PageRecord, type PageRequest, type PagingContext } from './paging';
 import { slowDownMs } from './rate-limits';
@@ -119,6 +119,15 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     ended = { ...ended, deleted: ended.deleted + deleted };
   }
   return endStream(deps, run, job, ended);
+}
+
+/** A page's request as the outbound client sends it: the definition's headers, the credentials as its auth says, a JSON body. */
+export function authorizedPage(integration: Integration, authType: string, credentials: Record<string, string>, request: PageRequest): OutboundRequest {
+  return authorizeRequest(integration, authType, credentials, {
+    method: request.method,
+    url: request.url,
+    ...(request.body ? { body: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } } : {}),
+  });
 }
 
 /** Records the stream's progress if the run is where this worker read it; false when another copy got there first. */

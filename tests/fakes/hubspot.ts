@@ -1,11 +1,13 @@
 import { bearerToken, intParam, iso, startProvider, type Answer, type FakeProvider, type ProviderRecord } from './provider';
 
 /**
- * HubSpot's CRM v3 objects API (https://developers.hubspot.com/docs/api/crm/understanding-the-crm):
+ * HubSpot's CRM objects API (https://developers.hubspot.com/docs/api-reference/latest/overview),
+ * under its legacy path (`/crm/v3/objects/{type}`) and its date-versioned one
+ * (`/crm/objects/2026-03/{type}`), which answer alike:
  *
- * - `GET /crm/v3/objects/{type}` (`limit` ≤ 100, 10 by default; `after`, an opaque cursor;
+ * - `GET …/{type}` (`limit` ≤ 100, 10 by default; `after`, an opaque cursor;
  *   `properties`; `archived`): `{ results, paging: { next: { after, link } } }`, by id;
- * - `POST /crm/v3/objects/{type}/search` with `filterGroups` (`GTE`/`GT`/`LTE`/`LT`/`EQ`
+ * - `POST …/{type}/search` with `filterGroups` (`GTE`/`GT`/`LTE`/`LT`/`EQ`
  *   on a property; dates as epoch milliseconds or ISO), `sorts`, `limit` ≤ 200 and `after`;
  *   `{ total, results, paging }`; it never pages past 10,000 results;
  * - 429 with `{ errorType: "RATE_LIMIT", policyName: "TEN_SECONDLY_ROLLING" }` and the
@@ -46,7 +48,7 @@ export async function startFakeHubSpot(): Promise<FakeHubSpot> {
       return failure(500, 'INTERNAL_ERROR', 'internal error');
     },
     handle(request, provider) {
-      const match = /^\/crm\/v3\/objects\/(contacts|companies|deals)(\/search)?$/.exec(request.path);
+      const match = /^\/crm\/(?:v3\/objects|objects\/\d{4}-\d{2})\/(contacts|companies|deals)(\/search)?$/.exec(request.path);
       if (!match) return failure(404, 'OBJECT_NOT_FOUND', `Unable to infer object type from: ${request.path}`);
       const [, type, search] = match;
       const all = [...provider.records(type!)].sort((a, b) => Number(a.id) - Number(b.id));

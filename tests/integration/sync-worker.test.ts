@@ -3,23 +3,28 @@ import { randomBytes } from 'node:crypto';
 import { connectionStore } from '../../shared/connections/store';
 import { openCredentials } from '../../shared/connections/service';
 import { github } from '../../shared/integrations/catalog/github';
+import { hubspot } from '../../shared/integrations/catalog/hubspot';
+import { shopify } from '../../shared/integrations/catalog/shopify';
+import { stripe } from '../../shared/integrations/catalog/stripe';
 import { IntegrationDefinition } from '../../shared/integrations/schema';
-import { authorizeRequest } from '../../shared/integrations/service';
 import { operatorAudit } from '../../shared/platform/audit';
 import { send } from '../../shared/platform/outbound';
 import { recordStore } from '../../shared/records/store';
 import { syncRunStore } from '../../shared/syncs/run-store';
 import { cancelSyncRun, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
-import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
+import { authorizedPage, maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
+import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
+import { startFakeShopify, type FakeShopify } from '../fakes/shopify';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { localDynamoDb } from '../support/dynamodb';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
- * The sync worker against the fake GitHub (its Link-header paging, its rate-limit and
- * credential answers) and the runtime's real tables: runs, checkpoints and records on
+ * The sync worker against the fake providers (their paging, rate-limit and credential
+ * answers: tests/fakes) with the catalog's own stream definitions, and the runtime's real tables: runs, checkpoints and records on
  * DynamoDB Local. The queue is played here, a message at a time, so each test can
  * duplicate, drop or delay one.
  */
@@ -27,6 +32,10 @@ process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
 
 let runtime: TestRuntime;
 let fake: FakeGitHub;
+let fakeStripe: FakeStripe;
+let fakeHubSpot: FakeHubSpot;
+let fakeShopify: FakeShopify;
+const definitions = new Map<string, ReturnType<typeof IntegrationDefinition.parse>>();
 let api: SyncApiDeps;
 let worker: SyncWorkerDeps;
 let records: ReturnType<typeof recordStore>;
@@ -42,6 +51,12 @@ beforeAll(async () => {
   // GitHub's real definition, pointed at the fake: requests are built as for api.github.com.
   fake.publicUrl = fake.url.replace('http:', 'https:');
   here = IntegrationDefinition.parse({ ...github, baseUrl: fake.publicUrl });
+  [fakeStripe, fakeHubSpot, fakeShopify] = await Promise.all([startFakeStripe(), startFakeHubSpot(), startFakeShopify()]);
+  for (const provider of [fakeStripe, fakeHubSpot, fakeShopify]) provider.publicUrl = provider.url.replace('http:', 'https:');
+  definitions.set('github', here);
+  definitions.set('stripe', IntegrationDefinition.parse({ ...stripe, baseUrl: fakeStripe.publicUrl }));
+  definitions.set('hubspot', IntegrationDefinition.parse({ ...hubspot, baseUrl: fakeHubSpot.publicUrl }));
+  definitions.set('shopify', IntegrationDefinition.parse({ ...shopify, baseUrl: `${fakeShopify.publicUrl}/admin/api/2026-07` }));
   const db = localDynamoDb(runtime.dynamodbEndpoint);
   const main = { db, table: runtime.env.MAIN_TABLE_NAME! };
   const s3 = new S3Client({ endpoint: runtime.env.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -49,7 +64,7 @@ beforeAll(async () => {
   const connections = connectionStore(main);
   const vault = createVault(keyringFromEnv({ env: runtime.env }));
   const enqueue = async (jobs: SyncJob[], delaySeconds = 0) => void queue.push(...jobs.map((job) => ({ job, delaySeconds })));
-  const integrations = { find: async (_t: string, key: string) => (key === 'github' ? here : undefined) };
+  const integrations = { find: async (_t: string, key: string) => definitions.get(key) };
   api = { runs: syncRunStore(main), connections, integrations, enqueue };
   worker = {
     runs: syncRunStore(main),
@@ -59,14 +74,14 @@ beforeAll(async () => {
     enqueue,
     async send(tenant, connection, integration, request) {
       const credentials = await openCredentials({ store: connections, vault }, tenant, connection.id);
-      const authorized = authorizeRequest(integration, connection.authType, credentials, { method: request.method, url: request.url });
+      const authorized = authorizedPage(integration, connection.authType, credentials, request);
       // The definition says https; the fake speaks plain HTTP on loopback.
       return send({ ...authorized, url: authorized.url.replace('https:', 'http:') }, { maxAttempts: 1, maxBodyBytes: maxPageBytes });
     },
   };
 });
 afterAll(async () => {
-  await fake.close();
+  await Promise.all([fake, fakeStripe, fakeHubSpot, fakeShopify].map((provider) => provider.close()));
   await runtime.stop();
 });
 beforeEach(() => {
@@ -188,5 +203,63 @@ describe('a sync run', () => {
     } finally {
       issuesStream.deletions = declared;
     }
+  });
+});
+
+describe("each provider's streams, as the catalog defines them, against its fake", () => {
+  async function connect(json: Record<string, unknown>) {
+    const response = await runtime.call('/v1/connections', { method: 'POST', json });
+    expect(response.status).toBe(201);
+    return (await response.json()).id as string;
+  }
+  async function runTwice(connectionId: string, stream: string, change: () => void) {
+    const first = await startSyncRun(api, audit('sync.start'), connectionId, { streams: [stream], mode: 'incremental' });
+    await drain();
+    change();
+    const second = await startSyncRun(api, audit('sync.start'), connectionId, { streams: [stream], mode: 'incremental' });
+    await drain();
+    return [await api.runs.get(tenantId, first.id), await api.runs.get(tenantId, second.id)];
+  }
+
+  it('Stripe customers: has_more and starting_after, then only the customers created since the checkpoint', async () => {
+    const key = `sk_test_${randomBytes(12).toString('hex')}`;
+    fakeStripe.tokens.add(key);
+    const connectionId = await connect({ integration: 'stripe', name: 'Payments', credentials: { apiKey: key } });
+    const start = Date.now() - 3 * 86_400_000;
+    for (let i = 0; i < 130; i++) fakeStripe.add('customers', { created: start + i * 60_000, email: `c${i}@example.com` });
+    const [first, second] = await runTwice(connectionId, 'customers', () => {
+      for (let i = 0; i < 3; i++) fakeStripe.add('customers', { email: `new${i}@example.com` });
+    });
+    expect(first).toMatchObject({ status: 'succeeded', streams: [{ pages: 2, added: 130 }] });
+    expect(second).toMatchObject({ status: 'succeeded', streams: [{ added: 3, updated: 0 }] });
+    expect(fakeStripe.requests.at(-1)!.query.get('created[gte]')).toMatch(/^\d+$/);
+  });
+
+  it("HubSpot contacts: the search's after cursor in the body, then only the contacts modified since the checkpoint", async () => {
+    const token = `pat-na1-${randomBytes(8).toString('hex')}`;
+    fakeHubSpot.tokens.add(token);
+    const connectionId = await connect({ integration: 'hubspot', name: 'CRM', credentials: { token } });
+    const start = Date.now() - 3 * 86_400_000;
+    for (let i = 0; i < 250; i++) fakeHubSpot.add('contacts', { email: `p${i}@example.com` }, start + i * 60_000);
+    const [first, second] = await runTwice(connectionId, 'contacts', () => {
+      for (const contact of fakeHubSpot.records('contacts').slice(0, 2)) contact.updated = Date.now();
+    });
+    expect(first).toMatchObject({ status: 'succeeded', streams: [{ pages: 2, added: 250 }] });
+    expect(second).toMatchObject({ status: 'succeeded', streams: [{ added: 0, updated: 2 }] });
+  });
+
+  it("Shopify orders: GraphQL pageInfo.endCursor, then only the orders updated since the checkpoint", async () => {
+    const apiKey = `shpat_${randomBytes(16).toString('hex')}`;
+    fakeShopify.tokens.add(apiKey);
+    const connectionId = await connect({ integration: 'shopify', name: 'Shop', params: { shop: 'junction-test' }, credentials: { apiKey } });
+    const start = Date.now() - 3 * 86_400_000;
+    for (let i = 0; i < 260; i++) fakeShopify.add('orders', { name: `#${1000 + i}` }, start + i * 60_000);
+    const [first, second] = await runTwice(connectionId, 'orders', () => {
+      const order = fakeShopify.records('orders')[5]!;
+      order.updated = Date.now();
+      fakeShopify.add('orders', { name: '#new' });
+    });
+    expect(first).toMatchObject({ status: 'succeeded', streams: [{ pages: 2, added: 260 }] });
+    expect(second).toMatchObject({ status: 'succeeded', streams: [{ added: 1, updated: 1 }] });
   });
 });
