@@ -89,6 +89,10 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     return 'throttled';
   }
   if (response.status === 401) return endStream(deps, run, job, { reason: 'auth_failed: the provider refused the connection’s credentials (401)' });
+  if (response.status < 200 || response.status > 299) {
+    const redirect = response.status >= 300 && response.status < 400 ? ' (a redirect: never followed)' : '';
+    return endStream(deps, run, job, { reason: `status: the provider answered ${response.status}${redirect}` });
+  }
 
   let records: RecordInput[];
   let page: ReturnType<typeof interpretPage>;

@@ -161,6 +161,8 @@ describe('a sync run', () => {
     ['refuses the credentials', 'expired-token', /^auth_failed/],
     ['answers something that is not JSON', 'malformed', /^shape/],
     ['answers JSON of the wrong shape', 'wrong-shape', /^shape/],
+    ['answers more than a page may hold (cut at 20 MiB)', 'huge', /^shape/],
+    ['redirects elsewhere (never followed)', 'redirect', /^status: the provider answered 302/],
   ] as const)('fails the run with the reason when GitHub %s, keeps no checkpoint, and frees the stream', async (_what, fault, reason) => {
     const { connectionId, streams } = await connectRepo(3);
     const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
