@@ -56,8 +56,10 @@ export interface TokenPort {
   /**
    * The connection's tokens, refreshed first when they are about to expire. `integration`:
    * the connection's, when the caller has it already (a refresh then reads no catalog).
+   * `rejected`: an access token the provider has just refused (401): refreshed even if
+   * not about to expire, unless the stored token is another one already.
    */
-  fresh(tenantId: string, connectionId: string, integration?: Integration): Promise<Record<string, string>>;
+  fresh(tenantId: string, connectionId: string, integration?: Integration, options?: { rejected?: string }): Promise<Record<string, string>>;
   /** Revokes the grant at the provider where it declares how; never throws. */
   revoke(tenantId: string, connection: Connection, credentials: Record<string, string>): Promise<TokenRevocation>;
 }

@@ -28,7 +28,7 @@ export const oauthDeps = once(
 /** Connections' view of OAuth. */
 export function tokenPort(deps: TokenDeps): TokenPort {
   return {
-    fresh: async (tenantId, connectionId, integration) => ({ ...(await freshTokens(deps, tenantId, connectionId, integration)) }),
+    fresh: async (tenantId, connectionId, integration, options) => ({ ...(await freshTokens(deps, tenantId, connectionId, integration, options)) }),
     revoke: (tenantId, connection, credentials) => revokeGrant(deps, tenantId, connection, credentials),
   };
 }

@@ -88,10 +88,20 @@ export class ReauthorizationRequired extends Conflict {
 const inFlight = new WeakMap<TokenDeps, Map<string, Promise<OAuthCredentials>>>();
 
 /** `integration`: the connection's, when the caller has read it already (a refresh then reads none). */
-export async function freshTokens(deps: TokenDeps, tenantId: string, connectionId: string, integration?: Integration): Promise<OAuthCredentials> {
+export async function freshTokens(
+  deps: TokenDeps,
+  tenantId: string,
+  connectionId: string,
+  integration?: Integration,
+  options: { rejected?: string } = {},
+): Promise<OAuthCredentials> {
   const item = await deps.connections.credentials(tenantId, connectionId);
   if (!item) throw new NotFound(`no connection ${connectionId}`);
-  if (!needsRefresh(item, now(deps))) return open(deps, item);
+  if (!needsRefresh(item, now(deps))) {
+    const current = await open(deps, item);
+    // A token the provider refused before its expiry (revoked, rotated): refresh it once.
+    if (options.rejected === undefined || current.accessToken !== options.rejected) return current;
+  }
   // The grant is known to be gone: asking the provider again would only fail again.
   if (item.refreshError && grantGone(item.refreshError.code)) throw refreshFailure(connectionId, item.refreshError);
   const key = `${tenantId}/${connectionId}`;

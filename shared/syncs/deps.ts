@@ -12,7 +12,7 @@ import { recordStoreOf } from '../records/deps';
 import { lazyVault } from '../vault/default';
 import { syncRunStore } from './run-store';
 import type { SyncApiDeps, SyncJob } from './service';
-import { authorizedPage, maxPageBytes, type SyncWorkerDeps } from './worker';
+import { maxPageBytes, type SyncWorkerDeps } from './worker';
 
 function enqueueJobs(purpose: string): SyncApiDeps['enqueue'] {
   const variable = resourceEnv.queue('syncJobs');
@@ -51,12 +51,10 @@ export const syncWorkerDeps = once((): SyncWorkerDeps => {
     integrations: integrationsOf(),
     records: recordStoreOf(),
     enqueue: enqueueJobs('sync worker'),
-    async send(tenantId, connection, integration, request) {
-      const credentials =
-        connection.authType === 'oauth2'
-          ? await tokens.fresh(tenantId, connection.id, integration)
-          : await openCredentials({ store: connections, vault: lazyVault }, tenantId, connection.id);
-      return send(authorizedPage(integration, connection.authType, credentials, request), { maxBodyBytes: maxPageBytes });
-    },
+    credentials: (tenantId, connection, integration, rejected) =>
+      connection.authType === 'oauth2'
+        ? tokens.fresh(tenantId, connection.id, integration, rejected === undefined ? {} : { rejected })
+        : openCredentials({ store: connections, vault: lazyVault }, tenantId, connection.id),
+    send: (request) => send(request, { maxBodyBytes: maxPageBytes }),
   };
 });

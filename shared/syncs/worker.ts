@@ -3,6 +3,7 @@ import { eventPut } from '../events/store';
 import type { Integration } from '../integrations/schema';
 import type { Stream } from '../integrations/streams';
 import { authorizeRequest, buildBaseUrl } from '../integrations/service';
+import { BadGateway, DomainError } from '../platform/errors';
 import type { TransactItem } from '../platform/items';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { RecordInput, RecordStore, WriteCounts } from '../records/store';
@@ -29,8 +30,13 @@ export interface SyncWorkerDeps {
   connections: { get(tenantId: string, id: string): Promise<ConnectionItem | undefined> };
   integrations: { find(tenantId: string, key: string): Promise<Integration | undefined> };
   records: Pick<RecordStore, 'writePage' | 'tombstoneUnseen'>;
-  /** Sends the page's request with the connection's credentials, through the outbound client. */
-  send(tenantId: string, connection: ConnectionItem, integration: Integration, request: PageRequest): Promise<OutboundResponse>;
+  /**
+   * The connection's credentials (OAuth: fresh tokens). `rejected`: the access token the
+   * provider has just refused, to be refreshed even before its expiry.
+   */
+  credentials(tenantId: string, connection: ConnectionItem, integration: Integration, rejected?: string): Promise<Record<string, string>>;
+  /** One request through the outbound client (SSRF rules, its retries, answers cut at `maxPageBytes`). */
+  send(request: OutboundRequest): Promise<OutboundResponse>;
   enqueue(jobs: SyncJob[], delaySeconds?: number): Promise<void>;
   now?: () => Date;
 }
@@ -77,10 +83,24 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
   let response: OutboundResponse;
   try {
     request = job.page === 0 ? firstRequest(context) : stream.next!;
-    response = await deps.send(job.tenantId, connection, integration, request);
+    let credentials = await deps.credentials(job.tenantId, connection, integration);
+    response = await deps.send(authorizedPage(integration, connection.authType, credentials, request));
+    if (response.status === 401 && connection.authType === 'oauth2') {
+      // Refused before its expiry (revoked, rotated elsewhere): refreshed once, asked again.
+      credentials = await deps.credentials(job.tenantId, connection, integration, credentials.accessToken);
+      response = await deps.send(authorizedPage(integration, connection.authType, credentials, request));
+    }
   } catch (error) {
     if (error instanceof PagingError) return endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` });
     if (error instanceof OutboundError) return endStream(deps, run, job, { reason: `the provider could not be reached: ${error.message}` });
+    if (error instanceof BadGateway) {
+      // The token endpoint failed for now: the page waits, the run does not fail.
+      await deps.enqueue([job], 30);
+      return 'throttled';
+    }
+    // The grant is gone (the connection is marked auth_failed by the refresh), or the
+    // credentials or OAuth client no longer fit.
+    if (error instanceof DomainError) return endStream(deps, run, job, { reason: `auth_failed: ${error.message}` });
     throw error;
   }
   const wait = slowDownMs(response, nowOf(deps).getTime());

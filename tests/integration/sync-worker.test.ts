@@ -8,11 +8,13 @@ import { shopify } from '../../shared/integrations/catalog/shopify';
 import { stripe } from '../../shared/integrations/catalog/stripe';
 import { IntegrationDefinition } from '../../shared/integrations/schema';
 import { operatorAudit } from '../../shared/platform/audit';
+import { BadGateway } from '../../shared/platform/errors';
+import { ReauthorizationRequired } from '../../shared/oauth/tokens';
 import { send } from '../../shared/platform/outbound';
 import { recordStore } from '../../shared/records/store';
 import { syncRunStore } from '../../shared/syncs/run-store';
 import { cancelSyncRun, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
-import { authorizedPage, maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
+import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
@@ -72,12 +74,9 @@ beforeAll(async () => {
     integrations,
     records,
     enqueue,
-    async send(tenant, connection, integration, request) {
-      const credentials = await openCredentials({ store: connections, vault }, tenant, connection.id);
-      const authorized = authorizedPage(integration, connection.authType, credentials, request);
-      // The definition says https; the fake speaks plain HTTP on loopback.
-      return send({ ...authorized, url: authorized.url.replace('https:', 'http:') }, { maxAttempts: 1, maxBodyBytes: maxPageBytes });
-    },
+    credentials: (tenant, connection) => openCredentials({ store: connections, vault }, tenant, connection.id),
+    // The definition says https; the fake speaks plain HTTP on loopback.
+    send: (request) => send({ ...request, url: request.url.replace('https:', 'http:') }, { maxAttempts: 1, maxBodyBytes: maxPageBytes }),
   };
 });
 afterAll(async () => {
@@ -205,6 +204,53 @@ describe('a sync run', () => {
     } finally {
       issuesStream.deletions = declared;
     }
+  });
+});
+
+describe('an OAuth connection whose access token the provider refuses mid-run', () => {
+  /** The worker as for an OAuth connection: tokens from `issue`, which sees the token the provider refused. */
+  function oauthWorker(issue: (rejected?: string) => Promise<Record<string, string>>): SyncWorkerDeps {
+    return {
+      ...worker,
+      connections: { get: async (t, id) => ({ ...(await worker.connections.get(t, id))!, authType: 'oauth2' }) },
+      credentials: (_t, _c, _i, rejected) => issue(rejected),
+    };
+  }
+  const drainWith = async (deps: SyncWorkerDeps) => {
+    const outcomes: string[] = [];
+    while (queue.length > 0) outcomes.push(await processSyncJob(deps, queue.shift()!.job));
+    return outcomes;
+  };
+
+  it('refreshes the token once and goes on with the run', async () => {
+    const { connectionId, streams } = await connectRepo(3);
+    const fresh = `gho_${randomBytes(18).toString('hex')}`;
+    fake.tokens.add(fresh);
+    const asked: Array<string | undefined> = [];
+    const deps = oauthWorker(async (rejected) => (asked.push(rejected), { accessToken: rejected === undefined ? 'gho_revoked' : fresh }));
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    expect(await drainWith(deps)).toEqual(['stream-succeeded']);
+    expect(asked).toEqual([undefined, 'gho_revoked']);
+    expect(await api.runs.get(tenantId, run.id)).toMatchObject({ status: 'succeeded', streams: [{ added: 3 }] });
+  });
+
+  it('fails the run auth_failed when the grant is gone, and waits when the token endpoint fails for now', async () => {
+    const { connectionId, streams } = await connectRepo(3);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    const flaky = oauthWorker(async (rejected) => {
+      if (rejected) throw new BadGateway('the token endpoint failed (temporarily_unavailable)');
+      return { accessToken: 'gho_revoked' };
+    });
+    expect(await processSyncJob(flaky, queue[0]!.job)).toBe('throttled');
+    expect(queue.map((q) => q.delaySeconds)).toEqual([0, 30]);
+    queue.shift();
+    const gone = oauthWorker(async (rejected) => {
+      if (rejected) throw new ReauthorizationRequired(connectionId);
+      return { accessToken: 'gho_revoked' };
+    });
+    expect(await drainWith(gone)).toEqual(['stream-failed']);
+    const failed = await api.runs.get(tenantId, run.id);
+    expect(failed!.streams[0]!.reason).toMatch(/^auth_failed: connection .* must be authorized again/);
   });
 });
 

@@ -70,6 +70,16 @@ describe('fresh tokens', () => {
     });
   });
 
+  it('are refreshed before their expiry when the provider refused the stored access token, and not when it refused an older one', async () => {
+    const { deps, connectionExpiring, refreshRequests } = await setUp();
+    await connectionExpiring('conn_a', minutes(60));
+
+    await expect(freshTokens(deps, tenantId, 'conn_a', undefined, { rejected: 'at_old' })).resolves.toEqual({ accessToken: 'at_0', refreshToken: 'rt_conn_a' });
+    expect(refreshRequests()).toHaveLength(0);
+    await expect(freshTokens(deps, tenantId, 'conn_a', undefined, { rejected: 'at_0' })).resolves.toEqual({ accessToken: 'at_1', refreshToken: 'rt_1' });
+    expect(refreshRequests()).toHaveLength(1);
+  });
+
   it('cost one token request for 50 concurrent reads in one container', async () => {
     const { deps, connectionExpiring, refreshRequests } = await setUp();
     await connectionExpiring('conn_a', minutes(2));
