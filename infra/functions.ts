@@ -370,6 +370,13 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: syncs.cancelSyncContract,
     access: writeMain,
   },
+  bulkSyncs: {
+    kind: 'route',
+    route: 'POST /v1/syncs/bulk',
+    entry: 'functions/syncs/bulk.ts',
+    contract: syncs.bulkSyncContract,
+    access: keyed({ tables: { main: 'readwrite' }, queues: { syncJobs: 'send' } }),
+  },
   // One page of one stream per message; a provider's page can take seconds to arrive.
   syncWorker: {
     kind: 'consumer',

@@ -1,6 +1,6 @@
 import { defineContract } from '../platform/contract';
 import { page } from '../platform/pagination';
-import { ConnectionSyncsPath, SyncRun, SyncRunInput, SyncRunListQuery, SyncRunPath } from './schema';
+import { BulkSyncInput, BulkSyncResult, ConnectionSyncsPath, SyncRun, SyncRunInput, SyncRunListQuery, SyncRunPath } from './schema';
 
 const tag = 'Syncs';
 
@@ -44,4 +44,13 @@ export const cancelSyncContract = defineContract({
     200: { description: 'The run, cancelled', schema: SyncRun },
     409: { description: 'The run has ended already' },
   },
+});
+
+export const bulkSyncContract = defineContract({
+  summary: 'Retry (failed or cancelled) or cancel (queued or running) many sync runs: by id, or a connection\'s newest runs that a filter picks',
+  tag,
+  scope: 'write',
+  audit: 'sync.bulk',
+  body: BulkSyncInput,
+  responses: { 200: { description: 'Per run its outcome: retried (with the new run), cancelled, not_found or conflict (with why)', schema: BulkSyncResult } },
 });

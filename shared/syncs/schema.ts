@@ -69,3 +69,45 @@ export const SyncRun = responseSchema(() =>
     .meta({ id: 'SyncRun' }),
 );
 export type SyncRun = z.infer<ReturnType<typeof SyncRun>>;
+
+export const bulkActions = ['retry', 'cancel'] as const;
+/** Outcomes of a bulk action, per run. */
+export const bulkOutcomes = ['retried', 'cancelled', 'not_found', 'conflict'] as const;
+export const maxBulkRuns = 100;
+
+/** `POST /v1/syncs/bulk`: the runs by id, or those of a connection that a filter picks (the newest 100). */
+export const BulkSyncInput = z
+  .strictObject({
+    action: z.enum(bulkActions),
+    runIds: z.array(z.string().regex(syncRunIdPattern, 'not a sync run id (sync_…)')).min(1).max(maxBulkRuns).optional(),
+    filter: z
+      .strictObject({
+        connectionId: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)'),
+        status: z.enum(runStatuses).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((input, ctx) => {
+    if ((input.runIds === undefined) === (input.filter === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['runIds'], message: 'give runIds or filter, not both and not neither' });
+    }
+  });
+export type BulkSyncInput = z.infer<typeof BulkSyncInput>;
+
+export const BulkSyncResult = responseSchema(() =>
+  z
+    .object({
+      results: z.array(
+        z.object({
+          runId: z.string(),
+          outcome: z.enum(bulkOutcomes),
+          /** Why it was not done (`conflict`, `not_found`), else null. */
+          detail: z.string().nullable(),
+          /** The new run a retry started, else null. */
+          newRunId: z.string().nullable(),
+        }),
+      ),
+    })
+    .meta({ id: 'BulkSyncResult' }),
+);
+export type BulkSyncResult = z.infer<ReturnType<typeof BulkSyncResult>>;

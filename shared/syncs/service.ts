@@ -1,10 +1,10 @@
 import { eventPut } from '../events/store';
 import { changeRecords, type Audit } from '../platform/audit';
-import { Conflict, Invalid, NotFound } from '../platform/errors';
+import { Conflict, DomainError, Invalid, NotFound } from '../platform/errors';
 import { newId } from '../platform/ids';
 import type { Integration } from '../integrations/schema';
 import type { ConnectionItem } from '../connections/store';
-import type { SyncRun, SyncRunInput, SyncRunListQuery } from './schema';
+import { maxBulkRuns, type BulkSyncInput, type BulkSyncResult, type SyncRun, type SyncRunInput, type SyncRunListQuery } from './schema';
 import type { StreamRunItem, SyncRunItem, SyncRunStore } from './run-store';
 
 /**
@@ -102,6 +102,42 @@ export async function cancelSyncRun(deps: Pick<SyncApiDeps, 'runs' | 'now'>, aud
     if (await deps.runs.update(audit.tenantId, next, ended.map((index) => ({ index, checkpoint: null })), also)) return view;
   }
   throw new Conflict(`sync run ${runId} kept changing while it was being cancelled; try again`);
+}
+
+/**
+ * Retries or cancels many runs: by id, or the connection's newest runs a filter picks.
+ * Each run gets its own outcome; one that cannot be acted on (gone, still running for a
+ * retry, ended for a cancel) does not stop the others. A retry starts a new run of the
+ * same streams, with their params, in the same mode.
+ */
+export async function bulkSyncAction(deps: SyncApiDeps, audit: Audit, input: BulkSyncInput): Promise<BulkSyncResult> {
+  const { tenantId } = audit;
+  let runIds = input.runIds ?? [];
+  if (input.filter) {
+    const { connectionId, status } = input.filter;
+    if (!(await deps.connections.get(tenantId, connectionId))) throw new NotFound(`no connection ${connectionId}`);
+    runIds = (await deps.runs.list(tenantId, connectionId, { limit: maxBulkRuns, ...(status ? { status } : {}) })).items.map((run) => run.id);
+  }
+  const results: BulkSyncResult['results'] = [];
+  for (const runId of [...new Set(runIds)]) {
+    const result = { runId, detail: null, newRunId: null };
+    try {
+      if (input.action === 'cancel') {
+        await cancelSyncRun(deps, audit, runId);
+        results.push({ ...result, outcome: 'cancelled' });
+        continue;
+      }
+      const run = await deps.runs.get(tenantId, runId);
+      if (!run) throw new NotFound(`no sync run ${runId}`);
+      if (run.status !== 'failed' && run.status !== 'cancelled') throw new Conflict(`sync run ${runId} is ${run.status}; only a failed or cancelled run is retried`);
+      const retried = await startSyncRun(deps, audit, run.connectionId, { mode: run.mode, streams: run.streams.map(({ name, params }) => ({ name, params })) });
+      results.push({ ...result, outcome: 'retried', newRunId: retried.id });
+    } catch (error) {
+      if (!(error instanceof DomainError) || (error.status !== 404 && error.status !== 409 && error.status !== 400)) throw error;
+      results.push({ ...result, outcome: error.status === 404 ? 'not_found' : 'conflict', detail: error.message });
+    }
+  }
+  return { results };
 }
 
 /** The run's streams: the ones asked for, each checked against the integration's, or every stream without required params. */

@@ -151,6 +151,8 @@ describe('every route that takes an Idempotency-Key', () => {
   // New routes included: each acts once for a request retried under the same key.
   const keyed = routesOf(declaration).filter(([, route]) => route.route.startsWith('POST ') && route.contract.audit);
   let paths: Record<string, string>;
+  /** Bodies that must name something of this test's own (the run a bulk action cancels). */
+  let bodies: Record<string, () => unknown>;
 
   beforeAll(async () => {
     // A provider that cannot be reached, so that a connection's test call goes nowhere.
@@ -179,6 +181,8 @@ describe('every route that takes an Idempotency-Key', () => {
     expect(synced.status).toBe(201);
     const syncedId = (await synced.json()).id as string;
     const run = await queuedRun(runtime, 'local', syncedId, ['charges']);
+    const bulkRun = await queuedRun(runtime, 'local', syncedId, ['invoices']);
+    bodies = { '/v1/syncs/bulk': () => ({ action: 'cancel', runIds: [bulkRun.id] }) };
     paths = {
       '/v1/connections/{id}/test': `/v1/connections/${connectionId}/test`,
       '/v1/connections/{id}/syncs': `/v1/connections/${syncedId}/syncs`,
@@ -196,7 +200,7 @@ describe('every route that takes an Idempotency-Key', () => {
       const pattern = routeKey.slice('POST '.length);
       const path = paths[pattern] ?? pattern;
       expect(path).not.toContain('{');
-      const body = goodBodies[routeKey]?.();
+      const body = (bodies[pattern] ?? goodBodies[routeKey])?.();
       const key = randomUUID();
       const send = () => runtime.call(path, { method: 'POST', headers: { 'idempotency-key': key }, ...(body ? { json: body } : {}) });
       const first = await send();

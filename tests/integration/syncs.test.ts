@@ -105,3 +105,40 @@ describe('cancelling a sync run', () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe('acting on many sync runs', () => {
+  const bulk = async (json: unknown) => {
+    const response = await runtime.call('/v1/syncs/bulk', { method: 'POST', json });
+    return { status: response.status, body: await response.json() };
+  };
+
+  it('cancels runs by id, answering each outcome, then retries the cancelled ones as new runs of the same streams', async () => {
+    const id = await connection();
+    const [a, b] = [await queuedRun(runtime, 'local', id, ['customers']), await queuedRun(runtime, 'local', id, ['charges'])];
+    const missing = 'sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1';
+    const cancelled = await bulk({ action: 'cancel', runIds: [a.id, b.id, missing] });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.results).toEqual([
+      { runId: a.id, outcome: 'cancelled', detail: null, newRunId: null },
+      { runId: b.id, outcome: 'cancelled', detail: null, newRunId: null },
+      { runId: missing, outcome: 'not_found', detail: expect.stringContaining(missing), newRunId: null },
+    ]);
+    const again = await bulk({ action: 'cancel', runIds: [a.id] });
+    expect(again.body.results).toEqual([{ runId: a.id, outcome: 'conflict', detail: expect.stringContaining('has ended'), newRunId: null }]);
+
+    const retried = await bulk({ action: 'retry', filter: { connectionId: id, status: 'cancelled' } });
+    expect(retried.status).toBe(200);
+    expect(retried.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['retried', 'retried']);
+    const fresh = await run(retried.body.results[0].newRunId);
+    expect(fresh).toMatchObject({ connectionId: id, mode: 'incremental', streams: [{ name: 'charges' }] });
+  });
+
+  it('refuses runIds and filter together, or neither, with 400 naming body.runIds', async () => {
+    const id = await connection();
+    for (const json of [{ action: 'retry' }, { action: 'retry', runIds: ['sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1'], filter: { connectionId: id } }]) {
+      const answer = await bulk(json);
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.runIds']);
+    }
+  });
+});

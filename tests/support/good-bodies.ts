@@ -50,4 +50,5 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   'POST /v1/webhook-endpoints/{id}/replay': () => ({ since: new Date(Date.now() - 3_600_000).toISOString() }),
   // A stream of the Stripe connection of POST /v1/connections above.
   'POST /v1/connections/{id}/syncs': () => ({ streams: ['customers'] }),
+  'POST /v1/syncs/bulk': () => ({ action: 'cancel', runIds: ['sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1'] }),
 };
