@@ -65,10 +65,11 @@ export interface FunctionSettings {
   rateLimitPerMinute: number;
   eventRetentionDays: number;
   webhookDisableAfterDays: number;
+  syncStallMinutes: number;
 }
 
 /** The settings only the functions that name them (`settings` in their declaration) are handed, and their variables. */
-export const namedSettings = { webhookDisableAfterDays: 'WEBHOOK_DISABLE_AFTER_DAYS' } as const satisfies Partial<Record<keyof FunctionSettings, string>>;
+export const namedSettings = { webhookDisableAfterDays: 'WEBHOOK_DISABLE_AFTER_DAYS', syncStallMinutes: 'SYNC_STALL_MINUTES' } as const satisfies Partial<Record<keyof FunctionSettings, string>>;
 export type NamedSetting = keyof typeof namedSettings;
 
 /**
@@ -102,7 +103,15 @@ interface FunctionBase {
   packageFiles?: Record<string, readonly string[]>;
   /** Deployment settings this function reads beyond those every function of its kind gets. */
   settings?: readonly NamedSetting[];
+  /**
+   * Metrics the function publishes (embedded metric format, namespace `Junction`) that
+   * mean something is wrong whenever they count anything: each gets an alarm.
+   */
+  alarmMetrics?: ReadonlyArray<{ name: string; description: string }>;
 }
+
+/** Where the functions' own metrics go (shared/platform/metrics.ts), and the dimension Powertools adds to each. */
+export const metricsNamespace = 'Junction';
 
 export interface RouteDeclaration extends FunctionBase {
   kind: 'route';

@@ -370,6 +370,16 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: syncs.cancelSyncContract,
     access: writeMain,
   },
+  // Fails runs whose progress stopped, so that none looks alive for ever.
+  failStalledSyncs: {
+    kind: 'schedule',
+    entry: 'functions/syncs/stalled.ts',
+    expression: 'rate(5 minutes)',
+    access: { tables: { main: 'readwrite' } },
+    timeoutSeconds: 120,
+    settings: ['syncStallMinutes'],
+    alarmMetrics: [{ name: 'SyncRunsStalled', description: 'A sync run made no progress for syncStallMinutes and was failed: a lost message, or a worker failing into the DLQ.' }],
+  },
   bulkSyncs: {
     kind: 'route',
     route: 'POST /v1/syncs/bulk',

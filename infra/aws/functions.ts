@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { functionBundling } from '../bundling';
-import { commonFunctionEnv, defaultMemoryMb, defaultTimeoutSeconds, type FunctionDeclaration } from '../declaration';
+import { commonFunctionEnv, defaultMemoryMb, defaultTimeoutSeconds, metricsNamespace, type FunctionDeclaration } from '../declaration';
 import { pascalCase } from './names';
 
 
@@ -49,6 +49,10 @@ export function createFunction(
   });
   alarmOn(scope, `${id}Errors`, fn.metricErrors(fiveMinuteSum), `${name} failed an invocation.`);
   alarmOn(scope, `${id}Throttles`, fn.metricThrottles(fiveMinuteSum), `${name} was throttled.`);
+  for (const { name: metricName, description } of declared.alarmMetrics ?? []) {
+    const metric = new cloudwatch.Metric({ namespace: metricsNamespace, metricName, dimensionsMap: { service: commonFunctionEnv.POWERTOOLS_SERVICE_NAME }, ...fiveMinuteSum });
+    alarmOn(scope, `${id}${metricName}`, metric, description);
+  }
   return fn;
 }
 

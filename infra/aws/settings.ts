@@ -20,6 +20,8 @@ export interface DeploySettings {
   eventRetentionDays: number;
   /** Days a webhook endpoint may fail without a success before it is disabled (`WEBHOOK_DISABLE_AFTER_DAYS`). */
   webhookDisableAfterDays: number;
+  /** Minutes a sync run may go without progress before it is failed as stalled (`SYNC_STALL_MINUTES`). */
+  syncStallMinutes: number;
 }
 
 /** The context names, as written in cdk.json and after `-c`. */
@@ -29,6 +31,7 @@ export const settingNames = {
   apiThrottleBurst: 'apiThrottleBurst',
   eventRetentionDays: 'eventRetentionDays',
   webhookDisableAfterDays: 'webhookDisableAfterDays',
+  syncStallMinutes: 'syncStallMinutes',
 } as const;
 
 export function deploySettings(scope: Construct): DeploySettings {
@@ -40,6 +43,7 @@ export function deploySettings(scope: Construct): DeploySettings {
     },
     eventRetentionDays: positiveInteger(scope, settingNames.eventRetentionDays, 'days events are kept'),
     webhookDisableAfterDays: positiveInteger(scope, settingNames.webhookDisableAfterDays, 'days a webhook endpoint may fail before it is disabled'),
+    syncStallMinutes: positiveInteger(scope, settingNames.syncStallMinutes, 'minutes a sync run may go without progress'),
   };
 }
 

@@ -162,6 +162,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
           rateLimitPerMinute: cdkSetting(options.root, 'rateLimitPerMinute', 'RATE_LIMIT_PER_MINUTE'),
           eventRetentionDays: cdkSetting(options.root, 'eventRetentionDays', 'EVENT_RETENTION_DAYS'),
           webhookDisableAfterDays: cdkSetting(options.root, 'webhookDisableAfterDays', 'WEBHOOK_DISABLE_AFTER_DAYS'),
+          syncStallMinutes: cdkSetting(options.root, 'syncStallMinutes', 'SYNC_STALL_MINUTES'),
         }),
         ...accessEnv(declared.access, locations),
         ...options.functionEnv,

@@ -6,6 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
  * turns them off (POWERTOOLS_METRICS_DISABLED), as there is no CloudWatch to read them.
  */
 export const metrics = new Metrics({
+  // infra/declaration.ts metricsNamespace: the alarms on these metrics read it there.
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Junction',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'junction',
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { conditionFailedItem, isConditionFailed } from '../platform/dynamodb';
 import { failedConditions, queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
 import type { PageRequest } from './paging';
@@ -11,6 +12,9 @@ import type { RunStatus, SyncMode } from './schema';
  *   pk TENANT#<t>  sk SYNCRUN#<run id>                       the run: per stream, its progress and the next page's request
  *   pk TENANT#<t>  sk SYNCLOCK#<connection>#<stream key>     held by the run syncing that stream now
  *   pk TENANT#<t>  sk SYNCSTATE#<connection>#<stream key>    the checkpoint: the highest cursor value of the last run that finished it
+ *
+ * A run that has not ended is also in the index of active runs (gsi1: `SYNCACTIVE#<shard>`,
+ * its last change), where the sweep for stalled runs finds it without a scan.
  *
  * A stream's key is its name, and a digest of its params when it has any (GitHub's issues
  * of one repository are not another's). Every change to a run is conditional on the
@@ -73,10 +77,23 @@ export interface SyncRunStore {
    * those that succeeded store their checkpoint, in the same transaction.
    */
   update(tenantId: string, next: SyncRunItem, ended: Array<{ index: number; checkpoint: string | null }>, also: TransactItem[]): Promise<boolean>;
+  /** Runs not ended whose last change is older than `before`, from the index of active runs (eventually consistent). */
+  idleSince(before: string): Promise<Array<{ tenantId: string; runId: string }>>;
 }
+
+/** The active runs' index is spread over this many partitions: runs start together in bursts. */
+const activeShards = 8;
+const isActive = (run: Pick<SyncRunItem, 'status'>) => run.status === 'queued' || run.status === 'running';
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const runKey = (tenantId: string, runId: string) => ({ pk: pk(tenantId), sk: `SYNCRUN#${runId}` });
+
+/** The run's item: in the active index while it has not ended, out of it once it has. */
+function runItem(tenantId: string, run: SyncRunItem) {
+  const { gsi1pk: _shard, gsi1sk: _at, ...fields } = run as SyncRunItem & { gsi1pk?: string; gsi1sk?: string };
+  const shard = createHash('sha256').update(run.id).digest()[0]! % activeShards;
+  return { ...runKey(tenantId, run.id), ...fields, ...(isActive(run) ? { gsi1pk: `SYNCACTIVE#${shard}`, gsi1sk: run.updatedAt } : {}) };
+}
 
 /** A stream's key: the name, and a digest of its params when it has any. */
 export function streamKey(stream: Pick<StreamRunItem, 'name' | 'params'>): string {
@@ -106,7 +123,7 @@ export function syncRunStore(store: TableStore): SyncRunStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       }));
-      const items: TransactItem[] = [{ Put: { TableName: table, Item: { ...runKey(tenantId, run.id), ...run }, ConditionExpression: 'attribute_not_exists(pk)' } }, ...locks, ...also];
+      const items: TransactItem[] = [{ Put: { TableName: table, Item: runItem(tenantId, run), ConditionExpression: 'attribute_not_exists(pk)' } }, ...locks, ...also];
       try {
         const failed = await failedConditions(store, items);
         if (failed === undefined) return { created: true };
@@ -121,7 +138,9 @@ export function syncRunStore(store: TableStore): SyncRunStore {
     },
     async get(tenantId, runId) {
       const { Item } = await store.db.get({ TableName: table, Key: runKey(tenantId, runId), ConsistentRead: true });
-      return Item ? strip<SyncRunItem>(Item) : undefined;
+      if (!Item) return undefined;
+      const { gsi1pk: _shard, gsi1sk: _at, ...run } = strip<SyncRunItem & { gsi1pk?: string; gsi1sk?: string }>(Item);
+      return run;
     },
     list: (tenantId, connectionId, query) =>
       queryPage<SyncRunItem>(store, {
@@ -144,7 +163,7 @@ export function syncRunStore(store: TableStore): SyncRunStore {
         {
           Put: {
             TableName: table,
-            Item: { ...runKey(tenantId, next.id), ...next },
+            Item: runItem(tenantId, next),
             ConditionExpression: 'version = :read',
             ExpressionAttributeValues: { ':read': next.version - 1 },
           },
@@ -171,6 +190,24 @@ export function syncRunStore(store: TableStore): SyncRunStore {
       if (failed === undefined) return true;
       if (failed.includes(0)) return false;
       throw new Error(`sync run ${next.id}: a lock it should hold belongs to another run (${failed.join(', ')})`);
+    },
+    async idleSince(before) {
+      const found: Array<{ tenantId: string; runId: string }> = [];
+      for (let shard = 0; shard < activeShards; shard++) {
+        const pages = paginateQuery(
+          { client: store.db, pageSize: 100 },
+          {
+            TableName: table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :shard AND gsi1sk < :before',
+            ExpressionAttributeValues: { ':shard': `SYNCACTIVE#${shard}`, ':before': before },
+          },
+        );
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) found.push({ tenantId: String(item.pk).replace(/^TENANT#/, ''), runId: String(item.id) });
+        }
+      }
+      return found;
     },
   };
 }

@@ -86,22 +86,50 @@ export async function cancelSyncRun(deps: Pick<SyncApiDeps, 'runs' | 'now'>, aud
     if (!run) throw new NotFound(`no sync run ${runId}`);
     if (run.status !== 'queued' && run.status !== 'running') throw new Conflict(`sync run ${runId} has ended (${run.status}); only a queued or running run can be cancelled`);
     const now = nowOf(deps);
-    const at = now.toISOString();
-    const ended = run.streams.flatMap((stream, index) => (stream.status === 'queued' || stream.status === 'running' ? [index] : []));
-    const next: SyncRunItem = {
-      ...run,
-      status: 'cancelled',
-      reason: 'cancelled through the API',
-      streams: run.streams.map((stream, index) => (ended.includes(index) ? { ...stream, status: 'cancelled', reason: 'cancelled through the API', next: null } : stream)),
-      finishedAt: at,
-      updatedAt: at,
-      version: run.version + 1,
-    };
+    const { next, ended } = endOpenStreams(run, 'cancelled', 'cancelled through the API', now);
     const view = toRunView(next);
-    const also = [...changeRecords(deps.runs.table, audit, runId, at), eventPut(deps.runs.table, audit.tenantId, 'sync.failed', view, now)];
-    if (await deps.runs.update(audit.tenantId, next, ended.map((index) => ({ index, checkpoint: null })), also)) return view;
+    const also = [...changeRecords(deps.runs.table, audit, runId, now.toISOString()), eventPut(deps.runs.table, audit.tenantId, 'sync.failed', view, now)];
+    if (await deps.runs.update(audit.tenantId, next, ended, also)) return view;
   }
   throw new Conflict(`sync run ${runId} kept changing while it was being cancelled; try again`);
+}
+
+/**
+ * Fails the runs that have made no progress for `stallMs` (Nango #7159: a sync that never
+ * ends must not look alive): their open streams end `failed` with the reason, their locks
+ * are released, `sync.failed` goes out. A run that moved meanwhile is left alone.
+ * Answers the runs failed.
+ */
+export async function failStalledRuns(deps: Pick<SyncApiDeps, 'runs' | 'now'>, stallMs: number): Promise<string[]> {
+  const now = nowOf(deps);
+  const before = new Date(now.getTime() - stallMs).toISOString();
+  const failed: string[] = [];
+  for (const { tenantId, runId } of await deps.runs.idleSince(before)) {
+    const run = await deps.runs.get(tenantId, runId);
+    // The index lags the table: read the run itself before judging it.
+    if (!run || (run.status !== 'queued' && run.status !== 'running') || run.updatedAt >= before) continue;
+    const reason = `stalled: no progress for ${Math.round(stallMs / 60_000)} minutes (since ${run.updatedAt})`;
+    const { next, ended } = endOpenStreams(run, 'failed', reason, now);
+    if (await deps.runs.update(tenantId, next, ended, [eventPut(deps.runs.table, tenantId, 'sync.failed', toRunView(next), now)])) failed.push(runId);
+  }
+  return failed;
+}
+
+/** The run ended `status`: its open streams too, with the reason, their locks to release. */
+function endOpenStreams(run: SyncRunItem, status: 'cancelled' | 'failed', reason: string, now: Date) {
+  const at = now.toISOString();
+  const ended = run.streams.flatMap((stream, index) => (stream.status === 'queued' || stream.status === 'running' ? [{ index, checkpoint: null }] : []));
+  const open = new Set(ended.map(({ index }) => index));
+  const next: SyncRunItem = {
+    ...run,
+    status,
+    reason,
+    streams: run.streams.map((stream, index) => (open.has(index) ? { ...stream, status, reason, next: null } : stream)),
+    finishedAt: at,
+    updatedAt: at,
+    version: run.version + 1,
+  };
+  return { next, ended };
 }
 
 /**

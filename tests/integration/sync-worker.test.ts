@@ -13,7 +13,7 @@ import { ReauthorizationRequired } from '../../shared/oauth/tokens';
 import { send } from '../../shared/platform/outbound';
 import { recordStore } from '../../shared/records/store';
 import { syncRunStore } from '../../shared/syncs/run-store';
-import { cancelSyncRun, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
+import { cancelSyncRun, failStalledRuns, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
 import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
@@ -204,6 +204,34 @@ describe('a sync run', () => {
     } finally {
       issuesStream.deletions = declared;
     }
+  });
+});
+
+describe('a run whose progress stopped', () => {
+  it('is failed by the sweep with the reason, its stream freed and sync.failed sent; a run still moving is left alone', async () => {
+    const { connectionId, streams } = await connectRepo(150);
+    const stuck = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    expect(await processSyncJob(worker, queue.shift()!.job)).toBe('next-page');
+    queue.length = 0; // the next page's message is lost
+    // Its last change an hour ago, as the index sees it.
+    const read = (await api.runs.get(tenantId, stuck.id))!;
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await api.runs.update(tenantId, { ...read, updatedAt: hourAgo, version: read.version + 1 }, [], [])).toBe(true);
+    const other = await connectRepo(3);
+    const moving = await startSyncRun(api, audit('sync.start'), other.connectionId, { streams: other.streams, mode: 'incremental' });
+
+    const failed = await failStalledRuns(api, 30 * 60_000);
+    expect(failed).toContain(stuck.id);
+    expect(failed).not.toContain(moving.id);
+    const ended = (await api.runs.get(tenantId, stuck.id))!;
+    expect(ended).toMatchObject({ status: 'failed', streams: [{ status: 'failed', pages: 1 }] });
+    expect(ended.reason).toMatch(/^stalled: no progress for 30 minutes/);
+    expect((await api.runs.get(tenantId, moving.id))!.status).toBe('queued');
+    expect(await failStalledRuns(api, 30 * 60_000)).not.toContain(stuck.id);
+    // The stream is free again.
+    await expect(startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' })).resolves.toMatchObject({ status: 'queued' });
+    const events = await (await runtime.call('/v1/events?type=sync.failed&limit=100')).json();
+    expect(events.data.some((e: { data: { id: string } }) => e.data.id === stuck.id)).toBe(true);
   });
 });
 

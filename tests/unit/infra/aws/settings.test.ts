@@ -125,7 +125,7 @@ describe('a malformed deploy setting', () => {
     expect(() => synthesize(declaration, { deliveryMaxConcurrency: value })).toThrow('must be between 2 and 1000');
   });
 
-  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency', 'deliveryRetryMaxConcurrency', 'webhookDisableAfterDays'])(
+  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency', 'deliveryRetryMaxConcurrency', 'webhookDisableAfterDays', 'syncStallMinutes'])(
     'fails synth when %s is missing, saying how to set it',
     (name) => {
       const synth = () => synthesize(declaration, { [name]: undefined });

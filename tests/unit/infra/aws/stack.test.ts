@@ -256,6 +256,17 @@ describe('the Junction stack', () => {
       }
     }
   });
+
+  it('alarms on the metrics a function declares as trouble, with the dimension its metrics carry', () => {
+    synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SyncRunsStalled',
+      Namespace: 'Junction',
+      Dimensions: [{ Name: 'service', Value: 'junction' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+    });
+  });
 });
 
 describe('the HTTP API', () => {
