@@ -39,7 +39,8 @@ const sealWebhookSecrets = keyed({ tables: { main: 'readwrite' }, key: 'encrypt'
  * queue for the next page.
  */
 const syncWork: Access = {
-  tables: { main: 'readwrite', records: 'readwrite' },
+  // limits: the providers' budgets, shared by every worker.
+  tables: { main: 'readwrite', records: 'readwrite', limits: 'write' },
   bucket: 'readwrite',
   key: 'encrypt-decrypt',
   queues: { syncJobs: 'send' },

@@ -134,23 +134,26 @@ export function createRateLimiter(deps: RateLimitDeps) {
 }
 
 /**
- * One unit of a per-second budget (a webhook endpoint's deliveries), counted in the `limits`
- * table so every container shares it: true when this second still had room. A refused call
- * writes nothing (the condition fails), so waiting callers never eat into the next second.
+ * One unit of a budget of `limit` per window of `windowSeconds` (a webhook endpoint's
+ * deliveries per second, a provider's requests per hour for one connection), counted in
+ * the `limits` table so every container shares it: true when this window still had room.
+ * A refused call writes nothing (the condition fails), so waiting callers never eat into
+ * the next window.
  */
-export async function admitThisSecond(
+export async function admitInWindow(
   deps: { db: DynamoDb; table: string; now?: () => number },
   key: string,
-  perSecond: number,
+  limit: number,
+  windowSeconds: number,
 ): Promise<boolean> {
-  const second = Math.floor((deps.now?.() ?? Date.now()) / 1000);
+  const window = Math.floor((deps.now?.() ?? Date.now()) / 1000 / windowSeconds);
   try {
     await deps.db.update({
       TableName: deps.table,
-      Key: { pk: `RATE#${key}`, sk: String(second) },
+      Key: { pk: `RATE#${key}`, sk: windowSeconds === 1 ? String(window) : `${windowSeconds}s#${window}` },
       UpdateExpression: 'ADD used :one SET expiresAt = if_not_exists(expiresAt, :expires)',
       ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
-      ExpressionAttributeValues: { ':one': 1, ':limit': perSecond, ':expires': second + 120 },
+      ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': (window + 1) * windowSeconds + 120 },
     });
     return true;
   } catch (error) {
@@ -158,6 +161,9 @@ export async function admitThisSecond(
     throw error;
   }
 }
+
+/** One unit of a per-second budget (a webhook endpoint's deliveries). */
+export const admitThisSecond = (deps: { db: DynamoDb; table: string; now?: () => number }, key: string, perSecond: number) => admitInWindow(deps, key, perSecond, 1);
 
 export class TooManyRequests extends DomainError {
   constructor(detail: string, admission: Admission) {

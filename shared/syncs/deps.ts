@@ -3,6 +3,7 @@ import { openCredentials } from '../connections/service';
 import { connectionStore } from '../connections/store';
 import { findTenantIntegration, tenantIntegrations } from '../integrations/tenant-catalog';
 import { oauthDeps, tokenPort } from '../oauth/deps';
+import { dynamo } from '../platform/aws';
 import { once, readConfig } from '../platform/config';
 import { send } from '../platform/outbound';
 import { sendMessages } from '../platform/queue';
@@ -10,6 +11,7 @@ import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
 import { recordStoreOf } from '../records/deps';
 import { lazyVault } from '../vault/default';
+import { providerBudget } from './budget';
 import { syncRunStore } from './run-store';
 import type { SyncApiDeps, SyncJob } from './service';
 import { maxPageBytes, type SyncWorkerDeps } from './worker';
@@ -22,6 +24,12 @@ function enqueueJobs(purpose: string): SyncApiDeps['enqueue'] {
     if (refused.length > 0) throw new Error(`SQS refused ${refused.length} of ${jobs.length} sync job(s)`);
   };
 }
+
+/** The limits table, where providers' budgets are counted. */
+const limitsTable = once(() => {
+  const variable = resourceEnv.table('limits');
+  return { db: dynamo(), table: readConfig('sync worker', z.object({ [variable]: z.string().min(1) }))[variable] as string };
+});
 
 const integrationsOf = () => {
   const source = tenantIntegrations(mainTable());
@@ -55,6 +63,7 @@ export const syncWorkerDeps = once((): SyncWorkerDeps => {
       connection.authType === 'oauth2'
         ? tokens.fresh(tenantId, connection.id, integration, rejected === undefined ? {} : { rejected })
         : openCredentials({ store: connections, vault: lazyVault }, tenantId, connection.id),
+    admit: (tenantId, connection, integration) => providerBudget(limitsTable(), tenantId, connection.id, integration),
     send: (request) => send(request, { maxBodyBytes: maxPageBytes }),
   };
 });

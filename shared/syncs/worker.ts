@@ -35,6 +35,12 @@ export interface SyncWorkerDeps {
    * provider has just refused, to be refreshed even before its expiry.
    */
   credentials(tenantId: string, connection: ConnectionItem, integration: Integration, rejected?: string): Promise<Record<string, string>>;
+  /**
+   * Takes one request from the provider's documented budget for this connection (the
+   * catalog's `rateLimits`), shared by every worker; undefined when admitted, else the
+   * milliseconds until the budget's window opens again.
+   */
+  admit?(tenantId: string, connection: ConnectionItem, integration: Integration): Promise<number | undefined>;
   /** One request through the outbound client (SSRF rules, its retries, answers cut at `maxPageBytes`). */
   send(request: OutboundRequest): Promise<OutboundResponse>;
   enqueue(jobs: SyncJob[], delaySeconds?: number): Promise<void>;
@@ -79,6 +85,12 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     mode: run.mode === 'full' ? { kind: 'full' } : { kind: 'incremental', checkpoint: since },
   };
 
+  const budgetWait = await deps.admit?.(job.tenantId, connection, integration);
+  if (budgetWait !== undefined) {
+    // The provider's budget is spent for now: the page waits for the next window.
+    await deps.enqueue([job], Math.min(900, Math.ceil(budgetWait / 1000)));
+    return 'throttled';
+  }
   let request: PageRequest;
   let response: OutboundResponse;
   try {

@@ -13,6 +13,7 @@ import { ReauthorizationRequired } from '../../shared/oauth/tokens';
 import { send } from '../../shared/platform/outbound';
 import { recordStore } from '../../shared/records/store';
 import { syncRunStore } from '../../shared/syncs/run-store';
+import { providerBudget } from '../../shared/syncs/budget';
 import { cancelSyncRun, failStalledRuns, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
 import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
 import { keyringFromEnv } from '../../shared/vault/keyring';
@@ -203,6 +204,29 @@ describe('a sync run', () => {
       expect(deleted.records.map((r) => r.key)).toEqual([gone.id]);
     } finally {
       issuesStream.deletions = declared;
+    }
+  });
+});
+
+describe("a provider's documented budget", () => {
+  it('holds a page back until the next window once the connection has spent it, shared by every worker', async () => {
+    const declared = here.rateLimits;
+    // An hour's window: the test's two pages never straddle two windows.
+    here.rateLimits = [{ requests: 1, perSeconds: 3600, per: 'token' }];
+    try {
+      const limits = { db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.LIMITS_TABLE_NAME! };
+      const budgeted: SyncWorkerDeps = { ...worker, admit: (t, connection, integration) => providerBudget(limits, t, connection.id, integration) };
+      const { connectionId, streams } = await connectRepo(150);
+      await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+      expect(await processSyncJob(budgeted, queue.shift()!.job)).toBe('next-page');
+      const asked = fake.requests.length;
+      expect(await processSyncJob(budgeted, queue[0]!.job)).toBe('throttled');
+      expect(fake.requests.length).toBe(asked);
+      expect(queue.at(-1)!.delaySeconds).toBeGreaterThan(0);
+      // SQS delays 15 minutes at most: a longer wait is asked again then.
+      expect(queue.at(-1)!.delaySeconds).toBeLessThanOrEqual(900);
+    } finally {
+      here.rateLimits = declared;
     }
   });
 });
