@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PageQuery } from '../platform/pagination';
 import { pathTemplateProblem, placeholdersOf, urlTemplateProblem } from './templates';
-import { authTypes, compilePattern, credentialFieldNames, IntegrationKey } from './vocabulary';
+import { authTypes, compilePattern, compiles, credentialFieldNames, IntegrationKey, Pattern } from './vocabulary';
 import { responseSchema } from '../platform/contract';
 import { Deletions, Incremental, Pagination, Streams, streamsProblems } from './streams';
 
@@ -37,12 +37,6 @@ export const categories = [
 export const Category = z.enum(categories);
 export type Category = z.infer<typeof Category>;
 
-/** A regular expression, written without anchors: it always has to match the whole value (see `compilePattern`). */
-const Pattern = z
-  .string()
-  .min(1)
-  .max(300)
-  .refine((source) => compiles(source), 'must be a valid regular expression');
 
 const Hint = z.string().min(1).max(200);
 const Label = z.string().trim().min(1).max(100);
@@ -350,14 +344,6 @@ export type IntegrationInput = z.input<typeof IntegrationDefinition>;
 /** A validated definition. */
 export type Integration = z.output<typeof IntegrationDefinition>;
 
-function compiles(source: string): boolean {
-  try {
-    compilePattern(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function fullMatch(source: string, value: string): boolean {
   return compilePattern(source).test(value);

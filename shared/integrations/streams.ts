@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { pathTemplateProblem, placeholdersOf } from './templates';
-import { compilePattern } from './vocabulary';
+import { compilePattern, compiles, Pattern } from './vocabulary';
 
 /**
  * Streams as data: what a sync reads from a provider, where the records are in each answer,
@@ -21,11 +21,6 @@ export const FieldPath = z.array(Key).min(1).max(8);
 const QueryName = z.string().regex(/^[A-Za-z0-9_.\-[\]]{1,64}$/, 'must be a query parameter name');
 /** GraphQL names (spec §2.1.9). */
 const GraphQLName = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]{0,63}$/, 'must be a GraphQL name');
-const Pattern = z
-  .string()
-  .min(1)
-  .max(300)
-  .refine((source) => compiles(source), 'must be a valid regular expression');
 
 /**
  * Query parameter names that carry credentials or sessions. Credentials travel only as
@@ -506,11 +501,3 @@ function jsonBytes(value: unknown, depth: number): number | undefined {
   return size;
 }
 
-function compiles(source: string): boolean {
-  try {
-    compilePattern(source);
-    return true;
-  } catch {
-    return false;
-  }
-}

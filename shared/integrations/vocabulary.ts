@@ -29,3 +29,19 @@ export const credentialFieldNames: Record<(typeof authTypes)[number], readonly s
 export function compilePattern(source: string): RegExp {
   return new RegExp(`^(?:${source})$`, 'u');
 }
+
+export function compiles(source: string): boolean {
+  try {
+    compilePattern(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A regular expression, written without anchors: it always has to match the whole value (see `compilePattern`). */
+export const Pattern = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine((source) => compiles(source), 'must be a valid regular expression');
