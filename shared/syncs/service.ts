@@ -3,6 +3,7 @@ import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, DomainError, Invalid, NotFound } from '../platform/errors';
 import { newId } from '../platform/ids';
 import type { Integration } from '../integrations/schema';
+import { compilePattern } from '../integrations/vocabulary';
 import type { ConnectionItem } from '../connections/store';
 import { maxBulkRuns, type BulkSyncInput, type BulkSyncResult, type SyncRun, type SyncRunInput, type SyncRunListQuery } from './schema';
 import type { StreamRunItem, SyncRunItem, SyncRunStore } from './run-store';
@@ -186,7 +187,7 @@ function chosenStreams(integration: Integration, input: SyncRunInput): StreamRun
       const value = params[param.name];
       if (value === undefined) {
         if (param.required) problems.push({ field: `${field}.params.${param.name}`, message: `is required (${param.label})` });
-      } else if (value.length > param.maxLength || !new RegExp(`^(?:${param.pattern})$`, 'u').test(value)) {
+      } else if (value.length > param.maxLength || !compilePattern(param.pattern).test(value)) {
         problems.push({ field: `${field}.params.${param.name}`, message: param.hint ?? `does not match ${param.pattern}` });
       }
     }
