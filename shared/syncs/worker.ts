@@ -135,7 +135,9 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     if (error instanceof PagingError) return endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` });
     throw error;
   }
-  const counts = await deps.records.writePage(job.tenantId, run.connectionId, stream.name, run.id, records, run.mode === 'full' ? { seenBy: run.id } : {});
+  // Seen keys are kept only where a full run's missing records are the deletions.
+  const diffs = run.mode === 'full' && definition.deletions.kind === 'full-refresh-diff';
+  const counts = await deps.records.writePage(job.tenantId, run.connectionId, stream.name, run.id, records, diffs ? { seenBy: run.id } : {});
   const progressed: StreamRunItem = {
     ...add(stream, counts),
     status: 'running',
@@ -150,7 +152,7 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     return 'next-page';
   }
   let ended = progressed;
-  if (run.mode === 'full' && definition.deletions.kind === 'full-refresh-diff') {
+  if (diffs) {
     const { deleted } = await deps.records.tombstoneUnseen(job.tenantId, run.connectionId, stream.name, run.id);
     ended = { ...ended, deleted: ended.deleted + deleted };
   }

@@ -22,6 +22,7 @@ import { localDynamoDb } from '../support/dynamodb';
 import type { TestRuntime } from '../support/runtime';
 import { measureBundles } from './bundles';
 import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startDriver, startReceiver } from './measure';
+import { costPerMillion as syncCostPerMillion, endToEndRecords, lambdaHeapFlags, measureSyncs, recordBytes, recordsPerPage, recordsPerRound, rounds as syncRounds, rssBudgetMb, type RequestFigures } from './syncs';
 import { batchesPerRound, batchSize, costPerMillion, fanOutEndpoints, measureWebhooks, receiverDelayMs, rounds as webhookRounds, streamPollMs } from './webhooks';
 
 /**
@@ -454,6 +455,83 @@ async function webhooksSection() {
   rows.push(['DynamoDB reads: endpoint and secret (consistent), event (eventual), a batch read per batch', `$${fmt(cost.reads)}`, `${cost.readUnits} RRU (items ${sizes.endpoint}, ${sizes.secret}, ${sizes.event} B)`, '', '', 'for reference']);
 }
 
+// ---- 9. Syncs: the worker next to raw batch writes; requests per 1,000 records; 100,000 records end to end; cost ----
+async function syncsSection() {
+  process.stderr.write('syncs…\n');
+  const { rate, fresh, resync, endToEnd, sizes } = await measureSyncs({ runtime, call });
+  const ms = (n: number) => `${fmt(n, 1)} ms`;
+  section(`Sync worker (shared/syncs/worker.ts, called in-process as tests/integration/sync-worker.test.ts calls it): Stripe customers of ${fmt(recordBytes / 1024, 0)} KB from the fake Stripe (${recordsPerPage} a page) into the records store on DynamoDB Local, vs a raw BatchWriteItem loop writing the same records (25 a request, one request at a time) to the same table (${syncRounds} rounds of ${recordsPerRound.toLocaleString('en-US')} records a side, in alternating order, after one of each to warm up)`);
+  const ratios = rate.pairs.map((p) => p.ratio).sort((a, b) => a - b);
+  const ratio = median(ratios);
+  rows.push([
+    'records/s, a first sync (medians; ratio: median of the rounds\' pairs)',
+    fmt(median(rate.pairs.map((p) => p.worker)), 0),
+    fmt(median(rate.pairs.map((p) => p.raw)), 0),
+    `${fmt(ratio)}× (rounds ${fmt(ratios[0]!)}–${fmt(ratios.at(-1)!)}×)`,
+    '≥ 0.7×',
+    check(ratio >= 0.7),
+  ]);
+  rows.push([
+    `a page of ${recordsPerPage} (one processSyncJob), p50 / p99`,
+    `${ms(median(rate.pageMs))} / ${ms(percentile(rate.pageMs, 99))}`,
+    `of which, p50: the provider's answer ${ms(median(rate.providerMs))}, the records store's writePage ${ms(median(rate.writeMs))}`,
+    '',
+    '',
+    'for reference',
+  ]);
+  const perPage = (figures: RequestFigures) =>
+    `per page: ${Object.entries(figures.byOperation)
+      .sort(([, a], [, b]) => b - a)
+      .map(([operation, n]) => `${operation} ${fmt(n / figures.pages, 2)}`)
+      .join(' · ')}`;
+  const perThousand = (figures: RequestFigures) => (figures.total / figures.records) * 1000;
+  rows.push(['DynamoDB requests per 1,000 records, a first sync', fmt(perThousand(fresh), 1), perPage(fresh), '', '≤ 44', check(perThousand(fresh) <= 44)]);
+  rows.push([
+    `DynamoDB requests per 1,000 records, a full re-sync where nothing changed (${fmt(resync.recordsPerSecond, 0)} records/s)`,
+    fmt(perThousand(resync), 1),
+    perPage(resync),
+    '',
+    '',
+    'for reference',
+  ]);
+
+  section(`Sync end to end: ${endToEndRecords.toLocaleString('en-US')} records, fake Stripe → worker → records store, one run in a process of its own with the heap limits Lambda's Node.js runtime sets at the worker's memory (${lambdaHeapFlags().join(' ')}; node with tsx, not the bundle); its peak RSS from getrusage`);
+  rows.push([
+    'peak RSS of the worker\'s process',
+    `${fmt(endToEnd.maxRssMb, 0)} MB`,
+    `${fmt(endToEnd.loadedRssMb, 0)} MB once loaded, before the first page`,
+    '',
+    `≤ ${rssBudgetMb} MB`,
+    check(endToEnd.maxRssMb <= rssBudgetMb),
+  ]);
+  rows.push([`${endToEndRecords.toLocaleString('en-US')} records in ${endToEnd.pages} pages`, `${fmt(endToEnd.seconds, 1)} s`, `${fmt(endToEnd.records / endToEnd.seconds, 0)} records/s`, '', '', 'for reference']);
+
+  const pageMs = median(rate.pageMs);
+  const cost = syncCostPerMillion(pageMs, sizes);
+  section(`Cost per million synced records of ${fmt(recordBytes / 1024, 0)} KB, a first sync, from the worker's measured page duration (arm64, ${cost.memoryMb} MB, us-east-1 list prices; a page of ${recordsPerPage} per invocation; the run's start and end not counted)`);
+  // A page of a hundred records makes Lambda and SQS a fraction of a cent a million: three decimals.
+  const usd = (n: number) => `$${fmt(n, 3)}`;
+  rows.push(['sync worker, queue and DynamoDB', `$${fmt(cost.total)}`, `Lambda ${usd(cost.lambda)} · SQS ${usd(cost.sqs)} · DynamoDB writes ${usd(cost.writes)} · reads ${usd(cost.reads)}`, '', '≤ $0.75', check(cost.total <= 0.75)]);
+  rows.push(['Lambda: one invocation per page', usd(cost.lambda), `page ${ms(pageMs)} → ${Math.ceil(pageMs)} ms billed`, '', '', 'for reference']);
+  rows.push(['SQS: the page\'s message sent, received and deleted', usd(cost.sqs), `${cost.sqsRequests} requests a page`, '', '', 'for reference']);
+  rows.push([
+    'DynamoDB writes: the records, the page\'s transaction (counter, log item, first 25 records) at twice, the run\'s progress (a transaction)',
+    usd(cost.writes),
+    `${fmt(cost.writeUnitsPerRecord, 2)} WRU a record (record ${sizes.record} B = ${cost.recordUnits} WRU; log ${sizes.log} B, counter ${sizes.counter} B, run ${sizes.run} B a page)`,
+    '',
+    '',
+    'for reference',
+  ]);
+  rows.push([
+    'DynamoDB reads, consistent: the run, the connection, its credentials, the page\'s records',
+    usd(cost.reads),
+    `${fmt(cost.readUnitsPerRecord, 2)} RRU a record (items ${sizes.run}, ${sizes.connection}, ${sizes.credentials} B; a record not there yet 1 RRU)`,
+    '',
+    '',
+    'for reference',
+  ]);
+}
+
 // `npm run bench -- throughput vault` runs only those sections (gateway and cost always run together).
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -467,6 +545,7 @@ if (want('vault')) await vaultSection();
 if (want('connections')) await connectionsSection();
 if (want('oauth')) await oauthSection();
 if (want('webhooks')) await webhooksSection();
+if (want('syncs')) await syncsSection();
 
 driver.stop();
 await runtime.stop();
