@@ -63,7 +63,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     entry: 'functions/platform/health.ts',
     contract: platform.healthContract,
     access: {
-      tables: { main: 'describe', limits: 'describe' },
+      tables: { main: 'describe', limits: 'describe', records: 'describe' },
       bucket: 'describe',
       key: 'describe',
     },

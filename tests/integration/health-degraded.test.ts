@@ -84,7 +84,7 @@ it('reports a table whose encryption key is inaccessible as down, with its statu
 });
 
 it('names dependencies by their declared names, never their physical ones', () => {
-  expect(Object.keys(JSON.parse(text).dependencies).sort()).toEqual(['bucket:uploads', 'key', 'table:limits', 'table:main']);
+  expect(Object.keys(JSON.parse(text).dependencies).sort()).toEqual(['bucket:uploads', 'key', 'table:limits', 'table:main', 'table:records']);
   for (const physical of [runtime.env.MAIN_TABLE_NAME!, runtime.env.LIMITS_TABLE_NAME!, runtime.env.UPLOADS_BUCKET_NAME!]) {
     expect(text).not.toContain(physical);
   }

@@ -25,7 +25,7 @@ describe('GET /v1/health', () => {
     expect(response.status).toBe(200);
     const health = await response.json();
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.dependencies).sort()).toEqual(['bucket:uploads', 'key', 'table:limits', 'table:main']);
+    expect(Object.keys(health.dependencies).sort()).toEqual(['bucket:uploads', 'key', 'table:limits', 'table:main', 'table:records']);
     for (const dependency of Object.values(health.dependencies) as Array<{ status: string; latencyMs: number }>) {
       expect(dependency).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
     }
