@@ -35,3 +35,12 @@ export async function sendMessages(queueUrl: string, messages: OutgoingMessage[]
   );
   return refused.flat().sort((a, b) => a - b);
 }
+
+/**
+ * Sends every message, or throws naming how many SQS refused: for callers whose own
+ * message should come back and try again (their receivers deduplicate).
+ */
+export async function sendAll(queueUrl: string, queueName: string, bodies: unknown[], delaySeconds = 0): Promise<void> {
+  const refused = await sendMessages(queueUrl, bodies.map((body) => ({ body, delaySeconds })));
+  if (refused.length > 0) throw new Error(`SQS refused ${refused.length} of ${bodies.length} message(s) for ${queueName}`);
+}

@@ -6,7 +6,7 @@ import { oauthDeps, tokenPort } from '../oauth/deps';
 import { dynamo } from '../platform/aws';
 import { once, readConfig } from '../platform/config';
 import { send } from '../platform/outbound';
-import { sendMessages } from '../platform/queue';
+import { sendAll } from '../platform/queue';
 import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
 import { recordStoreOf } from '../records/deps';
@@ -19,10 +19,7 @@ import { maxPageBytes, type SyncWorkerDeps } from './worker';
 function enqueueJobs(purpose: string): SyncApiDeps['enqueue'] {
   const variable = resourceEnv.queue('syncJobs');
   const queueUrl = readConfig(purpose, z.object({ [variable]: z.string().min(1) }))[variable] as string;
-  return async (jobs: SyncJob[], delaySeconds = 0) => {
-    const refused = await sendMessages(queueUrl, jobs.map((body) => ({ body, delaySeconds })));
-    if (refused.length > 0) throw new Error(`SQS refused ${refused.length} of ${jobs.length} sync job(s)`);
-  };
+  return (jobs: SyncJob[], delaySeconds = 0) => sendAll(queueUrl, 'syncJobs', jobs, delaySeconds);
 }
 
 /** The limits table, where providers' budgets are counted. */

@@ -5,7 +5,7 @@ import { dynamo } from '../platform/aws';
 import { once, readConfig } from '../platform/config';
 import type { TableStore } from '../platform/items';
 import { send } from '../platform/outbound';
-import { sendMessages } from '../platform/queue';
+import { sendAll } from '../platform/queue';
 import { admitThisSecond } from '../platform/rate-limit';
 import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
@@ -27,8 +27,7 @@ function enqueueTo(urls: Partial<Record<Lane, string>>): DeliveryDeps['enqueue']
   return async (messages: QueueMessage[], lane: Lane, delaySeconds = 0) => {
     const queueUrl = urls[lane];
     if (!queueUrl) throw new Error(`this function does not declare the ${queues[lane]} queue`);
-    const refused = await sendMessages(queueUrl, messages.map((body) => ({ body, delaySeconds })));
-    if (refused.length > 0) throw new Error(`SQS refused ${refused.length} of ${messages.length} message(s) for ${queues[lane]}`);
+    await sendAll(queueUrl, queues[lane], messages, delaySeconds);
   };
 }
 
