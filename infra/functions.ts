@@ -11,6 +11,8 @@ import * as events from '../shared/events/contracts';
 import * as deliveries from '../shared/webhooks/delivery-contracts';
 import * as records from '../shared/records/contracts';
 import * as syncs from '../shared/syncs/contracts';
+import * as proxy from '../shared/proxy/contracts';
+import * as inbound from '../shared/inbound/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -39,12 +41,18 @@ const sealWebhookSecrets = keyed({ tables: { main: 'readwrite' }, key: 'encrypt'
  * queue for the next page.
  */
 const syncWork: Access = {
-  // limits: the providers' budgets, shared by every worker.
-  tables: { main: 'readwrite', records: 'readwrite', limits: 'write' },
+  // limits: the providers' budgets, shared by every worker (read too: an integration
+  // without documented limits has only a pause to read, see shared/syncs/budget.ts).
+  tables: { main: 'readwrite', records: 'readwrite', limits: 'readwrite' },
   bucket: 'readwrite',
   key: 'encrypt-decrypt',
   queues: { syncJobs: 'send' },
 };
+/**
+ * The proxy opens credentials and may refresh and seal OAuth tokens, and shares the sync
+ * worker's provider budgets (readwrite: see syncWork).
+ */
+const proxyWork: Access = { ...writeCredentials, tables: { ...writeCredentials.tables, limits: 'readwrite' } };
 /** Token refreshes may happen wherever OAuth tokens are read, and need no API key. */
 const tokenWork: Access = { tables: { main: 'readwrite' }, key: 'encrypt-decrypt' };
 
@@ -381,12 +389,63 @@ export const functions: Record<string, FunctionDeclaration> = {
     settings: ['syncStallMinutes'],
     alarmMetrics: [{ name: 'SyncRunsStalled', description: 'A sync run made no progress for syncStallMinutes and was failed: a lost message, or a worker failing into the DLQ.' }],
   },
+  // Starts the scheduled runs that are due (connections' syncSchedule).
+  startDueSyncs: {
+    kind: 'schedule',
+    entry: 'functions/syncs/start-due.ts',
+    expression: 'rate(1 minute)',
+    access: { tables: { main: 'readwrite' }, queues: { syncJobs: 'send' } },
+    timeoutSeconds: 50,
+    alarmMetrics: [{ name: 'ScheduledSyncsFailed', description: 'Scheduled sync runs of a connection could not be started (retried every minute): the main table or the queue failing.' }],
+  },
   bulkSyncs: {
     kind: 'route',
     route: 'POST /v1/syncs/bulk',
     entry: 'functions/syncs/bulk.ts',
     contract: syncs.bulkSyncContract,
     access: keyed({ tables: { main: 'readwrite' }, queues: { syncJobs: 'send' } }),
+  },
+  // The proxy: one module for its five methods. A provider's answer can take seconds: up
+  // to three 8 s tries inside API Gateway's 30 s.
+  proxyGet: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/proxy/{path+}',
+    entry: 'functions/connections/proxy.ts',
+    contract: proxy.proxyGetContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
+  },
+  proxyPost: {
+    kind: 'route',
+    route: 'POST /v1/connections/{id}/proxy/{path+}',
+    entry: 'functions/connections/proxy.ts',
+    contract: proxy.proxyPostContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
+  },
+  proxyPut: {
+    kind: 'route',
+    route: 'PUT /v1/connections/{id}/proxy/{path+}',
+    entry: 'functions/connections/proxy.ts',
+    contract: proxy.proxyPutContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
+  },
+  proxyPatch: {
+    kind: 'route',
+    route: 'PATCH /v1/connections/{id}/proxy/{path+}',
+    entry: 'functions/connections/proxy.ts',
+    contract: proxy.proxyPatchContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
+  },
+  proxyDelete: {
+    kind: 'route',
+    route: 'DELETE /v1/connections/{id}/proxy/{path+}',
+    entry: 'functions/connections/proxy.ts',
+    contract: proxy.proxyDeleteContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
   },
   // One page of one stream per message; a provider's page can take seconds to arrive.
   syncWorker: {
@@ -439,6 +498,32 @@ export const functions: Record<string, FunctionDeclaration> = {
     settings: ['webhookDisableAfterDays'],
     maxConcurrencySetting: 'deliveryRetryMaxConcurrency',
     access: deliveryWork,
+  },
+  // A provider's webhook: no API key, so no tenant budget; the connection's own (limits
+  // table), its sealed webhook secret (key), the event with its outbox item, the queue.
+  receiveHook: {
+    kind: 'route',
+    route: 'POST /v1/hooks/{integration}/{connectionId}',
+    entry: 'functions/inbound/receive.ts',
+    contract: inbound.receiveHookContract,
+    access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { inboundEvents: 'send' } },
+  },
+  listInboundEvents: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/inbound-events',
+    entry: 'functions/inbound/list.ts',
+    contract: inbound.listInboundEventsContract,
+    access: readMain,
+  },
+  // Starts (or coalesces) the syncs inbound events ask for; the 180 s visibility is 6x its timeout.
+  routeInboundEvents: {
+    kind: 'consumer',
+    entry: 'functions/inbound/worker.ts',
+    queue: 'inboundEvents',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    timeoutSeconds: 30,
+    access: { tables: { main: 'readwrite' }, queues: { syncJobs: 'send', inboundEvents: 'send' } },
   },
   refreshExpiringTokens: {
     kind: 'schedule',

@@ -42,6 +42,9 @@ export const resources: Resources = {
     // One message per page of a stream of a sync run (shared/syncs/service.ts SyncJob).
     // Visible again after 6x the sync worker's 60 s timeout.
     syncJobs: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
+    // Inbound provider webhooks to route (shared/inbound/service.ts InboundMessage), and the
+    // connections' sync-request retries. Visible again after 6x the inbound worker's 30 s.
+    inboundEvents: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
   },
   bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },
   key: { alias: 'junction' },

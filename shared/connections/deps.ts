@@ -3,6 +3,7 @@ import { oauthDeps, tokenPort } from '../oauth/deps';
 import { once } from '../platform/config';
 import { send } from '../platform/outbound';
 import { mainTable } from '../platform/tables';
+import { schedulePort } from '../syncs/scheduler';
 import { lazyVault } from '../vault/default';
 import { catalogPort } from './integrations';
 import type { ConnectionDeps } from './service';
@@ -12,6 +13,7 @@ import { connectionStore } from './store';
 export const connectionDeps = once(
   (): ConnectionDeps => ({
     store: connectionStore(mainTable()),
+    schedules: schedulePort(mainTable().table),
     vault: lazyVault,
     integrations: catalogPort(tenantIntegrations(mainTable())),
     tokens: tokenPort(oauthDeps()),

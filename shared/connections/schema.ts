@@ -3,6 +3,7 @@ import { PageQuery } from '../platform/pagination';
 import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
 import { responseSchema } from '../platform/contract';
+import { ScheduleEntryView, SyncSchedule } from '../syncs/schedule';
 
 export const connectionIdPattern = idPattern('conn');
 const integrationKey = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an integration key (kebab-case)').max(64);
@@ -34,8 +35,10 @@ export const ConnectionPatch = z
     /** Replaces the stored credentials as a whole (they are never readable). */
     credentials: credentialMap.optional(),
     params: paramMap.optional(),
+    /** Scheduled syncs (entries every N minutes or on a cron expression); null stops them. */
+    syncSchedule: SyncSchedule.optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'send at least one of name, credentials, params')
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one of name, credentials, params, syncSchedule')
   .meta({ id: 'ConnectionPatch' });
 export type ConnectionPatch = z.infer<typeof ConnectionPatch>;
 
@@ -66,6 +69,8 @@ export const Connection = responseSchema(() =>
       lastTest: TestOutcome().nullable(),
       /** OAuth connections: the scopes granted and when the access token expires (null: never). */
       oauth: z.object({ scopes: z.array(z.string()), tokenExpiresAt: z.iso.datetime().nullable() }).nullable(),
+      /** Scheduled syncs, as set with PATCH; null when runs start only on request. */
+      syncSchedule: z.array(ScheduleEntryView()).nullable(),
     })
     .meta({ id: 'Connection' }),
 );

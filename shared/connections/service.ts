@@ -4,6 +4,7 @@ import { changeRecords, type Audit } from '../platform/audit';
 import { Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
+import type { ScheduleEntry } from '../syncs/schedule';
 import type { Vault } from '../vault/vault';
 import { eventPut } from '../events/store';
 import type { Connection, ConnectionHealthView, ConnectionInput, ConnectionPatch } from './schema';
@@ -69,8 +70,19 @@ export interface TokenRevocation {
   detail: string;
 }
 
+/**
+ * What connections need from syncs: the items that give a connection its sync schedule,
+ * written in the transaction that changes the connection. `set` checks the entries'
+ * streams against the integration (400 naming the field); `clear` removes the schedule.
+ */
+export interface SchedulePort {
+  set(tenantId: string, connectionId: string, integration: Integration, entries: ScheduleEntry[] | null, now: Date): TransactItem[];
+  clear(tenantId: string, connectionId: string): TransactItem;
+}
+
 export interface ConnectionDeps {
   store: ConnectionStore;
+  schedules: SchedulePort;
   vault: Vault;
   integrations: IntegrationPort;
   tokens: TokenPort;
@@ -98,7 +110,8 @@ function newConnection(
 }
 
 export async function createConnection(deps: ConnectionDeps, audit: Audit, input: ConnectionInput): Promise<Connection> {
-  const checked = await checkInput(deps, audit.tenantId, input.integration, input);
+  const rules = await integrationRules(deps, audit.tenantId, input.integration);
+  const checked = checkFit(rules, input.integration, input);
   const at = nowIso(deps);
   const id = newId('conn');
   const connection = newConnection({
@@ -159,12 +172,14 @@ export async function updateConnection(
       { field: 'body.credentials', message: 'set by the OAuth flow' },
     ]);
   }
-  if (patch.credentials || patch.params) {
+  // The integration is found once, for whatever of the patch needs it.
+  const rules = patch.credentials || patch.params || patch.syncSchedule !== undefined ? await integrationRules(deps, audit.tenantId, current.integration) : undefined;
+  if (rules && (patch.credentials || patch.params)) {
     // OAuth connections' tokens are not the caller's to check; only their params are.
     const credentials = current.authType === 'oauth2' ? {} : (patch.credentials ?? (await openCredentials(deps, audit.tenantId, id)));
     // Without new credentials the stored secrets stay: they must not follow params to a host the caller picks.
     const keepsSecrets = current.authType === 'oauth2' || !patch.credentials;
-    await checkInput(deps, audit.tenantId, current.integration, {
+    checkFit(rules, current.integration, {
       authType: current.authType,
       credentials,
       params: patch.params ?? current.params,
@@ -172,6 +187,7 @@ export async function updateConnection(
     });
   }
   const at = nowIso(deps);
+  const schedule = rules && patch.syncSchedule !== undefined ? deps.schedules.set(audit.tenantId, id, rules.definition, patch.syncSchedule, new Date(at)) : [];
   const credentials = patch.credentials
     ? credentialsItem(audit.tenantId, id, await deps.vault.seal(patch.credentials, { tenantId: audit.tenantId, connectionId: id, purpose }), at)
     : undefined;
@@ -179,11 +195,12 @@ export async function updateConnection(
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.params !== undefined ? { params: patch.params } : {}),
     ...(patch.credentials !== undefined ? { credentialFields: Object.keys(patch.credentials).sort() } : {}),
+    ...(patch.syncSchedule !== undefined ? { syncSchedule: patch.syncSchedule } : {}),
     updatedAt: at,
   };
   // The update is conditional on `ifMatch`, so the connection it commits is exactly this one.
   const view = toView({ ...current, ...changes, version: ifMatch + 1 });
-  const also = [...changeRecords(deps.store.table, audit, id, at), eventPut(deps.store.table, audit.tenantId, 'connection.updated', view, new Date(at))];
+  const also = [...schedule, ...changeRecords(deps.store.table, audit, id, at), eventPut(deps.store.table, audit.tenantId, 'connection.updated', view, new Date(at))];
   const outcome = await deps.store.update(audit.tenantId, id, ifMatch, changes, credentials, also);
   if (outcome === 'missing') throw new NotFound(`no connection ${id}`);
   if (outcome === 'stale') {
@@ -212,7 +229,8 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
   const table = deps.store.table;
   // The deletion is conditional on nothing but existence: the event shows the connection as read, its last state.
   const deleted = eventPut(table, audit.tenantId, 'connection.deleted', toView(connection), new Date(at));
-  if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), deleted]))) {
+  const unscheduled = deps.schedules.clear(audit.tenantId, id);
+  if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), deleted, unscheduled]))) {
     throw new NotFound(`no connection ${id}`);
   }
   return { id, deleted: true, tokenRevocation };
@@ -227,7 +245,7 @@ export async function connectionHealth(deps: StoreDeps, tenantId: string, id: st
     ...(connection.health ?? noHealth()),
     tokenExpiresAt: connection.oauth?.tokenExpiresAt ?? null,
     lastTest: connection.lastTest,
-    // Syncs arrive with their own issue; until then no connection has synced.
+    // Issue 21 (monitoring) fills this in from the connection's run history (syncs/run-store.ts).
     lastSyncAt: null,
   };
 }
@@ -281,11 +299,15 @@ export async function openCredentials(deps: Pick<ConnectionDeps, 'store' | 'vaul
   return deps.vault.open(sealed, { tenantId, connectionId: id, purpose });
 }
 
-async function checkInput(deps: ConnectionDeps, tenantId: string, key: string, input: Parameters<IntegrationRules['check']>[0]) {
+async function integrationRules(deps: ConnectionDeps, tenantId: string, key: string): Promise<IntegrationRules> {
   const integration = await deps.integrations.find(tenantId, key);
   if (!integration) {
     throw new Invalid(`there is no integration "${key}"`, [{ field: 'body.integration', message: 'unknown integration' }]);
   }
+  return integration;
+}
+
+function checkFit(integration: IntegrationRules, key: string, input: Parameters<IntegrationRules['check']>[0]) {
   const checked = integration.check(input);
   if (checked.errors.length > 0) {
     throw new Invalid(
@@ -443,6 +465,7 @@ function toView(item: ConnectionItem): Connection {
     updatedAt: item.updatedAt,
     lastTest: item.lastTest,
     oauth: item.oauth ?? null,
+    syncSchedule: item.syncSchedule ?? null,
   };
 }
 

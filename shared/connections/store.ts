@@ -4,6 +4,7 @@ import { connectionCount } from '../integrations/custom-items';
 import { isConditionFailed } from '../platform/dynamodb';
 import { Conflict } from '../platform/errors';
 import { failedConditions, queryPage, strip, transact, type TableStore, type TransactItem } from '../platform/items';
+import type { ScheduleEntry } from '../syncs/schedule';
 import type { Sealed } from '../vault/vault';
 
 export type { TransactItem };
@@ -96,6 +97,8 @@ export interface ConnectionItem {
   health?: ConnectionHealth;
   /** Counted in its custom integration's `connections` (connections made before that are not). */
   countedByIntegration?: boolean;
+  /** Scheduled syncs as the user set them (the scheduler's working copy is the syncs domain's). */
+  syncSchedule?: ScheduleEntry[] | null;
 }
 
 export interface CredentialsItem extends Sealed {
@@ -125,7 +128,7 @@ export interface ListQuery {
   status?: string;
 }
 
-export type ConnectionChanges = Partial<Pick<ConnectionItem, 'name' | 'params' | 'credentialFields' | 'status'>> & { updatedAt: string };
+export type ConnectionChanges = Partial<Pick<ConnectionItem, 'name' | 'params' | 'credentialFields' | 'status' | 'syncSchedule'>> & { updatedAt: string };
 export type Reauthorization = Pick<ConnectionItem, 'params' | 'credentialFields' | 'status' | 'health'> & { oauth: GrantView; updatedAt: string };
 
 export interface RefreshFailure {
@@ -261,6 +264,8 @@ async function createConnection(
     credentialsPut(store.table, credentials),
     ...counted,
     ...also,
+    // Last, so the positions above (the count's condition is read by index) stay as they are.
+    { Put: { TableName: store.table, Item: { ...tenantRefKey(connection.id), tenantId } } },
   ];
   const failed = await failedConditions(store, items);
   if (!failed) return;
@@ -271,6 +276,18 @@ async function createConnection(
   // Another condition of the caller's (its Idempotency-Key commit, a session's state) failed:
   // nothing was written, and answering as if it had been would hand out a missing connection.
   throw new Conflict('the connection was not created: a concurrent request changed what it depends on; retry');
+}
+
+/**
+ * Which tenant a connection id belongs to, for the one caller that has no tenant to start
+ * from: a provider's webhook (POST /v1/hooks/{integration}/{connectionId}), authenticated
+ * afterwards by the connection's own secret. The item holds nothing else, and is written
+ * and deleted in the connection's own transactions.
+ */
+const tenantRefKey = (id: string) => ({ pk: `CONNTENANT#${id}`, sk: 'CONNTENANT' });
+export async function connectionTenant(store: TableStore, id: string): Promise<string | undefined> {
+  const { Item } = await store.db.get({ TableName: store.table, Key: tenantRefKey(id) });
+  return typeof Item?.tenantId === 'string' ? Item.tenantId : undefined;
 }
 
 export async function getConnection(store: TableStore, tenantId: string, id: string) {
@@ -325,6 +342,7 @@ function deleteConnection(store: TableStore, tenantId: string, connection: Conne
       },
     },
     { Delete: { TableName: store.table, Key: credentialsKey(tenantId, id) } },
+    { Delete: { TableName: store.table, Key: tenantRefKey(id) } },
     ...(connection.countedByIntegration ? connectionCount(store.table, tenantId, connection.integration, -1) : []),
     ...also,
   ]);

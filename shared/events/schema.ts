@@ -5,6 +5,7 @@ import { idPattern } from '../platform/ids';
 import { PageQuery } from '../platform/pagination';
 import { SyncRun } from '../syncs/schema';
 import { WebhookEndpoint } from '../webhooks/schema';
+import { InboundReceivedEventData } from '../inbound/schema';
 import { eventTypes, type EventType } from './types';
 
 export { eventTypes, type EventType };
@@ -85,7 +86,9 @@ export type EventData<T extends EventType> = T extends 'webhook_endpoint.disable
     ? SyncRun
     : T extends 'records.changed'
       ? RecordsChangedEventData
-      : ConnectionEventData;
+      : T extends 'inbound.received'
+        ? InboundReceivedEventData
+        : ConnectionEventData;
 
 /**
  * An event as the log shows it and as webhooks send it: `type`, `timestamp` and `data` are
@@ -100,6 +103,8 @@ export const Event = responseSchema(() =>
       z.object({ id: z.string(), type: z.literal('webhook_endpoint.disabled'), timestamp: z.iso.datetime(), data: WebhookEndpointEventData() }),
       z.object({ id: z.string(), type: z.enum(syncTypes), timestamp: z.iso.datetime(), data: SyncRun() }),
       z.object({ id: z.string(), type: z.literal('records.changed'), timestamp: z.iso.datetime(), data: RecordsChangedEventData() }),
+      // A provider's webhook, verified and deduplicated (shared/inbound): the event as listed, with the body.
+      z.object({ id: z.string(), type: z.literal('inbound.received'), timestamp: z.iso.datetime(), data: InboundReceivedEventData() }),
     ])
     .meta({ id: 'Event' }),
 );

@@ -13,5 +13,6 @@ export const eventTypes = [
   'sync.succeeded',
   'sync.failed',
   'records.changed',
+  'inbound.received',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

@@ -211,27 +211,74 @@ export const RateLimit = z.strictObject({
 });
 
 /**
+ * Where an inbound event sends a sync: a stream of this integration, and for a stream with
+ * params (GitHub's `owner`, `repo`) the path in the event's JSON body each param is read
+ * from (`["repository", "name"]`).
+ */
+const JsonPath = z.array(z.string().regex(/^[A-Za-z0-9_$-]{1,64}$/, 'must be a JSON field name')).min(1).max(8);
+export const InboundStreamRef = z.strictObject({
+  stream: z.string().min(1).max(64),
+  params: z.record(z.string().max(64), JsonPath).optional(),
+});
+/**
+ * The provider's event types (`issues`, `customer.subscription`, `orders/create`) mapped to
+ * the streams an event of that type changes. An event type matches its own key, or the
+ * longest key that is a prefix of it ending before a `.` or `/` (`issues` for `issues.opened`).
+ */
+const InboundEventType = z.string().regex(/^[A-Za-z0-9_.\/:-]{1,100}$/, 'must be an event type such as issues or orders/create');
+export const InboundEventRoutes = z.record(InboundEventType, z.array(InboundStreamRef).min(1).max(10));
+
+/** The placeholders a generic HMAC's signed content may use. */
+export const signedContentPlaceholders = ['body', 'timestamp', 'id'] as const;
+
+/**
  * How the provider signs the webhooks it sends. Known schemes name their exact format
- * (header, signed content, encoding, tolerance) and are verified by code written for
- * each; `hmac-sha256` describes a plain HMAC of the raw body for custom integrations.
- * `secret`: signed with a secret per registered endpoint, or with the OAuth app's own.
+ * (header, signed content, encoding, tolerance, delivery id) and are verified by code
+ * written for each (shared/inbound/verify.ts); `hmac-sha256` describes any other HMAC, for
+ * custom integrations: the header, its encoding and prefix, what is signed
+ * (`{timestamp}.{body}`), and the timestamp's header and tolerance.
+ * `secret`: signed with a secret per registered endpoint, or with the OAuth app's own;
+ * either way the connection holds it as its `webhookSecret` credential.
  */
 export const WebhookSignature = z.discriminatedUnion('scheme', [
   z.strictObject({
     scheme: z.enum(['stripe', 'github', 'shopify', 'slack', 'standard-webhooks']),
     secret: z.enum(['endpoint', 'app']),
-    /** Header to deduplicate deliveries on, when the provider sends one. */
+    /** Header to deduplicate deliveries on, when the provider sends one (the scheme's own is used). */
     idHeader: HeaderName.optional(),
+    events: InboundEventRoutes.optional(),
   }),
-  z.strictObject({
-    scheme: z.literal('hmac-sha256'),
-    secret: z.enum(['endpoint', 'app']),
-    header: HeaderName,
-    encoding: z.enum(['hex', 'base64']),
-    prefix: z.string().max(16).optional(),
-    idHeader: HeaderName.optional(),
-  }),
+  z
+    .strictObject({
+      scheme: z.literal('hmac-sha256'),
+      secret: z.enum(['endpoint', 'app']),
+      header: HeaderName,
+      encoding: z.enum(['hex', 'base64']),
+      /** Before the digest in the header (`sha256=`). */
+      prefix: z.string().max(16).regex(/^[\x21-\x7e]*$/, 'must be printable ASCII').optional(),
+      /** What is signed: `{body}` (the raw bytes) once, optionally with `{timestamp}` and `{id}` from their headers. */
+      signedContent: z.string().min(6).max(200).default('{body}'),
+      /** Unix seconds of the signature; refused outside `toleranceSeconds` of now. */
+      timestampHeader: HeaderName.optional(),
+      toleranceSeconds: z.number().int().min(30).max(3600).default(300),
+      /** The delivery id, to deduplicate on; without one, the body and signature are. */
+      idHeader: HeaderName.optional(),
+      /** Where the event's type is: a header, or a field of the JSON body. */
+      eventTypeHeader: HeaderName.optional(),
+      eventTypeField: JsonPath.optional(),
+      events: InboundEventRoutes.optional(),
+    })
+    .superRefine((scheme, ctx) => {
+      const used = [...scheme.signedContent.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!);
+      const unknown = used.filter((name) => !(signedContentPlaceholders as readonly string[]).includes(name));
+      if (unknown.length > 0) ctx.addIssue({ code: 'custom', path: ['signedContent'], message: `knows only {body}, {timestamp} and {id}, not {${unknown.join('}, {')}}` });
+      if (used.filter((name) => name === 'body').length !== 1) ctx.addIssue({ code: 'custom', path: ['signedContent'], message: 'must contain {body} exactly once' });
+      if (used.includes('timestamp') && !scheme.timestampHeader) ctx.addIssue({ code: 'custom', path: ['timestampHeader'], message: 'is required when signedContent uses {timestamp}' });
+      if (used.includes('id') && !scheme.idHeader) ctx.addIssue({ code: 'custom', path: ['idHeader'], message: 'is required when signedContent uses {id}' });
+      if (scheme.eventTypeHeader && scheme.eventTypeField) ctx.addIssue({ code: 'custom', path: ['eventTypeField'], message: 'give eventTypeHeader or eventTypeField, not both' });
+    }),
 ]);
+export type WebhookSignature = z.infer<typeof WebhookSignature>;
 
 export const IntegrationDefinition = z
   .strictObject({
@@ -337,6 +384,23 @@ export const IntegrationDefinition = z
       ...(apiKey?.type === 'api_key' && apiKey.sendAs.in === 'query' ? { apiKeyQueryName: apiKey.sendAs.name } : {}),
     });
     for (const problem of problems) ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+    for (const [type, refs] of Object.entries(definition.webhooks?.events ?? {})) {
+      refs.forEach((ref, i) => {
+        const path = ['webhooks', 'events', type, i];
+        const stream = definition.streams.find((s) => s.name === ref.stream);
+        if (!stream) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'stream'], message: `is not a stream of this integration` });
+          return;
+        }
+        const given = Object.keys(ref.params ?? {});
+        for (const param of stream.params ?? []) {
+          if (param.required && !given.includes(param.name)) ctx.addIssue({ code: 'custom', path: [...path, 'params'], message: `must say where ${param.name} is in the event` });
+        }
+        for (const name of given.filter((name) => !(stream.params ?? []).some((p) => p.name === name))) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'params', name], message: `stream ${stream.name} has no param ${name}` });
+        }
+      });
+    }
   });
 
 /** A definition as written in a data file (defaults not yet applied). */

@@ -46,6 +46,14 @@ export function findIntegration(catalog: Catalog, key: string): Integration | un
 }
 
 /**
+ * The secret the provider signs its webhooks with (shared/inbound/verify.ts), kept with
+ * the connection's other credentials so the vault seals it like them. Any auth type may
+ * carry it, when the integration declares how its webhooks are signed.
+ */
+export const webhookSecretField = 'webhookSecret';
+const webhookSecretRule: CredentialField = { name: webhookSecretField, label: 'Webhook signing secret', secret: true, maxLength: 512 };
+
+/**
  * Checks credentials against what `authType` takes in this integration. Returns one error
  * per wrong field (`credentials.apiKey`), saying what is wrong and never quoting the value.
  */
@@ -64,7 +72,10 @@ export function validateCredentials(
   const fields: readonly CredentialField[] = 'fields' in method ? method.fields : [];
   const errors: FieldError[] = [];
   for (const name of Object.keys(credentials)) {
-    if (!fields.some((f) => f.name === name)) {
+    if (name === webhookSecretField && definition.webhooks) {
+      const problem = credentialProblem(webhookSecretRule, credentials[name], method.type);
+      if (problem) errors.push({ field: `credentials.${name}`, message: problem });
+    } else if (!fields.some((f) => f.name === name)) {
       const takes = credentialFieldNames[method.type];
       errors.push({
         field: `credentials.${name}`,

@@ -45,7 +45,14 @@ export const region = () => config().AWS_REGION;
 export const dynamoClient = /* @__PURE__ */ once(() => new DynamoDBClient({ region: region() }));
 export const dynamo = /* @__PURE__ */ once(() => documentClient(dynamoClient()));
 export const sqs = /* @__PURE__ */ once(() => new SQSClient({ region: region() }));
-export const s3 = /* @__PURE__ */ once(() => new S3Client({ region: region(), forcePathStyle: config().S3_FORCE_PATH_STYLE === 'true' }));
+/**
+ * Checksums only where S3 requires them: since SDK 3.729 the default adds a CRC32 to every
+ * request, and a presigned PUT would carry the CRC32 of an empty body, so S3 refuses the
+ * real one (FACTS, S3).
+ */
+export const s3 = /* @__PURE__ */ once(
+  () => new S3Client({ region: region(), forcePathStyle: config().S3_FORCE_PATH_STYLE === 'true', requestChecksumCalculation: 'WHEN_REQUIRED' }),
+);
 /**
  * The aggregated client, whose methods (`kms.decrypt(…)`) are what the Encryption SDK's
  * KMS keyring calls; its module imports this class for its own default client anyway.

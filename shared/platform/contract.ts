@@ -22,6 +22,12 @@ export interface Contract {
   secretResponse?: boolean;
   /** Strict object schemas (unknown fields are rejected). */
   body?: z.ZodType;
+  /**
+   * The handler gets the body's exact bytes (base64-decoded when API Gateway marks it so),
+   * of any content type, unparsed: a provider's signature covers those bytes, and a parsed
+   * and re-serialised body would not verify (Svix #1463). Exclusive with `body`.
+   */
+  rawBody?: true;
   query?: z.ZodType;
   path?: z.ZodType;
   responses: Record<number, ResponseContract>;

@@ -43,7 +43,7 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
 export interface HttpInput<C extends Contract> {
-  body: Infer<C['body']>;
+  body: C['rawBody'] extends true ? Buffer : Infer<C['body']>;
   query: Infer<C['query']>;
   path: Infer<C['path']>;
   /** The caller; routes without a scope get an anonymous principal. */
@@ -52,6 +52,12 @@ export interface HttpInput<C extends Contract> {
   audit: C['audit'] extends string ? Audit : undefined;
   requestId: string;
   headers: Record<string, string | undefined>;
+  /**
+   * The path and the query string (without its `?`) as the caller wrote them, escapes,
+   * repeats and order included: for a route that passes them on (the proxy).
+   */
+  rawPath: string;
+  rawQuery: string;
 }
 
 export interface HttpOutput {
@@ -60,6 +66,12 @@ export interface HttpOutput {
   headers?: Record<string, string>;
   /** Sent as-is instead of JSON (the docs page). */
   raw?: string;
+  /**
+   * Sent as these bytes (base64 to API Gateway, which decodes them): an answer passed on
+   * as it came, whose size is then its size (a string's JSON escaping could grow it past
+   * Lambda's response limit).
+   */
+  bytes?: Buffer;
 }
 
 interface Internal extends Record<string, unknown> {
@@ -129,6 +141,8 @@ function route<C extends Contract>(
         path: validate('path', contract.path, event.pathParameters ?? {}),
         requestId: event.requestContext.requestId,
         headers: event.headers ?? {},
+        rawPath: event.rawPath,
+        rawQuery: event.rawQueryString ?? '',
       } as HttpInput<C>;
       const claim = audit && event.requestContext.http.method === 'POST' ? idempotencyClaimOf(event, audit) : undefined;
       if (!claim) return handle(input);
@@ -206,7 +220,10 @@ function storedResponseOf(output: HttpOutput): StoredResponse {
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).filter(([name]) => ['content-type', 'location', 'etag'].includes(name.toLowerCase())),
   ) as Record<string, string>;
-  return { status: result.statusCode ?? 200, headers, body: result.body ?? '' };
+  // Bytes answered are UTF-8 text (the proxy's, which the outbound client reads as text):
+  // kept as that text, replayed as the same bytes.
+  const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString('utf8') : (result.body ?? '');
+  return { status: result.statusCode ?? 200, headers, body };
 }
 
 /** Spends one request of the caller's tenant budget (429 past it); sets RateLimit-* headers. */
@@ -318,6 +335,9 @@ function withStandardHeaders(response: HttpResult, internal: Internal): HttpResu
 }
 
 function toResult(output: HttpOutput): HttpResult {
+  if (output.bytes !== undefined) {
+    return { statusCode: output.status, headers: output.headers, body: output.bytes.toString('base64'), isBase64Encoded: true };
+  }
   if (output.raw !== undefined) {
     return { statusCode: output.status, headers: output.headers, body: output.raw };
   }
@@ -333,6 +353,11 @@ function toResult(output: HttpOutput): HttpResult {
 
 function parseBody(event: HttpEvent, contract: Contract): unknown {
   const raw = event.body ?? '';
+  if (contract.rawBody) {
+    const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+    if (bytes.length > maxBodyBytes) throw new PayloadTooLarge(`the body is ${bytes.length} bytes; the limit is ${maxBodyBytes} bytes`);
+    return bytes;
+  }
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   const size = Buffer.byteLength(text, 'utf8');
   if (size > maxBodyBytes) {

@@ -52,6 +52,12 @@ const authProblems: Record<number, string> = {
   429: "The tenant's requests this minute are over its budget (see Retry-After)",
 };
 
+/**
+ * A route's path as OpenAPI writes it: API Gateway's greedy `{name+}` (the proxy's path)
+ * is a plain `{name}`, since OpenAPI has no greedy form; the parameter's value may hold `/`.
+ */
+export const openApiPath = (path: string) => path.replace(/\{(\w+)\+\}/g, '{$1}');
+
 /** The OpenAPI 3.1 document, built from the same contracts that validate requests. */
 export function buildOpenApi(routes: DocumentedRoute[], info: { version: string; license: string }) {
   const paths: ZodOpenApiPathsObject = {};
@@ -71,10 +77,12 @@ export function buildOpenApi(routes: DocumentedRoute[], info: { version: string;
       },
       ...(contract.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
-        : {}),
+        : contract.rawBody
+          ? { requestBody: { required: true, content: { '*/*': { schema: z.string().meta({ description: 'The bytes as the sender signed them' }) } } } }
+          : {}),
       responses: responsesOf(contract, idempotent),
     };
-    const item = (paths[path] ??= {});
+    const item = (paths[openApiPath(path)] ??= {});
     (item as Record<string, unknown>)[method.toLowerCase()] = operation;
   }
   return createDocument({

@@ -1,4 +1,4 @@
-import { isConditionFailed, type DynamoDb } from './dynamodb';
+import { conditionFailedItem, isConditionFailed, type DynamoDb } from './dynamodb';
 import * as z from 'zod';
 import { dynamo } from './aws';
 import { once, readConfig } from './config';
@@ -159,6 +159,113 @@ export async function admitInWindow(
   } catch (error) {
     if (isConditionFailed(error)) return false;
     throw error;
+  }
+}
+
+/**
+ * One unit of a budget of `limit` per fixed window of `windowSeconds` that the other side
+ * can also pause (a provider's documented limit for one connection): undefined when
+ * admitted, else the milliseconds to wait, for the window or the pause to end.
+ *
+ * Unlike `admitInWindow` (an item per window), the budget is one item that holds the
+ * current window's count and the pause together, so the one conditional write that takes a
+ * unit also reads the pause: being pausable costs no extra request.
+ *
+ *   pk RATE#<key>  sk BUDGET   window (number), used, pausedUntil (epoch ms), expiresAt
+ *
+ * The common case is one UpdateItem; the first request of a new window takes two (the
+ * increment fails on the old window, then the reset starts the new one). A refused request
+ * writes nothing.
+ */
+export async function admitInBudget(
+  deps: { db: DynamoDb; table: string; now?: () => number },
+  key: string,
+  limit: number,
+  windowSeconds: number,
+): Promise<number | undefined> {
+  const now = deps.now?.() ?? Date.now();
+  const windowMs = windowSeconds * 1000;
+  const window = Math.floor(now / windowMs);
+  const untilWindowEnds = (window + 1) * windowMs - now;
+  const address = { TableName: deps.table, Key: { pk: `RATE#${key}`, sk: 'BUDGET' } };
+  const notPaused = '(attribute_not_exists(pausedUntil) OR pausedUntil <= :now)';
+  // Two rounds at most: a reset that loses to another worker's reset counts in that window.
+  for (let round = 0; round < 2; round++) {
+    let held;
+    try {
+      await deps.db.update({
+        ...address,
+        UpdateExpression: 'SET used = used + :one',
+        ConditionExpression: `#window = :window AND used < :limit AND ${notPaused}`,
+        ExpressionAttributeNames: { '#window': 'window' },
+        ExpressionAttributeValues: { ':one': 1, ':window': window, ':limit': limit, ':now': now },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      held = conditionFailedItem(error);
+    }
+    const paused = Number(held?.pausedUntil ?? 0);
+    if (paused > now) return paused - now;
+    // This window is spent (or a clock ahead of ours started a later one): wait for ours to end.
+    if (held?.window !== undefined && Number(held.window) >= window) return untilWindowEnds;
+    try {
+      await deps.db.update({
+        ...address,
+        UpdateExpression: 'SET #window = :window, used = :one, expiresAt = :expires',
+        ConditionExpression: `(attribute_not_exists(#window) OR #window < :window) AND ${notPaused}`,
+        ExpressionAttributeNames: { '#window': 'window' },
+        ExpressionAttributeValues: { ':one': 1, ':window': window, ':now': now, ':expires': Math.ceil((now + untilWindowEnds) / 1000) + 120 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const raced = conditionFailedItem(error);
+      const pausedNow = Number(raced?.pausedUntil ?? 0);
+      if (pausedNow > now) return pausedNow - now;
+      // Another worker started this window first: take a unit of it in the next round.
+    }
+  }
+  return untilWindowEnds;
+}
+
+/**
+ * How long a budget of `admitInBudget` is paused, without taking a unit: for a budget with
+ * no documented limit, whose pause is all there is to read. 0 when not paused.
+ */
+export async function budgetPausedMs(deps: { db: DynamoDb; table: string; now?: () => number }, key: string): Promise<number> {
+  const now = deps.now?.() ?? Date.now();
+  const { Item } = await deps.db.get({ TableName: deps.table, Key: { pk: `RATE#${key}`, sk: 'BUDGET' }, ProjectionExpression: 'pausedUntil' });
+  return Math.max(0, Number(Item?.pausedUntil ?? 0) - now);
+}
+
+/**
+ * Pauses a budget of `admitInBudget` until `untilMs` (epoch ms): the other side said to slow
+ * down. One conditional write that only ever moves the pause later, so two workers reporting
+ * different waits keep the longer one. The item's expiry moves to whichever ends later, the
+ * pause or the current window (`windowSeconds`), so neither is forgotten early.
+ */
+export async function pauseBudget(
+  deps: { db: DynamoDb; table: string; now?: () => number },
+  key: string,
+  untilMs: number,
+  windowSeconds: number,
+): Promise<void> {
+  const now = deps.now?.() ?? Date.now();
+  const until = Math.ceil(untilMs);
+  try {
+    await deps.db.update({
+      TableName: deps.table,
+      Key: { pk: `RATE#${key}`, sk: 'BUDGET' },
+      UpdateExpression: 'SET pausedUntil = :until, expiresAt = :expires',
+      ConditionExpression: 'attribute_not_exists(pausedUntil) OR pausedUntil < :until',
+      ExpressionAttributeValues: { ':until': until, ':expires': Math.ceil(Math.max(until, now + windowSeconds * 1000) / 1000) + 120 },
+    });
+  } catch (error) {
+    // Paused until later already: that pause stands.
+    if (!isConditionFailed(error)) throw error;
   }
 }
 

@@ -11,8 +11,10 @@ import { resourceEnv } from '../platform/resource-env';
 import { mainTable } from '../platform/tables';
 import { recordStoreOf } from '../records/deps';
 import { lazyVault } from '../vault/default';
-import { providerBudget } from './budget';
+import { providerBudget, slowProviderBudget } from './budget';
 import { syncRunStore } from './run-store';
+import { scheduleStore } from './schedule-store';
+import type { SchedulerDeps } from './scheduler';
 import type { SyncApiDeps, SyncJob } from './service';
 import { maxPageBytes, type SyncWorkerDeps } from './worker';
 
@@ -43,6 +45,9 @@ export const syncApiDeps = once(
   }),
 );
 
+/** The scheduler's: the routes', and the schedules. */
+export const schedulerDeps = once((): SchedulerDeps => ({ ...syncApiDeps(), schedules: scheduleStore(mainTable()) }));
+
 /** The read-only routes' (no queue). */
 export const syncReadDeps = once(() => ({ runs: syncRunStore(mainTable()), connections: connectionStore(mainTable()) }));
 
@@ -61,6 +66,7 @@ export const syncWorkerDeps = once((): SyncWorkerDeps => {
         ? tokens.fresh(tenantId, connection.id, integration, rejected === undefined ? {} : { rejected })
         : openCredentials({ store: connections, vault: lazyVault }, tenantId, connection.id),
     admit: (tenantId, connection, integration) => providerBudget(limitsTable(), tenantId, connection.id, integration),
+    slowDown: (tenantId, connection, integration, untilMs) => slowProviderBudget(limitsTable(), tenantId, connection.id, integration, untilMs),
     send: (request) => send(request, { maxBodyBytes: maxPageBytes }),
   };
 });

@@ -24,12 +24,7 @@ export function slowDownMs(response: { status: number; headers: Record<string, s
     return Array.isArray(value) ? value[0] : value;
   };
   const bounded = (ms: number) => Math.min(maxWaitMs, Math.max(1_000, Math.ceil(ms)));
-  const resetAt = (value: string | undefined) => {
-    if (!value || !/^\d+$/.test(value)) return undefined;
-    const n = Number(value);
-    // An epoch in seconds (GitHub), or seconds from now (the IETF RateLimit draft).
-    return n > 1_000_000_000 ? n * 1000 - now : n * 1000;
-  };
+  const resetAt = (value: string | undefined) => resetMs(value, now);
   const retryAfter = retryAfterMs(header('retry-after'), now);
 
   if (response.status === 429) {
@@ -53,6 +48,39 @@ export function slowDownMs(response: { status: number; headers: Record<string, s
     } catch {
       return undefined;
     }
+  }
+  return undefined;
+}
+
+/** A reset header: an epoch in seconds (GitHub), or seconds from now (the IETF RateLimit draft); ms from `now`. */
+function resetMs(value: string | undefined, now: number): number | undefined {
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 1_000_000_000 ? n * 1000 - now : n * 1000;
+}
+
+/** A pause of the connection's whole budget is kept at most a day (Salesforce's allowance rolls over 24 hours). */
+const maxPauseMs = 86_400_000;
+
+/**
+ * Until when (epoch ms) every request of the connection should wait, or undefined: the
+ * answer said to slow down (`slowDownMs`), or said the budget is spent before a 429 came
+ * (`X-RateLimit-Remaining: 0` or `RateLimit-Remaining: 0` with its reset). The sync worker
+ * and the proxy record it on the connection's budget (budget.ts), so the other workers of
+ * the connection wait too instead of spending requests the provider will refuse.
+ */
+export function pausedUntil(response: { status: number; headers: Record<string, string | string[] | undefined>; body: string }, now: number): number | undefined {
+  const wait = slowDownMs(response, now);
+  if (wait !== undefined) return now + wait;
+  const header = (name: string) => {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  for (const prefix of ['x-ratelimit', 'ratelimit']) {
+    if (header(`${prefix}-remaining`)?.trim() !== '0') continue;
+    const reset = resetMs(header(`${prefix}-reset`)?.trim(), now);
+    // Without a reset there is no telling when the budget returns: the next answer will say.
+    if (reset !== undefined && reset > 0) return now + Math.min(reset, maxPauseMs);
   }
   return undefined;
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { conditionFailedItem, isConditionFailed } from '../platform/dynamodb';
-import { failedConditions, queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
+import { failedConditions, getMany, queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
 import type { PageRequest } from './paging';
 import type { RunStatus, SyncMode } from './schema';
 
@@ -12,6 +11,7 @@ import type { RunStatus, SyncMode } from './schema';
  *   pk TENANT#<t>  sk SYNCRUN#<run id>                       the run: per stream, its progress and the next page's request
  *   pk TENANT#<t>  sk SYNCLOCK#<connection>#<stream key>     held by the run syncing that stream now
  *   pk TENANT#<t>  sk SYNCSTATE#<connection>#<stream key>    the checkpoint: the highest cursor value of the last run that finished it
+ *   pk TENANT#<t>  sk SYNCRUNOF#<connection>#<run id>        the connection's run history: `active`, then the status it ended with
  *
  * A run that has not ended is also in the index of active runs (gsi1: `SYNCACTIVE#<shard>`,
  * its last change), where the sweep for stalled runs finds it without a scan.
@@ -62,7 +62,12 @@ export interface Checkpoint {
   at: string;
 }
 
-export type CreateOutcome = { created: true } | { created: false; heldBy: string; stream: string };
+/**
+ * `exists`: a run with this id was made already (a start repeated under a derived id);
+ * `locked`: another run holds one of its streams; `replaced`: one of the caller's `also`
+ * items' conditions failed (an Idempotency-Key another request committed meanwhile).
+ */
+export type CreateOutcome = { outcome: 'created' } | { outcome: 'exists' } | { outcome: 'locked'; heldBy: string; stream: string } | { outcome: 'replaced' };
 
 export interface SyncRunStore {
   readonly table: string;
@@ -87,6 +92,17 @@ const isActive = (run: Pick<SyncRunItem, 'status'>) => run.status === 'queued' |
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const runKey = (tenantId: string, runId: string) => ({ pk: pk(tenantId), sk: `SYNCRUN#${runId}` });
+/**
+ * A connection's runs are listed from these (newest first), not by filtering the tenant's
+ * runs: a connection synced every minute has 43,200 runs a month. The status is written
+ * when the run is made and when it ends, never per page, so a list filtered on `queued` or
+ * `running` reads the active ones and checks the runs themselves.
+ */
+const historyPrefix = (connectionId: string) => `SYNCRUNOF#${connectionId}#`;
+function historyPut(table: string, tenantId: string, run: SyncRunItem): TransactItem {
+  const status = isActive(run) ? 'active' : run.status;
+  return { Put: { TableName: table, Item: { pk: pk(tenantId), sk: `${historyPrefix(run.connectionId)}${run.id}`, runId: run.id, status, expiresAt: run.expiresAt } } };
+}
 
 /** The run's item: in the active index while it has not ended, out of it once it has. */
 function runItem(tenantId: string, run: SyncRunItem) {
@@ -120,21 +136,17 @@ export function syncRunStore(store: TableStore): SyncRunStore {
           TableName: table,
           Item: { ...lockKey(tenantId, run.connectionId, stream), runId: run.id, stream: stream.name, at: run.createdAt, expiresAt: run.expiresAt },
           ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       }));
-      const items: TransactItem[] = [{ Put: { TableName: table, Item: runItem(tenantId, run), ConditionExpression: 'attribute_not_exists(pk)' } }, ...locks, ...also];
-      try {
-        const failed = await failedConditions(store, items);
-        if (failed === undefined) return { created: true };
-        const lock = failed.find((index) => index >= 1 && index <= locks.length);
-        if (lock === undefined) throw new Error(`sync run ${run.id} was not created: a condition of its transaction failed (${failed.join(', ')})`);
-        const { Item } = await store.db.get({ TableName: table, Key: lockKey(tenantId, run.connectionId, run.streams[lock - 1]!), ConsistentRead: true });
-        return { created: false, heldBy: String(Item?.runId ?? 'another run'), stream: run.streams[lock - 1]!.name };
-      } catch (error) {
-        if (isConditionFailed(error)) return { created: false, heldBy: String(conditionFailedItem(error)?.runId ?? 'another run'), stream: run.streams[0]!.name };
-        throw error;
-      }
+      const items: TransactItem[] = [{ Put: { TableName: table, Item: runItem(tenantId, run), ConditionExpression: 'attribute_not_exists(pk)' } }, ...locks, historyPut(table, tenantId, run), ...also];
+      const failed = await failedConditions(store, items);
+      if (failed === undefined) return { outcome: 'created' };
+      if (failed.includes(0)) return { outcome: 'exists' };
+      const lock = failed.find((index) => index >= 1 && index <= locks.length);
+      if (lock === undefined) return { outcome: 'replaced' };
+      const stream = run.streams[lock - 1]!;
+      const { Item } = await store.db.get({ TableName: table, Key: lockKey(tenantId, run.connectionId, stream), ConsistentRead: true });
+      return { outcome: 'locked', heldBy: String(Item?.runId ?? 'another run'), stream: stream.name };
     },
     async get(tenantId, runId) {
       const { Item } = await store.db.get({ TableName: table, Key: runKey(tenantId, runId), ConsistentRead: true });
@@ -142,14 +154,25 @@ export function syncRunStore(store: TableStore): SyncRunStore {
       const { gsi1pk: _shard, gsi1sk: _at, ...run } = strip<SyncRunItem & { gsi1pk?: string; gsi1sk?: string }>(Item);
       return run;
     },
-    list: (tenantId, connectionId, query) =>
-      queryPage<SyncRunItem>(store, {
+    async list(tenantId, connectionId, query) {
+      const active = query.status === 'queued' || query.status === 'running';
+      const { items, nextCursor } = await queryPage<{ runId: string }>(store, {
         pk: pk(tenantId),
-        prefix: 'SYNCRUN#',
+        prefix: historyPrefix(connectionId),
         limit: query.limit,
         cursor: query.cursor,
-        equals: { connectionId, status: query.status },
-      }),
+        equals: { status: active ? 'active' : query.status },
+      });
+      const runs = await getMany<SyncRunItem & { gsi1pk?: string; gsi1sk?: string }>(store, items.map((item) => runKey(tenantId, item.runId)), { consistent: true });
+      return {
+        items: runs.flatMap((found) => {
+          if (!found || (query.status && found.status !== query.status)) return [];
+          const { gsi1pk: _shard, gsi1sk: _at, ...run } = strip<SyncRunItem & { gsi1pk?: string; gsi1sk?: string }>(found as unknown as Record<string, unknown>);
+          return [run];
+        }),
+        nextCursor,
+      };
+    },
     async checkpoints(tenantId, connectionId, streams) {
       return Promise.all(
         streams.map(async (stream) => {
@@ -184,6 +207,8 @@ export function syncRunStore(store: TableStore): SyncRunStore {
               : []),
           ];
         }),
+        // A run ends once: its status in the history is written then.
+        ...(isActive(next) ? [] : [historyPut(table, tenantId, next)]),
         ...also,
       ];
       const failed = await failedConditions(store, items);

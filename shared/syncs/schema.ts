@@ -1,11 +1,12 @@
 import * as z from 'zod';
-import { connectionIdPattern } from '../connections/schema';
 import { responseSchema } from '../platform/contract';
 import { idPattern } from '../platform/ids';
 import { PageQuery } from '../platform/pagination';
 
 /** The API's shapes for sync runs (`POST /v1/connections/{id}/syncs` and the run views). */
 export const syncRunIdPattern = idPattern('sync');
+// Not imported from connections/schema: the connection's schema imports the schedule's, which imports this.
+const ConnectionId = z.string().regex(idPattern('conn'), 'not a connection id (conn_…)');
 export const syncModes = ['incremental', 'full'] as const;
 export type SyncMode = (typeof syncModes)[number];
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -31,7 +32,7 @@ export const SyncRunInput = z.strictObject({
 export type SyncRunInput = z.infer<typeof SyncRunInput>;
 
 export const SyncRunPath = z.strictObject({ runId: z.string().regex(syncRunIdPattern, 'not a sync run id (sync_…)') });
-export const ConnectionSyncsPath = z.strictObject({ id: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)') });
+export const ConnectionSyncsPath = z.strictObject({ id: ConnectionId });
 export const SyncRunListQuery = PageQuery.extend({ status: z.enum(runStatuses).optional() });
 export type SyncRunListQuery = z.infer<typeof SyncRunListQuery>;
 
@@ -82,7 +83,7 @@ export const BulkSyncInput = z
     runIds: z.array(z.string().regex(syncRunIdPattern, 'not a sync run id (sync_…)')).min(1).max(maxBulkRuns).optional(),
     filter: z
       .strictObject({
-        connectionId: z.string().regex(connectionIdPattern, 'not a connection id (conn_…)'),
+        connectionId: ConnectionId,
         status: z.enum(runStatuses).optional(),
       })
       .optional(),

@@ -34,18 +34,29 @@ export interface SyncApiDeps {
 
 const nowOf = (deps: { now?: () => Date }) => deps.now?.() ?? new Date();
 
-/** Starts a run of the chosen streams (all param-free ones by default): 202 with the run, queued. */
-export async function startSyncRun(deps: SyncApiDeps, audit: Audit, connectionId: string, input: SyncRunInput): Promise<SyncRun> {
+/**
+ * Starts a run of the chosen streams (all param-free ones by default): 202 with the run,
+ * queued. `runId`: the run's id when the caller derives it (a scheduled run): a second
+ * start under it answers the run the first one made. `delaySeconds`: how long its first
+ * pages wait on the queue.
+ */
+export async function startSyncRun(
+  deps: SyncApiDeps,
+  audit: Audit,
+  connectionId: string,
+  input: SyncRunInput,
+  options: { runId?: string; delaySeconds?: number } = {},
+): Promise<SyncRun> {
   const { tenantId } = audit;
   const connection = await deps.connections.get(tenantId, connectionId);
   if (!connection) throw new NotFound(`no connection ${connectionId}`);
   const integration = await deps.integrations.find(tenantId, connection.integration);
   if (!integration) throw new Error(`integration ${connection.integration} disappeared from the catalog`);
-  const streams = chosenStreams(integration, input);
+  const streams = chooseStreams(integration, input.streams, 'body.streams');
   const now = nowOf(deps);
   const at = now.toISOString();
   const run: SyncRunItem = {
-    id: newId('sync', now.getTime()),
+    id: options.runId ?? newId('sync', now.getTime()),
     connectionId,
     integration: integration.key,
     mode: input.mode,
@@ -61,10 +72,15 @@ export async function startSyncRun(deps: SyncApiDeps, audit: Audit, connectionId
   };
   const view = toRunView(run);
   const created = await deps.runs.create(tenantId, run, [...changeRecords(deps.runs.table, audit, run.id, at, 202), eventPut(deps.runs.table, tenantId, 'sync.started', view, now)]);
-  if (!created.created) {
+  if (created.outcome === 'exists') return getSyncRun(deps, tenantId, run.id);
+  if (created.outcome === 'locked') {
     throw new Conflict(`stream ${created.stream} of connection ${connectionId} is being synced by run ${created.heldBy}; wait for it to end or cancel it (POST /v1/syncs/${created.heldBy}/cancel)`);
   }
-  await deps.enqueue(run.streams.map((_, stream) => ({ tenantId, runId: run.id, stream, page: 0 })));
+  if (created.outcome === 'replaced') throw new Conflict('the Idempotency-Key of this request was committed by another request meanwhile; send it again to see that one’s response');
+  await deps.enqueue(
+    run.streams.map((_, stream) => ({ tenantId, runId: run.id, stream, page: 0 })),
+    options.delaySeconds,
+  );
   return view;
 }
 
@@ -169,35 +185,38 @@ export async function bulkSyncAction(deps: SyncApiDeps, audit: Audit, input: Bul
   return { results };
 }
 
-/** The run's streams: the ones asked for, each checked against the integration's, or every stream without required params. */
-function chosenStreams(integration: Integration, input: SyncRunInput): StreamRunItem[] {
+/**
+ * A run's streams: the ones asked for, each checked against the integration's (a 400
+ * naming each wrong one under `field`), or every stream without required params.
+ */
+export function chooseStreams(integration: Integration, asked: SyncRunInput['streams'], field: string): StreamRunItem[] {
   const defined = integration.streams;
-  if (defined.length === 0) throw new Invalid(`integration ${integration.key} has no streams to sync`, [{ field: 'path.id', message: 'its integration defines no streams' }]);
-  const choices = input.streams ?? defined.filter((stream) => !(stream.params ?? []).some((param) => param.required)).map((stream) => stream.name);
+  if (defined.length === 0) throw new Invalid(`integration ${integration.key} has no streams to sync`, [{ field, message: 'its integration defines no streams' }]);
+  const choices = asked ?? defined.filter((stream) => !(stream.params ?? []).some((param) => param.required)).map((stream) => stream.name);
   if (choices.length === 0) {
-    throw new Invalid(`every stream of ${integration.key} needs params: name them in streams`, [{ field: 'body.streams', message: `choose from ${defined.map((s) => s.name).join(', ')}, with their params` }]);
+    throw new Invalid(`every stream of ${integration.key} needs params: name them in streams`, [{ field, message: `choose from ${defined.map((s) => s.name).join(', ')}, with their params` }]);
   }
   const problems: Array<{ field: string; message: string }> = [];
   const streams = choices.map((choice, i): StreamRunItem => {
     const { name, params } = typeof choice === 'string' ? { name: choice, params: {} as Record<string, string> } : choice;
-    const field = `body.streams.${i}`;
+    const at = `${field}.${i}`;
     const stream = defined.find((s) => s.name === name);
-    if (!stream) problems.push({ field, message: `no stream "${name}" in ${integration.key} (${defined.map((s) => s.name).join(', ')})` });
+    if (!stream) problems.push({ field: at, message: `no stream "${name}" in ${integration.key} (${defined.map((s) => s.name).join(', ')})` });
     for (const param of stream?.params ?? []) {
       const value = params[param.name];
       if (value === undefined) {
-        if (param.required) problems.push({ field: `${field}.params.${param.name}`, message: `is required (${param.label})` });
+        if (param.required) problems.push({ field: `${at}.params.${param.name}`, message: `is required (${param.label})` });
       } else if (value.length > param.maxLength || !compilePattern(param.pattern).test(value)) {
-        problems.push({ field: `${field}.params.${param.name}`, message: param.hint ?? `does not match ${param.pattern}` });
+        problems.push({ field: `${at}.params.${param.name}`, message: param.hint ?? `does not match ${param.pattern}` });
       }
     }
     for (const extra of Object.keys(params).filter((key) => !(stream?.params ?? []).some((param) => param.name === key))) {
-      problems.push({ field: `${field}.params.${extra}`, message: `stream ${name} has no param "${extra}"` });
+      problems.push({ field: `${at}.params.${extra}`, message: `stream ${name} has no param "${extra}"` });
     }
     return { name, params, status: 'queued', reason: null, pages: 0, added: 0, updated: 0, unchanged: 0, deleted: 0, since: null, next: null, maxCursorValue: null };
   });
   const keys = streams.map((s) => JSON.stringify([s.name, Object.entries(s.params).sort()]));
-  keys.forEach((key, i) => keys.indexOf(key) !== i && problems.push({ field: `body.streams.${i}`, message: 'named twice' }));
+  keys.forEach((key, i) => keys.indexOf(key) !== i && problems.push({ field: `${field}.${i}`, message: 'named twice' }));
   if (problems.length > 0) throw new Invalid('the streams asked for are refused', problems);
   return streams;
 }

@@ -8,7 +8,7 @@ import type { TransactItem } from '../platform/items';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { RecordInput, RecordStore, WriteCounts } from '../records/store';
 import { firstRequest, interpretPage, PagingError, type PageRecord, type PageRequest, type PagingContext } from './paging';
-import { slowDownMs } from './rate-limits';
+import { pausedUntil, slowDownMs } from './rate-limits';
 import type { StreamRunItem, SyncRunItem, SyncRunStore } from './run-store';
 import { toRunView, type SyncJob } from './service';
 
@@ -41,6 +41,11 @@ export interface SyncWorkerDeps {
    * milliseconds until the budget's window opens again.
    */
   admit?(tenantId: string, connection: ConnectionItem, integration: Integration): Promise<number | undefined>;
+  /**
+   * The provider said to slow down (or that the budget is spent): no request of this
+   * connection, from any worker, goes before `untilMs` (epoch ms). See budget.ts.
+   */
+  slowDown?(tenantId: string, connection: ConnectionItem, integration: Integration, untilMs: number): Promise<void>;
   /** One request through the outbound client (SSRF rules, its retries, answers cut at `maxPageBytes`). */
   send(request: OutboundRequest): Promise<OutboundResponse>;
   enqueue(jobs: SyncJob[], delaySeconds?: number): Promise<void>;
@@ -115,6 +120,8 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     if (error instanceof DomainError) return endStream(deps, run, job, { reason: `auth_failed: ${error.message}` });
     throw error;
   }
+  const until = pausedUntil(response, nowOf(deps).getTime());
+  if (until !== undefined) await deps.slowDown?.(job.tenantId, connection, integration, until);
   const wait = slowDownMs(response, nowOf(deps).getTime());
   if (wait !== undefined) {
     await deps.enqueue([job], Math.ceil(wait / 1000));

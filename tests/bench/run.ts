@@ -23,6 +23,7 @@ import type { TestRuntime } from '../support/runtime';
 import { measureBundles } from './bundles';
 import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startDriver, startReceiver } from './measure';
 import { costPerMillion as syncCostPerMillion, endToEndRecords, lambdaHeapFlags, measureSyncs, recordBytes, recordsPerPage, recordsPerRound, rounds as syncRounds, rssBudgetMb, type RequestFigures } from './syncs';
+import { connectionsUsed, copies, duplicateStorm, senders, sequentialDeliveries, signedDeliveries } from './inbound';
 import { batchesPerRound, batchSize, costPerMillion, fanOutEndpoints, measureWebhooks, receiverDelayMs, rounds as webhookRounds, streamPollMs } from './webhooks';
 
 /**
@@ -532,6 +533,45 @@ async function syncsSection() {
   ]);
 }
 
+// ---- Inbound provider webhooks: receive → 2xx vs the write it makes; a storm of one delivery ----
+async function inboundSection() {
+  process.stderr.write('inbound…\n');
+  const secret = `whsec_bench${Date.now()}`;
+  const connectionIds: string[] = [];
+  for (let i = 0; i < connectionsUsed; i++) {
+    const made = await call('/v1/connections', { method: 'POST', json: { integration: 'stripe', name: `Inbound ${i}`, credentials: { apiKey: `sk_test_inbound${i}x${Date.now()}`, webhookSecret: secret } } });
+    connectionIds.push(((await made.json()) as { id: string }).id);
+  }
+  // What receiving writes, in one transaction: the seen delivery id, the event as listed, and the outbox event with the body.
+  const body = signedDeliveries(connectionIds, secret, 1, 'shape')[0]!.body;
+  const rawReceive = [
+    { pk: 'TENANT#bench', sk: 'INBOUNDSEEN#', inboundId: 'inb_01JCZ8X7Q4B3N5M6P7R8S9T0V1', expiresAt: 1 },
+    { pk: 'TENANT#bench', sk: 'INBOUND#', id: 'inb_01JCZ8X7Q4B3N5M6P7R8S9T0V1', connectionId: connectionIds[0], integration: 'stripe', deliveryId: 'evt_x', eventType: 'payment_intent.succeeded', status: 'processed', receivedAt: new Date().toISOString(), processedAt: new Date().toISOString(), contentType: 'application/json', bodyBytes: body.length, sync: null, eventId: 'evt_01JCZ8X7Q4B3N5M6P7R8S9T0V1', expiresAt: 1 },
+    { pk: 'TENANT#bench', sk: 'EVENT#', id: 'evt_01JCZ8X7Q4B3N5M6P7R8S9T0V1', type: 'inbound.received', timestamp: new Date().toISOString(), data: { payload: body }, expiresAt: 1 },
+  ];
+  let round = 0;
+  const [viaGateway, raw] = await sideBySide([
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'http-each', origin, requests: signedDeliveries(connectionIds, secret, sequentialDeliveries / 3, `r${round++}`) })).samples,
+    async () => (await driver.run<{ samples: number[] }>({ kind: 'dynamo-transact', endpoint: runtime.dynamodbEndpoint, table, items: rawReceive, n: sequentialDeliveries / 3 })).samples,
+  ], 3);
+  section(`Inbound webhooks: a signed Stripe delivery through the gateway (find the connection, spend its budget, open its secret, verify, one 3-item transaction, 202) vs that raw TransactWriteItems (${sequentialDeliveries} sequential each, in rounds)`);
+  rows.push(['receive → 202 p50', `${fmt(viaGateway!.p50)} ms`, `${fmt(raw!.p50)} ms`, `${fmt(viaGateway!.p50 / raw!.p50)}×`, '', '']);
+  rows.push(['receive → 202 p99', `${fmt(viaGateway!.p99)} ms`, `${fmt(raw!.p99)} ms`, `${fmt(viaGateway!.p99 / raw!.p99)}×`, '', '']);
+
+  const storm = await duplicateStorm(origin, connectionIds[0]!, secret);
+  const listed = (await (await call(`/v1/connections/${connectionIds[0]}/inbound-events?limit=100`)).json()) as { data: Array<{ deliveryId: string }> };
+  const stored = listed.data.filter((event) => event.deliveryId === storm.deliveryId).length;
+  const answered = [...storm.statuses].map(([status, n]) => `${n}× ${status}`).join(', ');
+  rows.push([
+    `${copies} copies of one delivery from ${senders} concurrent senders (429s retried after Retry-After): stored`,
+    `${stored}`,
+    `answered ${answered}; ${storm.limited} 429s on the way; ${fmt(storm.seconds, 1)} s`,
+    '',
+    'exactly 1, every copy 2xx',
+    check(stored === 1 && (storm.statuses.get(202) ?? 0) === 1 && (storm.statuses.get(200) ?? 0) === copies - 1),
+  ]);
+}
+
 // `npm run bench -- throughput vault` runs only those sections (gateway and cost always run together).
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -546,6 +586,7 @@ if (want('connections')) await connectionsSection();
 if (want('oauth')) await oauthSection();
 if (want('webhooks')) await webhooksSection();
 if (want('syncs')) await syncsSection();
+if (want('inbound')) await inboundSection();
 
 driver.stop();
 await runtime.stop();

@@ -2,6 +2,7 @@ import { Client as HubSpot } from '@hubspot/api-client';
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { createAdminApiClient } from '@shopify/admin-api-client';
+import { Connection as Salesforce } from 'jsforce';
 import Stripe from 'stripe';
 import { startFakeGitHub, type FakeGitHub } from './github';
 import { startFakeHubSpot, type FakeHubSpot } from './hubspot';
@@ -13,7 +14,7 @@ import { startFakeStripe, type FakeStripe } from './stripe';
  * The fake providers, driven by the providers' own client libraries: each library pages
  * through a fake as it would through the real API, and reads its errors as the real ones.
  * A fake whose paging or errors drifted from the documented format fails here, before any
- * sync test can trust it. Salesforce's is checked against its documented answers.
+ * sync test can trust it.
  */
 const token = 'gho_16C7e42F292c6912E7710c838347Ae178B4a';
 const day = 86_400_000;
@@ -175,6 +176,42 @@ describe('the fake Shopify, through @shopify/admin-api-client', () => {
     fake.faults.push('rate-limit');
     const { errors } = await shopify.request(ordersQuery, { variables: { first: 2 } });
     expect(errors?.graphQLErrors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'THROTTLED' }) })]);
+  });
+});
+
+describe('the fake Salesforce, through jsforce', () => {
+  let fake: FakeSalesforce;
+  let salesforce: Salesforce;
+  beforeAll(async () => {
+    fake = await startFakeSalesforce();
+    fake.tokens.add(token);
+    const now = Date.now();
+    for (let i = 0; i < 2_450; i++) fake.add('Contact', { LastName: `Contact ${i}`, IsDeleted: i % 1000 === 7 }, now - (2_450 - i) * 60_000);
+    salesforce = new Salesforce({ instanceUrl: fake.url, accessToken: token, version: '62.0' });
+  });
+  afterAll(() => fake.close());
+
+  it('follows nextRecordsUrl through every batch of a query, leaving deleted records out', async () => {
+    const result = await salesforce.query('SELECT Id, LastName, SystemModstamp FROM Contact ORDER BY SystemModstamp ASC', { autoFetch: true, maxFetch: 10_000 });
+    expect(result.totalSize).toBe(2_447);
+    expect(result.records).toHaveLength(2_447);
+    expect(new Set(result.records.map((record) => record.Id)).size).toBe(2_447);
+    // Batches of 2,000 by default: the query and one queryMore.
+    expect(fake.requests.filter((r) => r.path.includes('/query'))).toHaveLength(2);
+  });
+
+  it('includes deleted records through queryAll', async () => {
+    const before = fake.requests.length;
+    const result = await salesforce.query('SELECT Id, IsDeleted FROM Contact', { scanAll: true, autoFetch: true, maxFetch: 10_000 });
+    expect(fake.requests[before]!.path).toMatch(/\/queryAll$/);
+    expect(result.records.filter((record) => record.IsDeleted)).toHaveLength(3);
+  });
+
+  it('reads the daily limit and an expired session as Salesforce errors', async () => {
+    fake.faults.push('rate-limit');
+    await expect(salesforce.query('SELECT Id FROM Contact')).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+    fake.faults.push('expired-token');
+    await expect(salesforce.query('SELECT Id FROM Contact')).rejects.toMatchObject({ errorCode: 'INVALID_SESSION_ID' });
   });
 });
 

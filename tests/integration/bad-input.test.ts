@@ -3,9 +3,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
 import type { Contract } from '../../shared/platform/contract';
+import { openApiPath } from '../../shared/platform/openapi';
 import { Problem } from '../../shared/platform/problem';
 import { customIntegration, goodBodies, secretsIn } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startFakeHttpbin } from '../fakes/httpbin';
+import type { FakeProvider } from '../fakes/provider';
+import { trust, type TlsFront } from '../fakes/tls';
+import { frontOf, proxiedConnection } from '../support/proxied';
 
 /**
  * The promise every route makes, new ones included: input of any shape gets a 4xx
@@ -24,14 +29,22 @@ let connectionId: string;
 let webhookEndpointId: string;
 /** The event the connection's creation recorded. */
 let eventId: string;
+/** A connection to httpbin's fake behind TLS, for the proxy routes, and what it runs on. */
+let proxiedId: string;
+let httpbin: FakeProvider;
+let front: TlsFront;
 /** Each operation's documented statuses, from the OpenAPI document. */
 let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
 /** The resource each `{id}`/`{key}` route is aimed at. */
 const aimAt = (pattern: string) =>
   pattern
+    // The proxy, at a provider that answers every request (odd queries are the provider's to judge).
+    .replace('/v1/connections/{id}/proxy/{path+}', `/v1/connections/${proxiedId}/proxy/anything/odd`)
     .replace('/v1/events/{id}', `/v1/events/${eventId}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${webhookEndpointId}`)
+    // A provider's webhook to the real (Stripe) connection: whatever arrives, 4xx.
+    .replace('/v1/hooks/{integration}/{connectionId}', `/v1/hooks/stripe/${connectionId}`)
     .replace('{id}', connectionId)
     .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
     .replace('{key}', 'odd-input')
@@ -54,8 +67,15 @@ beforeAll(async () => {
   webhookEndpointId = ((await endpoint.json()) as { id: string }).id;
   eventId = ((await (await runtime.call('/v1/events?limit=1')).json()) as { data: Array<{ id: string }> }).data[0]!.id;
   documented = (await (await runtime.call('/openapi.json', { key: null })).json()).paths;
+  httpbin = await startFakeHttpbin();
+  front = await frontOf(httpbin);
+  trust([front.caPem]);
+  proxiedId = await proxiedConnection(runtime, front, httpbin, 'proxied-odd-input');
 });
-afterAll(() => runtime.stop());
+afterAll(async () => {
+  await Promise.all([front.close(), httpbin.close()]);
+  await runtime.stop();
+});
 
 const oddIds = ['nope', '%ZZ', '%00', '%2F..%2F', 'a'.repeat(2000), '%F0%9F%92%A9', '%ED%A0%80', '__proto__'];
 const oddQueries = [
@@ -158,7 +178,7 @@ describe('bad input to every declared route', () => {
     '%s (%s) answers each odd path, query and value with a documented 4xx problem, never a 5xx, and repeats no secret',
     async (_name, routeKey, contract) => {
       const [method, pattern] = routeKey.split(' ') as [string, string];
-      const statuses = Object.keys(documented[pattern]![method.toLowerCase()]!.responses);
+      const statuses = Object.keys(documented[openApiPath(pattern)]![method.toLowerCase()]!.responses);
       const wrong: string[] = [];
       const attempts = attemptsFor(routeKey);
       // Updates one at a time, each under the version it read; the rest a few at a time.

@@ -12,6 +12,7 @@ import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { captureOutput, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { schedulePort } from '../../shared/syncs/scheduler';
 
 // The fake provider listens on loopback, which the outbound client refuses unless allowed.
 process.env.OUTBOUND_ALLOWED_NETWORKS = '127.0.0.0/8';
@@ -34,6 +35,7 @@ beforeAll(async () => {
   deps = {
     store: connectionStore({ db, table }),
     vault,
+    schedules: schedulePort(table),
     integrations: catalogPort(integrations),
     tokens: tokenPort({ ...oauthPorts({ db, table }), integrations, vault, send: toFake }),
     send: toFake,

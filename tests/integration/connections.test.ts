@@ -10,6 +10,7 @@ import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { startTestRuntime, type ApiResponse, type TestRuntime } from '../support/runtime';
+import { schedulePort } from '../../shared/syncs/scheduler';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -330,6 +331,7 @@ describe('testing a connection while its credentials change', () => {
     const deps: ConnectionDeps = {
       store: connectionStore({ db, table }),
       vault,
+      schedules: schedulePort(table),
       integrations: catalogPort(tenantIntegrations({ db, table })),
       tokens: { fresh: async () => ({}), revoke: async () => ({ status: 'unsupported', detail: 'not OAuth' }) },
       // The provider answers the old key's test only after the PATCH with a new key has landed.

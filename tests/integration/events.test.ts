@@ -78,6 +78,7 @@ describe('connection changes in the event log', () => {
       updatedAt: events[2]!.timestamp,
       lastTest: null,
       oauth: null,
+      syncSchedule: null,
     });
     const stored = JSON.stringify((await db.query({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': 'TENANT#local', ':prefix': 'EVENT#' } })).Items);
     expect(stored).toContain(made.id);

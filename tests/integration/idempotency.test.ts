@@ -8,6 +8,10 @@ import { deliveryStore } from '../../shared/webhooks/delivery-store';
 import { customIntegration, goodBodies } from '../support/good-bodies';
 import { queuedRun } from '../support/syncs';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startFakeHttpbin } from '../fakes/httpbin';
+import type { FakeProvider } from '../fakes/provider';
+import { trust, type TlsFront } from '../fakes/tls';
+import { frontOf, proxiedConnection } from '../support/proxied';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -153,6 +157,8 @@ describe('every route that takes an Idempotency-Key', () => {
   let paths: Record<string, string>;
   /** Bodies that must name something of this test's own (the run a bulk action cancels). */
   let bodies: Record<string, () => unknown>;
+  let httpbin: FakeProvider;
+  let front: TlsFront;
 
   beforeAll(async () => {
     // A provider that cannot be reached, so that a connection's test call goes nowhere.
@@ -182,6 +188,11 @@ describe('every route that takes an Idempotency-Key', () => {
     const syncedId = (await synced.json()).id as string;
     const run = await queuedRun(runtime, 'local', syncedId, ['charges']);
     const bulkRun = await queuedRun(runtime, 'local', syncedId, ['invoices']);
+    // A provider that answers the proxied POST: httpbin's fake, behind TLS.
+    httpbin = await startFakeHttpbin();
+    front = await frontOf(httpbin);
+    trust([front.caPem]);
+    const proxied = await proxiedConnection(runtime, front, httpbin, 'proxied-once');
     bodies = { '/v1/syncs/bulk': () => ({ action: 'cancel', runIds: [bulkRun.id] }) };
     paths = {
       '/v1/connections/{id}/test': `/v1/connections/${connectionId}/test`,
@@ -191,8 +202,10 @@ describe('every route that takes an Idempotency-Key', () => {
       '/v1/webhook-endpoints/{id}/replay': `/v1/webhook-endpoints/${endpointId}/replay`,
       '/v1/webhook-endpoints/{id}/test': `/v1/webhook-endpoints/${endpointId}/test`,
       '/v1/webhook-deliveries/{id}/retry': `/v1/webhook-deliveries/${deliveryId}/retry`,
+      '/v1/connections/{id}/proxy/{path+}': `/v1/connections/${proxied}/proxy/anything/once`,
     };
   });
+  afterAll(() => Promise.all([front.close(), httpbin.close()]));
 
   it.each(keyed.map(([name, route]) => [name, route.route, route.contract] as const))(
     '%s (%s) answers a retry under the same key with the first answer, and acts once',

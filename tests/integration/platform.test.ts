@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { declaration } from '../../infra/functions';
 import { routesOf } from '../../infra/declaration';
+import { openApiPath } from '../../shared/platform/openapi';
 import { goodBodies } from '../support/good-bodies';
 
 let runtime: TestRuntime;
@@ -46,7 +47,7 @@ describe('the OpenAPI document', () => {
     for (const [, route] of routesOf(declaration)) {
       if (route.route === '$default') continue;
       const [method, path] = route.route.split(' ') as [string, string];
-      expect([route.route, doc.paths[path]?.[method.toLowerCase()]?.summary]).toEqual([route.route, route.contract.summary]);
+      expect([route.route, doc.paths[openApiPath(path)]?.[method.toLowerCase()]?.summary]).toEqual([route.route, route.contract.summary]);
     }
   });
 

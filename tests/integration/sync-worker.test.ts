@@ -13,7 +13,7 @@ import { ReauthorizationRequired } from '../../shared/oauth/tokens';
 import { send } from '../../shared/platform/outbound';
 import { recordStore } from '../../shared/records/store';
 import { syncRunStore } from '../../shared/syncs/run-store';
-import { providerBudget } from '../../shared/syncs/budget';
+import { providerBudget, slowProviderBudget } from '../../shared/syncs/budget';
 import { cancelSyncRun, failStalledRuns, startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
 import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
 import { keyringFromEnv } from '../../shared/vault/keyring';
@@ -228,6 +228,122 @@ describe("a provider's documented budget", () => {
     } finally {
       here.rateLimits = declared;
     }
+  });
+});
+
+describe("a provider's slow-down answer", () => {
+  /** The runtime's limits table, on a clock the test moves (no sleeps), counting its requests. */
+  function limitsOn(clock: { now: number }) {
+    const db = localDynamoDb(runtime.dynamodbEndpoint);
+    const requests = { count: 0 };
+    const counted = new Proxy(db, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          requests.count += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { limits: { db: counted, table: runtime.env.LIMITS_TABLE_NAME!, now: () => clock.now }, requests };
+  }
+
+  it('pauses every run of the connection when the provider answers 429 to one of them, and both runs still succeed', async () => {
+    const clock = { now: Date.now() };
+    const { limits } = limitsOn(clock);
+    const budgeted: SyncWorkerDeps = {
+      ...worker,
+      admit: (t, connection, integration) => providerBudget(limits, t, connection.id, integration),
+      slowDown: (t, connection, integration, until) => slowProviderBudget(limits, t, connection.id, integration, until),
+      now: () => new Date(clock.now),
+    };
+    const key = `sk_test_${randomBytes(12).toString('hex')}`;
+    fakeStripe.tokens.add(key);
+    const created = await runtime.call('/v1/connections', { method: 'POST', json: { integration: 'stripe', name: 'Paused', credentials: { apiKey: key } } });
+    const connectionId = (await created.json()).id as string;
+    const customers = await startSyncRun(api, audit('sync.start'), connectionId, { streams: ['customers'], mode: 'incremental' });
+    const charges = await startSyncRun(api, audit('sync.start'), connectionId, { streams: ['charges'], mode: 'incremental' });
+    const [first, second] = queue.splice(0, 2);
+
+    fakeStripe.faults.push('rate-limit');
+    expect(await processSyncJob(budgeted, first!.job)).toBe('throttled');
+    const asked = fakeStripe.requests.length;
+    // The other run's page never reaches Stripe: it waits out the same pause (Stripe's 429 names none: a minute).
+    expect(await processSyncJob(budgeted, second!.job)).toBe('throttled');
+    expect(fakeStripe.requests.length).toBe(asked);
+    expect(queue.map((q) => q.job.runId)).toEqual([customers.id, charges.id]);
+    expect(queue[1]!.delaySeconds).toBeGreaterThanOrEqual(59);
+    expect(queue[1]!.delaySeconds).toBeLessThanOrEqual(60);
+
+    clock.now += 61_000;
+    const outcomes: string[] = [];
+    while (queue.length > 0) outcomes.push(await processSyncJob(budgeted, queue.shift()!.job));
+    expect(outcomes).toEqual(['stream-succeeded', 'stream-succeeded']);
+    expect(await api.runs.get(tenantId, customers.id)).toMatchObject({ status: 'succeeded' });
+    expect(await api.runs.get(tenantId, charges.id)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('pauses when a successful answer says none remain, and keeps the later of two pauses', async () => {
+    const clock = { now: Date.now() };
+    const { limits } = limitsOn(clock);
+    const integration = { rateLimits: [{ requests: 100, perSeconds: 3600, per: 'token' as const }] };
+    const connectionId = `conn_${randomBytes(8).toString('hex')}`;
+    const budgeted: SyncWorkerDeps = {
+      ...worker,
+      slowDown: (t, connection, definition, until) => slowProviderBudget(limits, t, connection.id, definition, until),
+      now: () => new Date(clock.now),
+    };
+    const { connectionId: repoConnection, streams } = await connectRepo(3);
+    await startSyncRun(api, audit('sync.start'), repoConnection, { streams, mode: 'incremental' });
+    // GitHub answers the page, its last request of the hour.
+    fake.remaining = 1;
+    try {
+      expect(await processSyncJob(budgeted, queue.shift()!.job)).toBe('stream-succeeded');
+    } finally {
+      fake.remaining = 5000;
+    }
+    const wait = await providerBudget(limits, tenantId, repoConnection, here);
+    // The fake's x-ratelimit-reset is a minute ahead, in whole seconds.
+    expect(wait).toBeGreaterThan(58_000);
+    expect(wait).toBeLessThanOrEqual(61_000);
+
+    await slowProviderBudget(limits, tenantId, connectionId, integration, clock.now + 60_000);
+    await slowProviderBudget(limits, tenantId, connectionId, integration, clock.now + 10_000);
+    expect(await providerBudget(limits, tenantId, connectionId, integration)).toBe(60_000);
+    clock.now += 60_000;
+    expect(await providerBudget(limits, tenantId, connectionId, integration)).toBeUndefined();
+  });
+
+  it('costs a page one request per documented limit, paused or not, and a connection without limits one read', async () => {
+    // Ten seconds into a minute: the 60-second window has 50 left.
+    const clock = { now: Math.floor(Date.now() / 60_000) * 60_000 + 10_000 };
+    const { limits, requests } = limitsOn(clock);
+    const integration = { rateLimits: [{ requests: 2, perSeconds: 60, per: 'token' as const }] };
+    const connectionId = `conn_${randomBytes(8).toString('hex')}`;
+    const cost = async () => {
+      const before = requests.count;
+      const wait = await providerBudget(limits, tenantId, connectionId, integration);
+      return { wait, requests: requests.count - before };
+    };
+    // A window's first request starts it (two writes); the others take one.
+    expect(await cost()).toEqual({ wait: undefined, requests: 2 });
+    expect(await cost()).toEqual({ wait: undefined, requests: 1 });
+    expect(await cost()).toEqual({ wait: 50_000, requests: 1 });
+    clock.now += 50_000;
+    await slowProviderBudget(limits, tenantId, connectionId, integration, clock.now + 30_000);
+    expect(await cost()).toEqual({ wait: 30_000, requests: 1 });
+    clock.now += 30_000;
+    // The pause kept the new window from starting: this request starts it.
+    expect(await cost()).toEqual({ wait: undefined, requests: 2 });
+    expect(await cost()).toEqual({ wait: undefined, requests: 1 });
+
+    const unlimited = { rateLimits: [] };
+    const before = requests.count;
+    expect(await providerBudget(limits, tenantId, connectionId, unlimited)).toBeUndefined();
+    await slowProviderBudget(limits, tenantId, connectionId, unlimited, clock.now + 5_000);
+    expect(await providerBudget(limits, tenantId, connectionId, unlimited)).toBe(5_000);
+    expect(requests.count - before).toBe(3);
   });
 });
 

@@ -106,6 +106,25 @@ describe('cancelling a sync run', () => {
   });
 });
 
+describe("a connection's run history", () => {
+  it("lists only that connection's runs, newest first, filtered by status and paged", async () => {
+    const [mine, other] = await Promise.all([connection(), connection()]);
+    const first = await queuedRun(runtime, 'local', mine, ['customers']);
+    expect((await runtime.call(`/v1/syncs/${first.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    const second = await queuedRun(runtime, 'local', mine, ['customers']);
+    await queuedRun(runtime, 'local', other, ['customers']);
+
+    const listed = async (query: string) => (await (await runtime.call(`/v1/connections/${mine}/syncs${query}`)).json()) as { data: SyncRun[]; nextCursor: string | null };
+    expect((await listed('')).data.map((run) => run.id)).toEqual([second.id, first.id]);
+    expect((await listed('?status=queued')).data.map((run) => run.id)).toEqual([second.id]);
+    expect((await listed('?status=running')).data).toEqual([]);
+    expect((await listed('?status=cancelled')).data.map((run) => run.id)).toEqual([first.id]);
+    const page = await listed('?limit=1');
+    expect(page.data.map((run) => run.id)).toEqual([second.id]);
+    expect((await listed(`?limit=1&cursor=${encodeURIComponent(page.nextCursor!)}`)).data.map((run) => run.id)).toEqual([first.id]);
+  });
+});
+
 describe('acting on many sync runs', () => {
   const bulk = async (json: unknown) => {
     const response = await runtime.call('/v1/syncs/bulk', { method: 'POST', json });

@@ -61,6 +61,8 @@ function aimAt(pattern: string): string {
     .replace('/v1/api-keys/{id}', `/v1/api-keys/${owned.apiKey}`)
     .replace('/v1/connections/{id}', `/v1/connections/${owned.connection}`)
     .replace('/records/{stream}', `/records/${owned.stream}`)
+    // A path of the owner's provider (Stripe): the proxy must not reach it for another tenant.
+    .replace('/proxy/{path+}', '/proxy/v1/customers')
     .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
     .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)

@@ -51,4 +51,8 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   // A stream of the Stripe connection of POST /v1/connections above.
   'POST /v1/connections/{id}/syncs': () => ({ streams: ['customers'] }),
   'POST /v1/syncs/bulk': () => ({ action: 'cancel', runIds: ['sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1'] }),
+  // The proxy passes any text body on as sent: the provider judges it.
+  'POST /v1/connections/{id}/proxy/{path+}': () => ({ note: 'passed on as sent' }),
+  'PUT /v1/connections/{id}/proxy/{path+}': () => ({ note: 'passed on as sent' }),
+  'PATCH /v1/connections/{id}/proxy/{path+}': () => ({ note: 'passed on as sent' }),
 };

@@ -23,6 +23,9 @@ const repository: NonNullable<StreamInput['params']> = [
   },
 ];
 
+/** Where a repository event's payload names its repository (https://docs.github.com/en/webhooks/webhook-events-and-payloads). */
+const repositoryOfEvent = { owner: ['repository', 'owner', 'login'], repo: ['repository', 'name'] };
+
 /**
  * List endpoints answer a JSON array and page with `Link: <…>; rel="next"`; `per_page`
  * is at most 100 (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api).
@@ -97,7 +100,18 @@ export const github: IntegrationInput = {
     },
   ],
   // X-Hub-Signature-256: sha256=<hex HMAC of the raw body>, with the webhook's own secret.
-  webhooks: { scheme: 'github', secret: 'endpoint', idHeader: 'X-GitHub-Delivery' },
+  // An event's type is X-GitHub-Event, then `.` and the payload's `action` (`issues.opened`).
+  webhooks: {
+    scheme: 'github',
+    secret: 'endpoint',
+    idHeader: 'X-GitHub-Delivery',
+    events: {
+      issues: [{ stream: 'issues', params: repositoryOfEvent }],
+      issue_comment: [{ stream: 'issue_comments', params: repositoryOfEvent }],
+      pull_request: [{ stream: 'pull_requests', params: repositoryOfEvent }],
+      repository: [{ stream: 'repositories' }],
+    },
+  },
   // Deletions are webhook events named `<X-GitHub-Event>.<action>`.
   streams: [
     {

@@ -26,4 +26,7 @@ export const openai: IntegrationInput = {
   check: { method: 'GET', path: '/models' },
   // Limits depend on the model and the organisation's usage tier; responses report them in x-ratelimit-* headers.
   rateLimits: [],
+  // Webhooks follow Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature
+  // with the endpoint's whsec_ secret (https://platform.openai.com/docs/guides/webhooks).
+  webhooks: { scheme: 'standard-webhooks', secret: 'endpoint', idHeader: 'webhook-id' },
 };

@@ -95,7 +95,13 @@ export const shopify: IntegrationInput = {
     },
   ],
   // X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body with the app's client secret.
-  webhooks: { scheme: 'shopify', secret: 'app', idHeader: 'X-Shopify-Webhook-Id' },
+  // X-Shopify-Topic names the event: `orders/create`, `customers/update`, …
+  webhooks: {
+    scheme: 'shopify',
+    secret: 'app',
+    idHeader: 'X-Shopify-Webhook-Id',
+    events: { orders: [{ stream: 'orders' }], customers: [{ stream: 'customers' }], products: [{ stream: 'products' }] },
+  },
   streams: [
     // https://shopify.dev/docs/api/admin-graphql/latest/queries/orders
     connection(

@@ -55,7 +55,17 @@ export const stripe: IntegrationInput = {
     },
   ],
   // Stripe-Signature, HMAC-SHA256 of "t.body" with the endpoint's whsec_ secret; deduplicate on the event id.
-  webhooks: { scheme: 'stripe', secret: 'endpoint' },
+  // Event types are the object's type and what happened (https://docs.stripe.com/api/events/types).
+  webhooks: {
+    scheme: 'stripe',
+    secret: 'endpoint',
+    events: {
+      customer: [{ stream: 'customers' }],
+      'customer.subscription': [{ stream: 'subscriptions' }],
+      charge: [{ stream: 'charges' }],
+      invoice: [{ stream: 'invoices' }],
+    },
+  },
   streams: [
     {
       // https://docs.stripe.com/api/customers/list: deleted customers leave the list.

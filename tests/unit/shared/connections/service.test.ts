@@ -18,6 +18,7 @@ import type { Audit } from '../../../../shared/platform/audit';
 import { Conflict, Invalid, NotFound, PreconditionFailed } from '../../../../shared/platform/errors';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../../../../shared/platform/outbound';
 import { fakeConnectionStore, fakeIntegrations, fakeVault } from '../../../fakes/in-memory';
+import { schedulePort } from '../../../../shared/syncs/scheduler';
 import { acmeIdp } from '../../../support/oauth-world';
 
 const tenantId = 'acme';
@@ -58,6 +59,7 @@ function setUp(answer: (request: OutboundRequest) => Promise<OutboundResponse> =
   const vault = fakeVault();
   const deps: ConnectionDeps = {
     store: connections.store,
+    schedules: schedulePort(connections.store.table),
     vault,
     integrations: catalogPort(integrations.source),
     tokens,

@@ -9,7 +9,7 @@ import openApiDocument from '#openapi-document';
 import { routesOf, splitRoute } from '../../../../infra/declaration';
 import { declaration } from '../../../../infra/functions';
 import { defineContract } from '../../../../shared/platform/contract';
-import { buildOpenApi } from '../../../../shared/platform/openapi';
+import { buildOpenApi, openApiPath } from '../../../../shared/platform/openapi';
 import pkg from '../../../../package.json' with { type: 'json' };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -51,7 +51,7 @@ describe("Junction's OpenAPI document", () => {
       .filter(([, r]) => r.route !== '$default')
       .map(([name, r]) => {
         const { method, path } = splitRoute(r.route);
-        return { route: `${method} ${path}`, operationId: name };
+        return { route: `${method} ${openApiPath(path)}`, operationId: name };
       });
     const documented = operationsOf(openApiDocument).map(({ route, operation }) => ({ route, operationId: operation.operationId }));
     expect(documented.sort((a, b) => a.route.localeCompare(b.route))).toEqual(declared.sort((a, b) => a.route.localeCompare(b.route)));

@@ -1,4 +1,4 @@
-import { maxWaitMs, slowDownMs } from '../../../../shared/syncs/rate-limits';
+import { maxWaitMs, pausedUntil, slowDownMs } from '../../../../shared/syncs/rate-limits';
 
 /** Each provider's "slow down", as FACTS and its docs write it, and answers that are not one. */
 const now = Date.parse('2026-12-07T12:00:00Z');
@@ -39,5 +39,31 @@ describe("reading a provider's rate-limit answer", () => {
     expect(slowDownMs(answer(401), now)).toBeUndefined();
     expect(slowDownMs(answer(500), now)).toBeUndefined();
     expect(slowDownMs(answer(200, {}, { data: { orders: { note: 'THROTTLED in a field value' } } }), now)).toBeUndefined();
+  });
+});
+
+describe("until when a provider's answer pauses the connection's whole budget", () => {
+  it('pauses for as long as a slow-down answer asks', () => {
+    expect(pausedUntil(answer(429, { 'retry-after': '7' }), now)).toBe(now + 7_000);
+    expect(pausedUntil(answer(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 120) }), now)).toBe(now + 120_000);
+  });
+
+  it('pauses until the reset when a successful answer says none remain, before any 429', () => {
+    expect(pausedUntil(answer(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 300) }), now)).toBe(now + 300_000);
+    // The IETF draft's reset is seconds from now.
+    expect(pausedUntil(answer(200, { 'ratelimit-remaining': '0', 'ratelimit-reset': '42' }), now)).toBe(now + 42_000);
+  });
+
+  it('does not pause while some remain, nor when none remain but no reset says until when', () => {
+    expect(pausedUntil(answer(200, { 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': String(now / 1000 + 300) }), now)).toBeUndefined();
+    expect(pausedUntil(answer(200, { 'ratelimit-remaining': '0' }), now)).toBeUndefined();
+    expect(pausedUntil(answer(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': 'soon' }), now)).toBeUndefined();
+    // A reset already past says the budget is back.
+    expect(pausedUntil(answer(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 - 5) }), now)).toBeUndefined();
+    expect(pausedUntil(answer(200, {}, { data: [] }), now)).toBeUndefined();
+  });
+
+  it('pauses at most a day, whatever reset a provider names', () => {
+    expect(pausedUntil(answer(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 7 * 86_400) }), now)).toBe(now + 86_400_000);
   });
 });
