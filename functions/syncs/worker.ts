@@ -1,21 +1,25 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../../shared/platform/logger';
 import { syncWorkerDeps } from '../../shared/syncs/deps';
 import { SyncJobMessage } from '../../shared/syncs/job';
 import { processSyncJob } from '../../shared/syncs/worker';
 
 /**
- * The sync worker (`syncJobs`): one page of one stream per message, the messages of a
- * batch in parallel. A provider's failure ends its stream with a reason; only an
+ * The sync worker (`syncJobs`): a message is a page of a stream, and the pages after it
+ * while this invocation's time lasts; the messages of a batch in parallel. A provider's
+ * failure ends its stream with a reason; only an
  * infrastructure error (the table, the queue) leaves the message to SQS to retry, and
  * past maxReceiveCount for the DLQ.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failures = await Promise.all(event.Records.map(async (record) => ((await handle(record)) ? [] : [{ itemIdentifier: record.messageId }])));
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  // A page in progress when the time runs out would be read again by another invocation:
+  // stop taking pages 15 s before Lambda's timeout (a slow provider's page takes seconds).
+  const until = Date.now() + context.getRemainingTimeInMillis() - 15_000;
+  const failures = await Promise.all(event.Records.map(async (record) => ((await handle(record, until)) ? [] : [{ itemIdentifier: record.messageId }])));
   return { batchItemFailures: failures.flat() };
 }
 
-async function handle(record: SQSRecord): Promise<boolean> {
+async function handle(record: SQSRecord, until: number): Promise<boolean> {
   let json: unknown;
   try {
     json = JSON.parse(record.body);
@@ -30,7 +34,7 @@ async function handle(record: SQSRecord): Promise<boolean> {
   }
   const { runId, stream, page } = parsed.data;
   try {
-    const outcome = await processSyncJob(syncWorkerDeps(), parsed.data);
+    const outcome = await processSyncJob(syncWorkerDeps(), parsed.data, { until });
     logger.info('sync job handled', { runId, stream, page, outcome });
     return true;
   } catch (error) {

@@ -63,23 +63,62 @@ interface Failure {
 
 const nowOf = (deps: { now?: () => Date }) => deps.now?.() ?? new Date();
 
-export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promise<JobOutcome> {
-  const run = await deps.runs.get(job.tenantId, job.runId);
-  if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'ended';
+/**
+ * Handles a `syncJobs` message: its page and, while `until` (epoch ms) leaves time for
+ * another, the stream's following pages in the same invocation, then queues the next page
+ * for another one (Lambda's time runs out; one page when `until` is absent). The run, the
+ * connection and the credentials are read once per invocation, not per page; progress is
+ * still recorded after every page, so a crash repeats at most one page.
+ */
+export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob, options: { until?: number } = {}): Promise<JobOutcome> {
+  const known: Known = {};
+  let read = await deps.runs.get(job.tenantId, job.runId);
+  let current = job;
+  let slowestMs = 0;
+  for (;;) {
+    const started = Date.now();
+    const step = await processPage(deps, read, current, known);
+    if (step.outcome !== 'next-page') return step.outcome;
+    slowestMs = Math.max(slowestMs, Date.now() - started);
+    current = { ...current, page: current.page + 1 };
+    // Room for two of the slowest pages yet, and a margin for the answer to SQS.
+    if (options.until === undefined || Date.now() + 2 * slowestMs + 2_000 > options.until) {
+      await deps.enqueue([current]);
+      return 'next-page';
+    }
+    read = step.run;
+  }
+}
+
+/** What an invocation reads once for all the pages it handles. */
+interface Known {
+  connection?: ConnectionItem;
+  integration?: Integration;
+  credentials?: Record<string, string>;
+}
+
+type PageStep = { outcome: Exclude<JobOutcome, 'next-page'> } | { outcome: 'next-page'; run: SyncRunItem };
+
+async function processPage(deps: SyncWorkerDeps, run: SyncRunItem | undefined, job: SyncJob, known: Known): Promise<PageStep> {
+  const done = (outcome: Exclude<JobOutcome, 'next-page'>): PageStep => ({ outcome });
+  if (!run || (run.status !== 'queued' && run.status !== 'running')) return done('ended');
   const stream = run.streams[job.stream];
-  if (!stream || (stream.status !== 'queued' && stream.status !== 'running')) return 'ended';
+  if (!stream || (stream.status !== 'queued' && stream.status !== 'running')) return done('ended');
   if (stream.pages !== job.page) {
-    // Progress recorded and the next message lost (a crash between the two): queue it again.
-    // A second copy of that page is dropped here or loses the race to record it.
-    if (stream.pages === job.page + 1 && stream.next) await deps.enqueue([{ ...job, page: stream.pages }]);
-    return 'duplicate';
+    // Progress recorded past this page and the chain lost (a crash after recording, before
+    // queuing the next page): queue it again. A copy of a page still being read is dropped
+    // by the version check when it records its progress.
+    if (stream.pages > job.page && stream.next) await deps.enqueue([{ ...job, page: stream.pages }]);
+    return done('duplicate');
   }
 
-  const connection = await deps.connections.get(job.tenantId, run.connectionId);
-  const integration = connection && (await deps.integrations.find(job.tenantId, connection.integration));
+  known.connection ??= await deps.connections.get(job.tenantId, run.connectionId);
+  const connection = known.connection;
+  known.integration ??= connection && (await deps.integrations.find(job.tenantId, connection.integration));
+  const integration = known.integration;
   const definition = integration?.streams.find((s) => s.name === stream.name);
   if (!connection || !integration || !definition) {
-    return endStream(deps, run, job, { reason: !connection ? 'the connection was deleted' : `the integration no longer defines stream ${stream.name}` });
+    return done(await endStream(deps, run, job, { reason: !connection ? 'the connection was deleted' : `the integration no longer defines stream ${stream.name}` }));
   }
 
   const since = job.page === 0 && run.mode === 'incremental' ? ((await deps.runs.checkpoints(job.tenantId, run.connectionId, [stream]))[0]?.cursor ?? null) : stream.since;
@@ -94,30 +133,30 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
   if (budgetWait !== undefined) {
     // The provider's budget is spent for now: the page waits for the next window.
     await deps.enqueue([job], Math.min(900, Math.ceil(budgetWait / 1000)));
-    return 'throttled';
+    return done('throttled');
   }
   let request: PageRequest;
   let response: OutboundResponse;
   try {
     request = job.page === 0 ? firstRequest(context) : stream.next!;
-    let credentials = await deps.credentials(job.tenantId, connection, integration);
-    response = await deps.send(authorizedPage(integration, connection.authType, credentials, request));
+    known.credentials ??= await deps.credentials(job.tenantId, connection, integration);
+    response = await deps.send(authorizedPage(integration, connection.authType, known.credentials, request));
     if (response.status === 401 && connection.authType === 'oauth2') {
       // Refused before its expiry (revoked, rotated elsewhere): refreshed once, asked again.
-      credentials = await deps.credentials(job.tenantId, connection, integration, credentials.accessToken);
-      response = await deps.send(authorizedPage(integration, connection.authType, credentials, request));
+      known.credentials = await deps.credentials(job.tenantId, connection, integration, known.credentials.accessToken);
+      response = await deps.send(authorizedPage(integration, connection.authType, known.credentials, request));
     }
   } catch (error) {
-    if (error instanceof PagingError) return endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` });
-    if (error instanceof OutboundError) return endStream(deps, run, job, { reason: `the provider could not be reached: ${error.message}` });
+    if (error instanceof PagingError) return done(await endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` }));
+    if (error instanceof OutboundError) return done(await endStream(deps, run, job, { reason: `the provider could not be reached: ${error.message}` }));
     if (error instanceof BadGateway) {
       // The token endpoint failed for now: the page waits, the run does not fail.
       await deps.enqueue([job], 30);
-      return 'throttled';
+      return done('throttled');
     }
     // The grant is gone (the connection is marked auth_failed by the refresh), or the
     // credentials or OAuth client no longer fit.
-    if (error instanceof DomainError) return endStream(deps, run, job, { reason: `auth_failed: ${error.message}` });
+    if (error instanceof DomainError) return done(await endStream(deps, run, job, { reason: `auth_failed: ${error.message}` }));
     throw error;
   }
   const until = pausedUntil(response, nowOf(deps).getTime());
@@ -125,12 +164,12 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
   const wait = slowDownMs(response, nowOf(deps).getTime());
   if (wait !== undefined) {
     await deps.enqueue([job], Math.ceil(wait / 1000));
-    return 'throttled';
+    return done('throttled');
   }
-  if (response.status === 401) return endStream(deps, run, job, { reason: 'auth_failed: the provider refused the connection’s credentials (401)' });
+  if (response.status === 401) return done(await endStream(deps, run, job, { reason: 'auth_failed: the provider refused the connection’s credentials (401)' }));
   if (response.status < 200 || response.status > 299) {
     const redirect = response.status >= 300 && response.status < 400 ? ' (a redirect: never followed)' : '';
-    return endStream(deps, run, job, { reason: `status: the provider answered ${response.status}${redirect}` });
+    return done(await endStream(deps, run, job, { reason: `status: the provider answered ${response.status}${redirect}` }));
   }
 
   let records: RecordInput[];
@@ -139,7 +178,7 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     page = interpretPage(context, request, { status: response.status, headers: flatHeaders(response.headers), body: parseJson(response.body) });
     records = page.records.map((record) => recordInput(definition, record));
   } catch (error) {
-    if (error instanceof PagingError) return endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` });
+    if (error instanceof PagingError) return done(await endStream(deps, run, job, { reason: `${error.reason}: ${error.message}` }));
     throw error;
   }
   // Seen keys are kept only where a full run's missing records are the deletions.
@@ -154,16 +193,15 @@ export async function processSyncJob(deps: SyncWorkerDeps, job: SyncJob): Promis
     maxCursorValue: later(stream.maxCursorValue, page.maxCursorValue ?? null),
   };
   if (page.next) {
-    if (!(await saveProgress(deps, run, job, progressed))) return 'duplicate';
-    await deps.enqueue([{ ...job, page: progressed.pages }]);
-    return 'next-page';
+    const saved = await saveProgress(deps, run, job, progressed);
+    return saved ? { outcome: 'next-page', run: saved } : done('duplicate');
   }
   let ended = progressed;
   if (diffs) {
     const { deleted } = await deps.records.tombstoneUnseen(job.tenantId, run.connectionId, stream.name, run.id);
     ended = { ...ended, deleted: ended.deleted + deleted };
   }
-  return endStream(deps, run, job, ended);
+  return done(await endStream(deps, run, job, ended));
 }
 
 /** A page's request as the outbound client sends it: the definition's headers, the credentials as its auth says, a JSON body. */
@@ -175,12 +213,12 @@ export function authorizedPage(integration: Integration, authType: string, crede
   });
 }
 
-/** Records the stream's progress if the run is where this worker read it; false when another copy got there first. */
-async function saveProgress(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, progressed: StreamRunItem): Promise<boolean> {
+/** Records the stream's progress if the run is where this worker read it, answering the run as written; undefined when another copy got there first. */
+async function saveProgress(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, progressed: StreamRunItem): Promise<SyncRunItem | undefined> {
   let run = read;
   for (let tries = 0; tries < 10; tries++) {
     const current = run.streams[job.stream]!;
-    if (current.pages !== job.page || (current.status !== 'queued' && current.status !== 'running') || (run.status !== 'queued' && run.status !== 'running')) return false;
+    if (current.pages !== job.page || (current.status !== 'queued' && current.status !== 'running') || (run.status !== 'queued' && run.status !== 'running')) return undefined;
     const at = nowOf(deps).toISOString();
     const next: SyncRunItem = {
       ...run,
@@ -190,10 +228,10 @@ async function saveProgress(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJo
       updatedAt: at,
       version: run.version + 1,
     };
-    if (await deps.runs.update(job.tenantId, next, [], [])) return true;
+    if (await deps.runs.update(job.tenantId, next, [], [])) return next;
     // Another stream of the run moved it on: read it again and apply this page to that.
     const fresh = await deps.runs.get(job.tenantId, job.runId);
-    if (!fresh) return false;
+    if (!fresh) return undefined;
     run = fresh;
   }
   throw new Error(`sync run ${job.runId} kept changing under stream ${job.stream}`);
@@ -203,7 +241,7 @@ async function saveProgress(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJo
  * Ends the stream, succeeded (`ended` its final progress) or failed (a reason), releasing
  * its lock and storing its checkpoint in one transaction; the run ends with its last stream.
  */
-async function endStream(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, ended: StreamRunItem | Failure): Promise<JobOutcome> {
+async function endStream(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, ended: StreamRunItem | Failure): Promise<'duplicate' | 'ended' | 'stream-succeeded' | 'stream-failed'> {
   const failed = !('name' in ended);
   let run = read;
   for (let tries = 0; tries < 10; tries++) {

@@ -17,6 +17,7 @@ import { syncRunStore, type StreamRunItem, type SyncRunStore } from '../../share
 import type { SyncMode } from '../../shared/syncs/schema';
 import { startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
 import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
+import type { OutboundRequest } from '../../shared/platform/outbound';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import type { ProviderRecord } from '../fakes/provider';
@@ -65,8 +66,10 @@ export const rssBudgetMb = 256;
 export interface RateFigures {
   /** Records per second in each round, and the ratio of each round's pair. */
   pairs: Array<{ worker: number; raw: number; ratio: number }>;
-  /** Each `processSyncJob` call of the measured rounds: what a page invocation takes. */
+  /** Each `processSyncJob` call of the measured rounds: its time per page it read. */
   pageMs: number[];
+  /** Each call's pages: an invocation reads on while its time lasts. */
+  pagesPerInvocation: number[];
   /** Within those pages: the provider's answer (`send`), and the records store's `writePage`. */
   providerMs: number[];
   writeMs: number[];
@@ -142,10 +145,10 @@ export async function measureSyncs(bench: SyncBench) {
       }
       return n / ((performance.now() - start) / 1000);
     };
-    const workerSync = async (connectionId: string, mode: SyncMode, pageMs?: number[]) => {
+    const workerSync = async (connectionId: string, mode: SyncMode, pageMs?: number[], invocations?: number[]) => {
       const before = snapshot(counts);
       const start = performance.now();
-      const { runId, stream } = await sync(deps, connectionId, mode, { pageMs, runs: uncounted });
+      const { runId, stream } = await sync(deps, connectionId, mode, { pageMs, invocations, runs: uncounted });
       const seconds = (performance.now() - start) / 1000;
       const byOperation = difference(counts, before);
       const records = stream.added + stream.updated + stream.unchanged;
@@ -159,14 +162,14 @@ export async function measureSyncs(bench: SyncBench) {
     providerMs.length = 0;
     writeMs.length = 0;
 
-    const rate: RateFigures = { pairs: [], pageMs: [], providerMs: [], writeMs: [] };
+    const rate: RateFigures = { pairs: [], pageMs: [], pagesPerInvocation: [], providerMs: [], writeMs: [] };
     const fresh: RequestFigures = { records: 0, pages: 0, byOperation: {}, total: 0, recordsPerSecond: 0 };
     let last = { connectionId: '', runId: '' };
     // Pairs in alternating order (ABBA), as the other sections do: a slow spell of the host lands on both of a pair.
     for (let round = 0; round < rounds; round++) {
       const connectionId = await connect();
       const workerRound = async () => {
-        const figures = await workerSync(connectionId, 'incremental', rate.pageMs);
+        const figures = await workerSync(connectionId, 'incremental', rate.pageMs, rate.pagesPerInvocation);
         last = { connectionId, runId: figures.runId };
         if (figures.stream.added !== recordsPerRound) throw new Error(`a first sync added ${figures.stream.added} of ${recordsPerRound} records`);
         fresh.records += figures.records;
@@ -301,13 +304,19 @@ function syncDeps(env: NodeJS.ProcessEnv, db: DynamoDb, definition: Integration)
  * One run of the customers stream, its messages played until the queue is empty (the fake
  * never asks to wait), then the run read back from `runs` (the bench's own reads are not the worker's).
  */
-async function sync(deps: SyncDeps, connectionId: string, mode: SyncMode, options: { pageMs?: number[]; runs?: Pick<SyncRunStore, 'get'> } = {}): Promise<{ runId: string; stream: StreamRunItem }> {
+async function sync(deps: SyncDeps, connectionId: string, mode: SyncMode, options: { pageMs?: number[]; invocations?: number[]; runs?: Pick<SyncRunStore, 'get'> } = {}): Promise<{ runId: string; stream: StreamRunItem }> {
   deps.queue.length = 0;
   const run = await startSyncRun(deps.api, operatorAudit(localTenantId, 'bench', 'sync.start'), connectionId, { streams: ['customers'], mode });
+  let sent = 0;
+  const counting = { ...deps.worker, send: (request: OutboundRequest) => (sent++, deps.worker.send(request)) };
   while (deps.queue.length > 0) {
     const start = performance.now();
-    const outcome = await processSyncJob(deps.worker, deps.queue.shift()!);
-    options.pageMs?.push(performance.now() - start);
+    const before = sent;
+    // An invocation's time, as the handler gives it: the worker's timeout less 15 s.
+    const outcome = await processSyncJob(counting, deps.queue.shift()!, { until: Date.now() + (worker.timeoutSeconds ?? 60) * 1000 - 15_000 });
+    const pages = Math.max(1, sent - before);
+    options.pageMs?.push((performance.now() - start) / pages);
+    options.invocations?.push(pages);
     if (outcome !== 'next-page' && outcome !== 'stream-succeeded') throw new Error(`a page of run ${run.id} ended ${outcome}`);
   }
   const ended = await (options.runs ?? deps.api.runs).get(localTenantId, run.id);
@@ -430,25 +439,29 @@ if (process.argv[1] === script) {
  * - writes: the page's transaction (the counter, the log item, its first 25 records), each
  *   item at twice its units; the other 75 records by BatchWriteItem; the run's progress,
  *   a one-item transaction (twice the run item's units);
- * - reads, all consistent: the run, the connection, its credentials, and the page's
- *   records (a first sync finds none there: a unit each).
+ * - reads, all consistent: the run, the connection, its credentials (once an invocation,
+ *   which reads pages on while its time lasts), and the page's records (a first sync
+ *   finds none there: a unit each);
+ * - Lambda and SQS: an invocation and its message per `pagesPerInvocation` pages.
  *
  * Not counted: what a run does once (its start, its stream's end and checkpoint, the
  * first page's read of the checkpoint and of the counter), KMS (the vault keeps a data
  * key 5 minutes per container), S3 (a record's payload goes there only past 350 KB).
  */
-export function costPerMillion(pageMs: number, sizes: SyncItemSizes) {
+export function costPerMillion(pageMs: number, pagesPerInvocation: number, sizes: SyncItemSizes) {
   const memoryGb = (worker.memoryMb ?? defaultMemoryMb) / 1024;
   const pages = 1e6 / recordsPerPage;
-  const lambda = pages * (0.2 + (Math.ceil(pageMs) / 1000) * memoryGb * 0.0000133334 * 1e6) / 1e6;
+  const invocations = pages / pagesPerInvocation;
+  const lambda = (invocations * 0.2 + (pages * Math.ceil(pageMs)) / 1000 * memoryGb * 0.0000133334 * 1e6) / 1e6;
   const sqsRequests = 3;
-  const sqs = (pages * sqsRequests * 0.4) / 1e6;
+  const sqs = (invocations * sqsRequests * 0.4) / 1e6;
   const wru = (bytes: number) => Math.ceil(bytes / 1024);
   const inTransaction = 25;
   const recordUnits = wru(sizes.record);
   const pageWriteUnits = 2 * (wru(sizes.counter) + wru(sizes.log) + inTransaction * recordUnits) + (recordsPerPage - inTransaction) * recordUnits + 2 * wru(sizes.run);
   const rru = (bytes: number) => Math.ceil(bytes / 4096);
-  const pageReadUnits = rru(sizes.run) + rru(sizes.connection) + rru(sizes.credentials) + recordsPerPage;
+  // The run, the connection and its credentials are read once an invocation; the records every page.
+  const pageReadUnits = (rru(sizes.run) + rru(sizes.connection) + rru(sizes.credentials)) / pagesPerInvocation + recordsPerPage;
   const writes = (pages * pageWriteUnits * 0.625) / 1e6;
   const reads = (pages * pageReadUnits * 0.125) / 1e6;
   return {

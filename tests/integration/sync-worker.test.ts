@@ -146,6 +146,53 @@ describe('a sync run', () => {
     expect(run).toMatchObject({ status: 'succeeded', streams: [{ pages: 2, added: 120 }] });
   });
 
+  it('reads the following pages in the same invocation while its time lasts, reading the run and the credentials once', async () => {
+    const { connectionId, streams } = await connectRepo(250);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    let runReads = 0;
+    let credentialReads = 0;
+    const counting: SyncWorkerDeps = {
+      ...worker,
+      runs: { ...worker.runs, get: (...args) => (runReads++, worker.runs.get(...args)) },
+      credentials: (...args) => (credentialReads++, worker.credentials(...args)),
+    };
+    expect(await processSyncJob(counting, queue.shift()!.job, { until: Date.now() + 60_000 })).toBe('stream-succeeded');
+    expect(queue).toEqual([]);
+    expect([runReads, credentialReads]).toEqual([1, 1]);
+    expect(await api.runs.get(tenantId, run.id)).toMatchObject({ status: 'succeeded', streams: [{ pages: 3, added: 250 }] });
+  });
+
+  it('queues the next page for another invocation when its time runs out', async () => {
+    const { connectionId, streams } = await connectRepo(150);
+    await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    expect(await processSyncJob(worker, queue.shift()!.job, { until: Date.now() + 1_000 })).toBe('next-page');
+    expect(queue.map(({ job }) => job.page)).toEqual([1]);
+    expect(await drain()).toEqual(['stream-succeeded']);
+  });
+
+  it('resumes from the recorded progress when an invocation dies between pages, missing no record and counting none twice', async () => {
+    const { connectionId, streams } = await connectRepo(350);
+    const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
+    const [message] = queue.splice(0, 1);
+    let pages = 0;
+    const dying: SyncWorkerDeps = {
+      ...worker,
+      send: (request) => {
+        // The container dies while asking for the third page: two pages recorded, no message queued.
+        if (++pages === 3) throw new Error('the container was killed');
+        return worker.send(request);
+      },
+    };
+    await expect(processSyncJob(dying, message!.job, { until: Date.now() + 60_000 })).rejects.toThrow('killed');
+    expect(queue).toEqual([]);
+    // SQS hands the message of page 0 out again: the chain goes on from page 2.
+    expect(await processSyncJob(worker, message!.job, { until: Date.now() + 60_000 })).toBe('duplicate');
+    expect(queue.map(({ job }) => job.page)).toEqual([2]);
+    expect(await drain()).toEqual(['next-page', 'stream-succeeded']);
+    expect(await api.runs.get(tenantId, run.id)).toMatchObject({ status: 'succeeded', streams: [{ pages: 4, added: 350, updated: 0, unchanged: 0 }] });
+    expect((await records.list(tenantId, connectionId, 'issues', { limit: 1000 })).records).toHaveLength(350);
+  });
+
   it('waits when GitHub says its rate limit is spent, and goes on after', async () => {
     const { connectionId, streams } = await connectRepo(5);
     const run = await startSyncRun(api, audit('sync.start'), connectionId, { streams, mode: 'incremental' });
