@@ -66,10 +66,22 @@ export interface FunctionSettings {
   eventRetentionDays: number;
   webhookDisableAfterDays: number;
   syncStallMinutes: number;
+  /** Content types uploads may declare, comma-separated: `type/subtype`, `type/*` or `*\/*`. */
+  uploadContentTypes: string;
+  uploadTenantQuotaGiB: number;
+  uploadTenantOpenSessions: number;
+  uploadInlineVerifyMaxMiB: number;
 }
 
 /** The settings only the functions that name them (`settings` in their declaration) are handed, and their variables. */
-export const namedSettings = { webhookDisableAfterDays: 'WEBHOOK_DISABLE_AFTER_DAYS', syncStallMinutes: 'SYNC_STALL_MINUTES' } as const satisfies Partial<Record<keyof FunctionSettings, string>>;
+export const namedSettings = {
+  webhookDisableAfterDays: 'WEBHOOK_DISABLE_AFTER_DAYS',
+  syncStallMinutes: 'SYNC_STALL_MINUTES',
+  uploadContentTypes: 'UPLOAD_CONTENT_TYPES',
+  uploadTenantQuotaGiB: 'UPLOAD_TENANT_QUOTA_GIB',
+  uploadTenantOpenSessions: 'UPLOAD_TENANT_OPEN_SESSIONS',
+  uploadInlineVerifyMaxMiB: 'UPLOAD_INLINE_VERIFY_MAX_MIB',
+} as const satisfies Partial<Record<keyof FunctionSettings, string>>;
 export type NamedSetting = keyof typeof namedSettings;
 
 /**

@@ -13,6 +13,7 @@ import * as records from '../shared/records/contracts';
 import * as syncs from '../shared/syncs/contracts';
 import * as proxy from '../shared/proxy/contracts';
 import * as inbound from '../shared/inbound/contracts';
+import * as uploads from '../shared/uploads/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
@@ -173,8 +174,10 @@ export const functions: Record<string, FunctionDeclaration> = {
     route: 'DELETE /v1/connections/{id}',
     entry: 'functions/connections/delete.ts',
     contract: connections.deleteConnectionContract,
-    // Opens an OAuth connection's tokens to revoke them.
-    access: readCredentials,
+    // Opens an OAuth connection's tokens to revoke them, and removes its webhook
+    // subscriptions at the provider as the proxy calls it (credentials, providers' budgets).
+    access: proxyWork,
+    timeoutSeconds: 29,
   },
   testConnection: {
     kind: 'route',
@@ -515,6 +518,31 @@ export const functions: Record<string, FunctionDeclaration> = {
     contract: inbound.listInboundEventsContract,
     access: readMain,
   },
+  // Subscriptions made through the provider's API: the proxy's access (credentials, the
+  // providers' budgets), and sealing a new webhook secret into the connection's credentials.
+  createWebhookSubscription: {
+    kind: 'route',
+    route: 'POST /v1/connections/{id}/webhook-subscriptions',
+    entry: 'functions/inbound/subscribe.ts',
+    contract: inbound.createWebhookSubscriptionContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
+  },
+  listWebhookSubscriptions: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/webhook-subscriptions',
+    entry: 'functions/inbound/list-subscriptions.ts',
+    contract: inbound.listWebhookSubscriptionsContract,
+    access: readMain,
+  },
+  deleteWebhookSubscription: {
+    kind: 'route',
+    route: 'DELETE /v1/connections/{id}/webhook-subscriptions/{subscriptionId}',
+    entry: 'functions/inbound/unsubscribe.ts',
+    contract: inbound.deleteWebhookSubscriptionContract,
+    access: proxyWork,
+    timeoutSeconds: 29,
+  },
   // Starts (or coalesces) the syncs inbound events ask for; the 180 s visibility is 6x its timeout.
   routeInboundEvents: {
     kind: 'consumer',
@@ -542,6 +570,93 @@ export const functions: Record<string, FunctionDeclaration> = {
     batchSize: 100,
     retryAttempts: 10,
     access: { tables: { main: 'read' }, queues: { deliveries: 'send' } },
+  },
+  // Upload sessions (docs/uploads.md): the session in the main table, its object in the bucket.
+  createUpload: {
+    kind: 'route',
+    route: 'POST /v1/uploads',
+    entry: 'functions/uploads/create.ts',
+    contract: uploads.createUploadContract,
+    access: keyed({ tables: { main: 'readwrite' }, bucket: 'write' }),
+    settings: ['uploadContentTypes', 'uploadTenantQuotaGiB', 'uploadTenantOpenSessions'],
+  },
+  listUploads: {
+    kind: 'route',
+    route: 'GET /v1/uploads',
+    entry: 'functions/uploads/list.ts',
+    contract: uploads.listUploadsContract,
+    access: readMain,
+  },
+  getUpload: {
+    kind: 'route',
+    route: 'GET /v1/uploads/{id}',
+    entry: 'functions/uploads/get.ts',
+    contract: uploads.getUploadContract,
+    access: readMain,
+  },
+  // Presigned URLs act with the signer's permissions: this role must be allowed the PUT.
+  presignUploadParts: {
+    kind: 'route',
+    route: 'POST /v1/uploads/{id}/parts',
+    entry: 'functions/uploads/presign-parts.ts',
+    contract: uploads.presignPartsContract,
+    access: keyed({ tables: { main: 'readwrite' }, bucket: 'write' }),
+  },
+  recordUploadPart: {
+    kind: 'route',
+    route: 'PUT /v1/uploads/{id}/parts/{partNumber}',
+    entry: 'functions/uploads/record-part.ts',
+    contract: uploads.recordPartContract,
+    access: writeMain,
+  },
+  // Up to inlineVerifyMaxMiB the object is read back and hashed within API Gateway's 29 s.
+  completeUpload: {
+    kind: 'route',
+    route: 'POST /v1/uploads/{id}/complete',
+    entry: 'functions/uploads/complete.ts',
+    contract: uploads.completeUploadContract,
+    access: keyed({ tables: { main: 'readwrite' }, bucket: 'readwrite', queues: { uploadCompletions: 'send' } }),
+    settings: ['uploadInlineVerifyMaxMiB'],
+    timeoutSeconds: 29,
+  },
+  extendUpload: {
+    kind: 'route',
+    route: 'POST /v1/uploads/{id}/extend',
+    entry: 'functions/uploads/extend.ts',
+    contract: uploads.extendUploadContract,
+    access: writeMain,
+  },
+  cancelUpload: {
+    kind: 'route',
+    route: 'DELETE /v1/uploads/{id}',
+    entry: 'functions/uploads/cancel.ts',
+    contract: uploads.cancelUploadContract,
+    access: keyed({ tables: { main: 'readwrite' }, bucket: 'write' }),
+  },
+  downloadUpload: {
+    kind: 'route',
+    route: 'GET /v1/uploads/{id}/download',
+    entry: 'functions/uploads/download.ts',
+    contract: uploads.downloadUploadContract,
+    access: keyed({ tables: { main: 'read' }, bucket: 'read' }),
+  },
+  // Large uploads' completion: reading a big object back takes Lambda's whole 15 minutes.
+  finishUploads: {
+    kind: 'consumer',
+    entry: 'functions/uploads/complete-worker.ts',
+    queue: 'uploadCompletions',
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+    access: { tables: { main: 'readwrite' }, bucket: 'readwrite' },
+  },
+  expireUploads: {
+    kind: 'schedule',
+    entry: 'functions/uploads/expire.ts',
+    expression: 'rate(15 minutes)',
+    access: { tables: { main: 'readwrite' }, bucket: 'write' },
+    timeoutSeconds: 240,
   },
 };
 

@@ -45,6 +45,9 @@ export const resources: Resources = {
     // Inbound provider webhooks to route (shared/inbound/service.ts InboundMessage), and the
     // connections' sync-request retries. Visible again after 6x the inbound worker's 30 s.
     inboundEvents: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, retentionSeconds: 4 * 24 * 3600 },
+    // Large uploads to assemble and read back (shared/uploads/service.ts finishUpload).
+    // Visible again after 6x the worker's 900 s timeout.
+    uploadCompletions: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 3, retentionSeconds: 4 * 24 * 3600 },
   },
   bucket: { name: 'uploads', abortIncompleteUploadsAfterDays: 7 },
   key: { alias: 'junction' },

@@ -126,13 +126,14 @@ function createBucket(
     bucketKeyEnabled: true,
     lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(declared.abortIncompleteUploadsAfterDays) }],
     serverAccessLogsBucket: accessLogs,
-    // Browsers PUT parts straight to presigned URLs and must read each part's ETag to complete.
+    // Browsers PUT parts straight to presigned URLs and must read each part's ETag (and the
+    // checksum S3 echoes) to record it; a download link is a GET.
     cors: [
       {
-        allowedMethods: [s3.HttpMethods.PUT],
+        allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
         allowedOrigins: api.cors.allowOrigins,
         allowedHeaders: ['*'],
-        exposedHeaders: ['ETag'],
+        exposedHeaders: ['ETag', 'x-amz-checksum-sha256', 'x-amz-request-id'],
         maxAge: api.cors.maxAgeSeconds,
       },
     ],

@@ -22,6 +22,14 @@ export interface DeploySettings {
   webhookDisableAfterDays: number;
   /** Minutes a sync run may go without progress before it is failed as stalled (`SYNC_STALL_MINUTES`). */
   syncStallMinutes: number;
+  /** Content types uploads may declare (`UPLOAD_CONTENT_TYPES`): comma-separated `type/subtype`, `type/*` or `*\/*`. */
+  uploadContentTypes: string;
+  /** Per tenant, GiB of uploads stored or reserved by open sessions (`UPLOAD_TENANT_QUOTA_GIB`). */
+  uploadTenantQuotaGiB: number;
+  /** Per tenant, upload sessions open at once (`UPLOAD_TENANT_OPEN_SESSIONS`). */
+  uploadTenantOpenSessions: number;
+  /** Uploads up to this many MiB are verified while `complete` answers; larger by the worker (`UPLOAD_INLINE_VERIFY_MAX_MIB`). */
+  uploadInlineVerifyMaxMiB: number;
 }
 
 /** The context names, as written in cdk.json and after `-c`. */
@@ -32,6 +40,10 @@ export const settingNames = {
   eventRetentionDays: 'eventRetentionDays',
   webhookDisableAfterDays: 'webhookDisableAfterDays',
   syncStallMinutes: 'syncStallMinutes',
+  uploadContentTypes: 'uploadContentTypes',
+  uploadTenantQuotaGiB: 'uploadTenantQuotaGiB',
+  uploadTenantOpenSessions: 'uploadTenantOpenSessions',
+  uploadInlineVerifyMaxMiB: 'uploadInlineVerifyMaxMiB',
 } as const;
 
 export function deploySettings(scope: Construct): DeploySettings {
@@ -44,6 +56,10 @@ export function deploySettings(scope: Construct): DeploySettings {
     eventRetentionDays: positiveInteger(scope, settingNames.eventRetentionDays, 'days events are kept'),
     webhookDisableAfterDays: positiveInteger(scope, settingNames.webhookDisableAfterDays, 'days a webhook endpoint may fail before it is disabled'),
     syncStallMinutes: positiveInteger(scope, settingNames.syncStallMinutes, 'minutes a sync run may go without progress'),
+    uploadContentTypes: contentTypeList(scope, settingNames.uploadContentTypes),
+    uploadTenantQuotaGiB: positiveInteger(scope, settingNames.uploadTenantQuotaGiB, 'GiB of uploads per tenant'),
+    uploadTenantOpenSessions: positiveInteger(scope, settingNames.uploadTenantOpenSessions, 'open upload sessions per tenant'),
+    uploadInlineVerifyMaxMiB: positiveInteger(scope, settingNames.uploadInlineVerifyMaxMiB, 'MiB of an upload verified inline'),
   };
 }
 
@@ -59,6 +75,19 @@ export function maxConcurrency(scope: Construct, name: string, consumer: string)
   const value = positiveInteger(scope, name, `invocations of ${consumer} at once`);
   if (value < 2 || value > 1000) {
     throw new Error(`the CDK context value "${name}" (invocations of ${consumer} at once) must be between 2 and 1000 (Lambda's limits for an SQS event source), not ${value}`);
+  }
+  return value;
+}
+
+/** The upload allow-list: media types or families, as `shared/uploads/deps.ts` reads them at cold start. */
+export const contentTypeListPattern = /^\s*[\w.+*-]+\/[\w.+*-]+(\s*,\s*[\w.+*-]+\/[\w.+*-]+)*\s*$/;
+
+function contentTypeList(scope: Construct, name: string): string {
+  const value: unknown = scope.node.tryGetContext(name);
+  const how = `set it in cdk.json's "context" or with -c ${name}=<types>`;
+  if (value === undefined) throw new Error(`the CDK context value "${name}" (content types uploads may declare) is not set: ${how}`);
+  if (typeof value !== 'string' || !contentTypeListPattern.test(value)) {
+    throw new Error(`the CDK context value "${name}" must be a comma-separated list of type/subtype, type/* or */*, not ${JSON.stringify(value)}: ${how}`);
   }
   return value;
 }

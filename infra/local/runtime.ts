@@ -24,6 +24,7 @@ import { localNames, provisionQueuesAndBucket, provisionTables } from './provisi
 import { startScheduler, type RunningScheduler } from './scheduler';
 import { startStreamPollers } from './streams';
 import { keyringEnv } from './keyring-files';
+import { startS3PresignCheck } from './s3-presign-check';
 
 export interface LocalOptions {
   declaration: Declaration;
@@ -112,6 +113,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     });
     cleanups.push(() => fauxqs.stop());
     const awsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+    // S3 is reached through a front that checks presigned requests as S3 does (fauxqs does not).
+    const s3Front = await startS3PresignCheck({ target: awsEndpoint, credentials: localCredentials, now: options.now });
+    cleanups.push(() => s3Front.stop());
 
     // Every function gets these locally: the emulators' endpoints and credentials.
     const localEnv: Record<string, string> = {
@@ -122,7 +126,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       JUNCTION_LOCAL: 'true',
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
       AWS_ENDPOINT_URL_SQS: awsEndpoint,
-      AWS_ENDPOINT_URL_S3: awsEndpoint,
+      AWS_ENDPOINT_URL_S3: s3Front.url,
       S3_FORCE_PATH_STYLE: 'true',
       POWERTOOLS_METRICS_NAMESPACE: 'Junction',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -163,6 +167,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
           eventRetentionDays: cdkSetting(options.root, 'eventRetentionDays', 'EVENT_RETENTION_DAYS'),
           webhookDisableAfterDays: cdkSetting(options.root, 'webhookDisableAfterDays', 'WEBHOOK_DISABLE_AFTER_DAYS'),
           syncStallMinutes: cdkSetting(options.root, 'syncStallMinutes', 'SYNC_STALL_MINUTES'),
+          uploadContentTypes: cdkTextSetting(options.root, 'uploadContentTypes', 'UPLOAD_CONTENT_TYPES'),
+          uploadTenantQuotaGiB: cdkSetting(options.root, 'uploadTenantQuotaGiB', 'UPLOAD_TENANT_QUOTA_GIB'),
+          uploadTenantOpenSessions: cdkSetting(options.root, 'uploadTenantOpenSessions', 'UPLOAD_TENANT_OPEN_SESSIONS'),
+          uploadInlineVerifyMaxMiB: cdkSetting(options.root, 'uploadInlineVerifyMaxMiB', 'UPLOAD_INLINE_VERIFY_MAX_MIB'),
         }),
         ...accessEnv(declared.access, locations),
         ...options.functionEnv,
@@ -272,6 +280,14 @@ function cdkSetting(root: string, name: keyof FunctionSettings, variable: string
   const given = process.env[variable];
   if (given !== undefined) return Number(given);
   const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, number> };
+  return cdk.context[name]!;
+}
+
+/** A deployment setting that is text (the upload allow-list), found as `cdkSetting` finds numbers. */
+function cdkTextSetting(root: string, name: keyof FunctionSettings, variable: string): string {
+  const given = process.env[variable];
+  if (given !== undefined) return given;
+  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, string> };
   return cdk.context[name]!;
 }
 

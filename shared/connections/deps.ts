@@ -1,3 +1,4 @@
+import { webhookSubscriptionPort } from '../inbound/subscription-deps';
 import { tenantIntegrations } from '../integrations/tenant-catalog';
 import { oauthDeps, tokenPort } from '../oauth/deps';
 import { once } from '../platform/config';
@@ -17,6 +18,7 @@ export const connectionDeps = once(
     vault: lazyVault,
     integrations: catalogPort(tenantIntegrations(mainTable())),
     tokens: tokenPort(oauthDeps()),
+    webhookSubscriptions: webhookSubscriptionPort(),
     send: (request) => send(request),
   }),
 );

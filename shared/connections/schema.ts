@@ -101,6 +101,8 @@ export const ConnectionDeleted = responseSchema(() =>
       deleted: z.literal(true),
       /** OAuth connections: whether the provider revoked the grant; the deletion happened either way. */
       tokenRevocation: z.object({ status: z.enum(['revoked', 'failed', 'unsupported']), detail: z.string() }).nullable(),
+      /** Its webhook subscriptions, removed at the provider first (null: it had none); the deletion happened either way. */
+      webhookSubscriptions: z.object({ removed: z.number().int(), failed: z.array(z.object({ id: z.string(), detail: z.string() })) }).nullable(),
     })
     .meta({ id: 'ConnectionDeleted' }),
 );

@@ -1,7 +1,8 @@
 import type { Integration } from '../integrations/schema';
 import type { ConnectionPort, Grant } from '../oauth/tokens';
 import { changeRecords, type Audit } from '../platform/audit';
-import { Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
+import { webhookSecretField } from '../integrations/service';
+import { Conflict, Invalid, NotFound, PreconditionFailed, type FieldError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import { OutboundError, type OutboundRequest, type OutboundResponse } from '../platform/outbound';
 import type { ScheduleEntry } from '../syncs/schedule';
@@ -19,6 +20,7 @@ import {
   type RefreshFailure,
   type TestOutcome,
   type TransactItem,
+  type UpdateOutcome,
 } from './store';
 
 /**
@@ -80,12 +82,28 @@ export interface SchedulePort {
   clear(tenantId: string, connectionId: string): TransactItem;
 }
 
+/**
+ * What connections need from inbound webhooks: the subscriptions registered at the
+ * provider, removed when their connection is deleted (while its credentials still work).
+ */
+export interface WebhookSubscriptionPort {
+  /** Removes each at the provider, best effort, and forgets them all; null when there were none. */
+  removeAll(tenantId: string, connection: ConnectionItem): Promise<WebhookSubscriptionRemoval | null>;
+}
+
+export interface WebhookSubscriptionRemoval {
+  removed: number;
+  /** Those the provider did not confirm removing (the detail says why, never a secret). */
+  failed: Array<{ id: string; detail: string }>;
+}
+
 export interface ConnectionDeps {
   store: ConnectionStore;
   schedules: SchedulePort;
   vault: Vault;
   integrations: IntegrationPort;
   tokens: TokenPort;
+  webhookSubscriptions: WebhookSubscriptionPort;
   send: (request: OutboundRequest) => Promise<OutboundResponse>;
   now?: () => Date;
 }
@@ -212,11 +230,17 @@ export async function updateConnection(
 
 /**
  * Deletes the connection and destroys its sealed credentials in the same transaction.
- * An OAuth connection's grant is revoked at the provider first, where it declares how;
+ * Its webhook subscriptions are removed at the provider first, then an OAuth connection's
+ * grant is revoked where it declares how (in that order: removing them needs the grant);
  * the deletion goes ahead whether or not the provider answers, and says what happened.
  */
-export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: string): Promise<{ id: string; deleted: true; tokenRevocation: TokenRevocation | null }> {
+export async function deleteConnection(
+  deps: ConnectionDeps,
+  audit: Audit,
+  id: string,
+): Promise<{ id: string; deleted: true; tokenRevocation: TokenRevocation | null; webhookSubscriptions: WebhookSubscriptionRemoval | null }> {
   const connection = await connectionItem(deps, audit.tenantId, id);
+  const webhookSubscriptions = await deps.webhookSubscriptions.removeAll(audit.tenantId, connection);
   let tokenRevocation: TokenRevocation | null = null;
   if (connection.authType === 'oauth2') {
     const sealed = await deps.store.getCredentials(audit.tenantId, id);
@@ -233,7 +257,37 @@ export async function deleteConnection(deps: ConnectionDeps, audit: Audit, id: s
   if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), deleted, unscheduled]))) {
     throw new NotFound(`no connection ${id}`);
   }
-  return { id, deleted: true, tokenRevocation };
+  return { id, deleted: true, tokenRevocation, webhookSubscriptions };
+}
+
+/**
+ * Gives the connection a new `webhookSecret` credential (made at a webhook subscription's
+ * registration), keeping its other credentials: they are opened, re-sealed with the field
+ * and written in one update conditional on `expectedVersion`, the version the caller read
+ * before asking the provider, which moves on (a client holding the old ETag must not PATCH
+ * the secret away unknowingly). `also` commits in the same transaction; `stale` when the
+ * connection changed meanwhile (or a condition of `also` failed): nothing was written.
+ */
+export async function setWebhookSecret(
+  deps: Pick<ConnectionDeps, 'store' | 'vault' | 'now'>,
+  tenantId: string,
+  id: string,
+  expectedVersion: number,
+  secret: string,
+  also: TransactItem[],
+): Promise<UpdateOutcome> {
+  const current = await deps.store.get(tenantId, id);
+  if (!current) return 'missing';
+  if (current.version !== expectedVersion) return 'stale';
+  // OAuth credentials are the grant's tokens, rewritten whole by every refresh.
+  if (current.authType === 'oauth2') throw new Conflict('an OAuth connection cannot hold a webhook secret yet');
+  const credentials = { ...(await openCredentials(deps, tenantId, id)), [webhookSecretField]: secret };
+  const at = nowIso(deps);
+  const sealed = await deps.vault.seal(credentials, { tenantId, connectionId: id, purpose });
+  const changes = { credentialFields: Object.keys(credentials).sort(), updatedAt: at };
+  const view = toView({ ...current, ...changes, version: expectedVersion + 1 });
+  const event = eventPut(deps.store.table, tenantId, 'connection.updated', view, new Date(at));
+  return deps.store.update(tenantId, id, expectedVersion, changes, credentialsItem(tenantId, id, sealed, at), [...also, event]);
 }
 
 /** How the connection is doing: status, last success and failure, token expiry. */

@@ -6,6 +6,7 @@ import { PageQuery } from '../platform/pagination';
 import { SyncRun } from '../syncs/schema';
 import { WebhookEndpoint } from '../webhooks/schema';
 import { InboundReceivedEventData } from '../inbound/schema';
+import { UploadEventData } from '../uploads/schema';
 import { eventTypes, type EventType } from './types';
 
 export { eventTypes, type EventType };
@@ -78,6 +79,8 @@ export type RecordsChangedEventData = z.infer<ReturnType<typeof RecordsChangedEv
 const connectionTypes = ['connection.created', 'connection.updated', 'connection.deleted', 'connection.auth_failed'] as const;
 /** `sync.*`: the run as the API shows it (a cancelled run ends with `sync.failed`, its status `cancelled`). */
 const syncTypes = ['sync.started', 'sync.succeeded', 'sync.failed'] as const;
+/** `upload.*`: the session as the API lists it, when it completed (verified or not) or failed (with the reason). */
+const uploadTypes = ['upload.completed', 'upload.failed'] as const;
 
 /** What each type's `data` holds. */
 export type EventData<T extends EventType> = T extends 'webhook_endpoint.disabled'
@@ -88,7 +91,9 @@ export type EventData<T extends EventType> = T extends 'webhook_endpoint.disable
       ? RecordsChangedEventData
       : T extends 'inbound.received'
         ? InboundReceivedEventData
-        : ConnectionEventData;
+        : T extends (typeof uploadTypes)[number]
+          ? UploadEventData
+          : ConnectionEventData;
 
 /**
  * An event as the log shows it and as webhooks send it: `type`, `timestamp` and `data` are
@@ -105,6 +110,7 @@ export const Event = responseSchema(() =>
       z.object({ id: z.string(), type: z.literal('records.changed'), timestamp: z.iso.datetime(), data: RecordsChangedEventData() }),
       // A provider's webhook, verified and deduplicated (shared/inbound): the event as listed, with the body.
       z.object({ id: z.string(), type: z.literal('inbound.received'), timestamp: z.iso.datetime(), data: InboundReceivedEventData() }),
+      z.object({ id: z.string(), type: z.enum(uploadTypes), timestamp: z.iso.datetime(), data: UploadEventData() }),
     ])
     .meta({ id: 'Event' }),
 );

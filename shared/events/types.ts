@@ -14,5 +14,7 @@ export const eventTypes = [
   'sync.failed',
   'records.changed',
   'inbound.received',
+  'upload.completed',
+  'upload.failed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

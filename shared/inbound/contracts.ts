@@ -1,7 +1,19 @@
 import * as z from 'zod';
 import { defineContract, responseSchema } from '../platform/contract';
 import { page } from '../platform/pagination';
-import { HookAnswer, HookPath, InboundEvent, InboundEventListQuery, InboundEventsPath } from './schema';
+import {
+  HookAnswer,
+  HookPath,
+  InboundEvent,
+  InboundEventListQuery,
+  InboundEventsPath,
+  WebhookSubscription,
+  WebhookSubscriptionDeleted,
+  WebhookSubscriptionInput,
+  WebhookSubscriptionListQuery,
+  WebhookSubscriptionPath,
+  WebhookSubscriptionsPath,
+} from './schema';
 
 const tag = 'Inbound webhooks';
 
@@ -31,4 +43,46 @@ export const listInboundEventsContract = defineContract({
   path: InboundEventsPath,
   query: InboundEventListQuery,
   responses: { 200: { description: 'A page of inbound events', schema: page(InboundEvent) } },
+});
+
+/** What a provider's answer to a subscription's create or delete becomes. */
+const providerAnswers = {
+  409: { description: 'The connection cannot hold the secret (OAuth), lacks the app secret Shopify signs with, already has the one subscription Stripe allows it, or changed meanwhile' },
+  429: { description: "The tenant's requests this minute are over its budget, or the connection's provider budget is spent or the provider asked to wait (see Retry-After)" },
+  502: { description: "The provider could not be reached, failed, or refused the connection's credentials (its words, secrets blanked)" },
+} as const;
+
+export const createWebhookSubscriptionContract = defineContract({
+  summary: "Subscribe to the provider's webhooks through its own API, pointed at this connection's receiver and signed with a secret only the receiver reads",
+  tag,
+  scope: 'write',
+  audit: 'webhook_subscription.create',
+  path: WebhookSubscriptionsPath,
+  body: WebhookSubscriptionInput,
+  responses: {
+    201: { description: 'Subscribed at the provider (never its secret)', schema: WebhookSubscription },
+    400: { description: "The integration has no registration through its API (path.id), an event or param it does not take, or the provider's refusal of them" },
+    ...providerAnswers,
+  },
+});
+
+export const listWebhookSubscriptionsContract = defineContract({
+  summary: "The webhook subscriptions made through the provider's API for a connection, newest first",
+  tag,
+  scope: 'read',
+  path: WebhookSubscriptionsPath,
+  query: WebhookSubscriptionListQuery,
+  responses: { 200: { description: 'A page of webhook subscriptions', schema: page(WebhookSubscription) } },
+});
+
+export const deleteWebhookSubscriptionContract = defineContract({
+  summary: 'Remove a webhook subscription at the provider, then here; one the provider no longer has is forgotten too',
+  tag,
+  scope: 'write',
+  audit: 'webhook_subscription.delete',
+  path: WebhookSubscriptionPath,
+  responses: {
+    200: { description: 'Removed', schema: WebhookSubscriptionDeleted },
+    ...providerAnswers,
+  },
 });

@@ -86,3 +86,61 @@ export const HookAnswer = responseSchema(() =>
     .meta({ id: 'HookAnswer' }),
 );
 export type HookAnswer = z.infer<ReturnType<typeof HookAnswer>>;
+
+// ---- Webhook subscriptions made through the provider's API ----
+
+export const webhookSubscriptionIdPattern = idPattern('whsub');
+
+export const WebhookSubscriptionsPath = z.strictObject({ id: ConnectionId });
+export const WebhookSubscriptionPath = z.strictObject({
+  id: ConnectionId,
+  subscriptionId: z.string().regex(webhookSubscriptionIdPattern, 'not a webhook subscription id (whsub_…)'),
+});
+export const WebhookSubscriptionListQuery = PageQuery;
+export type WebhookSubscriptionListQuery = z.infer<typeof WebhookSubscriptionListQuery>;
+
+/**
+ * What to subscribe to: the provider's event names (GitHub `issues`, Stripe
+ * `customer.created`, Shopify `orders/create`), checked against the integration's
+ * registration; `params` are what its API needs to know where (GitHub `owner`, `repo`).
+ */
+export const WebhookSubscriptionInput = z
+  .strictObject({
+    events: z.array(z.string().min(1).max(100)).min(1).max(100),
+    params: z
+      .record(z.string().max(64), z.string().max(255))
+      .refine((m) => Object.keys(m).length <= 10, 'at most 10 params')
+      .default({}),
+  })
+  .meta({ id: 'WebhookSubscriptionInput' });
+export type WebhookSubscriptionInput = z.infer<typeof WebhookSubscriptionInput>;
+
+/** A subscription as listed: never its secret, which only the receiver reads (the connection's `webhookSecret`). */
+export const WebhookSubscription = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      connectionId: z.string(),
+      integration: z.string(),
+      /** The provider's id of it: GitHub's hook id, Stripe's `we_…`, Shopify's `gid://shopify/WebhookSubscription/…`. */
+      providerId: z.string(),
+      events: z.array(z.string()),
+      params: z.record(z.string(), z.string()),
+      /** Where the provider sends its deliveries: this connection's receiver. */
+      url: z.string(),
+      createdAt: z.iso.datetime(),
+    })
+    .meta({ id: 'WebhookSubscription' }),
+);
+export type WebhookSubscription = z.infer<ReturnType<typeof WebhookSubscription>>;
+
+export const WebhookSubscriptionDeleted = responseSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      deleted: z.literal(true),
+      /** False when the provider no longer had it (removed there by hand): it is forgotten here all the same. */
+      removedAtProvider: z.boolean(),
+    })
+    .meta({ id: 'WebhookSubscriptionDeleted' }),
+);

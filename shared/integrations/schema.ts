@@ -3,7 +3,7 @@ import { PageQuery } from '../platform/pagination';
 import { pathTemplateProblem, placeholdersOf, urlTemplateProblem } from './templates';
 import { authTypes, compilePattern, compiles, credentialFieldNames, IntegrationKey, Pattern } from './vocabulary';
 import { responseSchema } from '../platform/contract';
-import { Deletions, Incremental, Pagination, Streams, streamsProblems } from './streams';
+import { Deletions, Incremental, Pagination, StreamParam, Streams, streamsProblems } from './streams';
 
 /**
  * An integration definition: everything Junction needs to know to connect to a provider,
@@ -228,6 +228,53 @@ export const InboundStreamRef = z.strictObject({
 const InboundEventType = z.string().regex(/^[A-Za-z0-9_.\/:-]{1,100}$/, 'must be an event type such as issues or orders/create');
 export const InboundEventRoutes = z.record(InboundEventType, z.array(InboundStreamRef).min(1).max(10));
 
+/** A provider's name for an event a subscription may ask for (`issues`, `customer.created`, `orders/create`, `*`). */
+const SubscribableEvent = z.string().regex(/^[A-Za-z0-9_.\/:*-]{1,100}$/, 'must be an event name such as issues or orders/create');
+const RegistrationPath = z.string().superRefine((path, ctx) => {
+  const problem = pathTemplateProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * How a subscription to the provider's webhooks is made and removed through its own API
+ * (`POST /v1/connections/{id}/webhook-subscriptions`). `api` names the provider's dialect,
+ * written once each in shared/inbound/registration.ts, as the signature schemes are:
+ *
+ * - `github-hooks`: JSON `{ name: "web", events, config: { url, content_type, secret } }`,
+ *   the secret Junction's own; DELETE answers 204;
+ * - `stripe-webhook-endpoints`: form-encoded `url`, `enabled_events[]`; Stripe makes the
+ *   secret (`whsec_…`) and answers it once, in the created endpoint;
+ * - `shopify-graphql`: `webhookSubscriptionCreate(topic, webhookSubscription: { uri, format: JSON })`
+ *   and `webhookSubscriptionDelete(id)`; Shopify signs with the app's client secret, which
+ *   the connection must already hold as its `webhookSecret`.
+ *
+ * Paths are below the base URL; their `{params}` are the request's `params` (GitHub's
+ * `owner`, `repo`), and the delete path's `{id}` is the provider's id of the subscription.
+ */
+export const WebhookRegistration = z
+  .strictObject({
+    api: z.enum(['github-hooks', 'stripe-webhook-endpoints', 'shopify-graphql']),
+    create: RegistrationPath,
+    delete: RegistrationPath,
+    params: z.array(StreamParam).max(5).optional(),
+    /** The provider's documented event names: anything else is refused before the provider is asked. */
+    events: z.array(SubscribableEvent).min(1).max(500).optional(),
+    /** Without a list, the shape of a name; the provider judges the rest (and says which it refused). */
+    eventPattern: Pattern.optional(),
+    /** Events per subscription, 100 when absent; Shopify subscribes one topic per subscription. */
+    maxEvents: z.number().int().min(1).max(100).optional(),
+  })
+  .superRefine((registration, ctx) => {
+    const declared = new Set((registration.params ?? []).map((p) => p.name));
+    for (const [field, allowed] of [['create', declared], ['delete', new Set([...declared, 'id'])]] as const) {
+      for (const name of placeholdersOf(registration[field])) {
+        if (!allowed.has(name)) ctx.addIssue({ code: 'custom', path: [field], message: `uses {${name}}, which is not a declared param${field === 'delete' ? ' or {id}' : ''}` });
+      }
+    }
+    if (declared.has('id')) ctx.addIssue({ code: 'custom', path: ['params'], message: 'id is the provider’s id of the subscription, not a param' });
+  });
+export type WebhookRegistration = z.infer<typeof WebhookRegistration>;
+
 /** The placeholders a generic HMAC's signed content may use. */
 export const signedContentPlaceholders = ['body', 'timestamp', 'id'] as const;
 
@@ -247,6 +294,8 @@ export const WebhookSignature = z.discriminatedUnion('scheme', [
     /** Header to deduplicate deliveries on, when the provider sends one (the scheme's own is used). */
     idHeader: HeaderName.optional(),
     events: InboundEventRoutes.optional(),
+    /** Present when subscriptions can be made through the provider's API. */
+    registration: WebhookRegistration.optional(),
   }),
   z
     .strictObject({
@@ -267,6 +316,7 @@ export const WebhookSignature = z.discriminatedUnion('scheme', [
       eventTypeHeader: HeaderName.optional(),
       eventTypeField: JsonPath.optional(),
       events: InboundEventRoutes.optional(),
+      registration: WebhookRegistration.optional(),
     })
     .superRefine((scheme, ctx) => {
       const used = [...scheme.signedContent.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!);

@@ -97,35 +97,11 @@ export async function proxyRequest(deps: ProxyDeps, tenantId: string, audit: Aud
   const body = request.body && request.body.length > 0 ? textOf(request.body) : undefined;
   const headers = forwardedHeaders(request.headers, integration, connection.authType);
 
-  const wait = await deps.admit(tenantId, connection, integration);
-  if (wait !== undefined) {
-    throw new ProviderRateLimited(`this connection's requests to ${integration.key} must wait ${Math.ceil(wait / 1000)} s: its budget is spent, or the provider asked to slow down`, wait);
-  }
   const idempotent = idempotentMethods.has(request.method);
   const outgoing = { method: request.method, url, headers, ...(body !== undefined ? { body } : {}) };
+  // One byte past the cap tells a cut answer from one that fits exactly.
+  const { response, pausedUntil: until } = await callProvider(deps, tenantId, connection, integration, outgoing, { idempotent, maxBodyBytes: maxAnswerBytes + 1 });
   const now = () => deps.now?.() ?? Date.now();
-  let response: OutboundResponse;
-  try {
-    let credentials = await deps.credentials(tenantId, connection, integration);
-    // One byte past the cap tells a cut answer from one that fits exactly.
-    const options = { idempotent, maxBodyBytes: maxAnswerBytes + 1 };
-    response = await deps.send(authorizeRequest(integration, connection.authType, credentials, outgoing), options);
-    if (response.status === 401 && connection.authType === 'oauth2') {
-      // Refused before its expiry (revoked, rotated elsewhere): refreshed once, asked again, as the sync worker does.
-      credentials = await deps.credentials(tenantId, connection, integration, credentials.accessToken);
-      response = await deps.send(authorizeRequest(integration, connection.authType, credentials, outgoing), options);
-    }
-  } catch (error) {
-    if (error instanceof ProviderAskedToWait) {
-      await deps.slowDown(tenantId, connection, integration, now() + error.waitMs);
-      throw new ProviderRateLimited(`${integration.key} asked to wait ${Math.ceil(error.waitMs / 1000)} s before the next request`, error.waitMs);
-    }
-    if (error instanceof OutboundError) throw new BadGateway(`${integration.key} could not be reached: ${error.message}`);
-    throw error;
-  }
-
-  const until = pausedUntil(response, now());
-  if (until !== undefined) await deps.slowDown(tenantId, connection, integration, until);
   // The provider acted: that is what the audit entry records, whatever is answered next.
   if (audit) await deps.recordCall(audit, connection.id, response.status);
 
@@ -140,6 +116,51 @@ export async function proxyRequest(deps: ProxyDeps, tenantId: string, audit: Aud
     returned['retry-after'] = String(Math.max(1, Math.ceil((until - now()) / 1000)));
   }
   return { status: response.status, headers: returned, body: answer };
+}
+
+/** What a call to the provider needs: the connection's credentials, its provider budget, the outbound client. */
+export type ProviderCallDeps = Pick<ProxyDeps, 'credentials' | 'admit' | 'slowDown' | 'send' | 'now'>;
+
+/**
+ * One request to the connection's provider, as every caller of a provider's API on a
+ * user's behalf makes it (the proxy, webhook subscriptions): one request from the
+ * connection's provider budget first (429 when spent), the stored credentials added, an
+ * OAuth token refused before its expiry refreshed once and the request sent again, and
+ * the provider's slow-down answers recorded on the budget. An unreachable provider is 502.
+ */
+export async function callProvider(
+  deps: ProviderCallDeps,
+  tenantId: string,
+  connection: ConnectionItem,
+  integration: Integration,
+  outgoing: OutboundRequest,
+  options: { idempotent: boolean; maxBodyBytes: number },
+): Promise<{ response: OutboundResponse; pausedUntil: number | undefined }> {
+  const wait = await deps.admit(tenantId, connection, integration);
+  if (wait !== undefined) {
+    throw new ProviderRateLimited(`this connection's requests to ${integration.key} must wait ${Math.ceil(wait / 1000)} s: its budget is spent, or the provider asked to slow down`, wait);
+  }
+  const now = () => deps.now?.() ?? Date.now();
+  let response: OutboundResponse;
+  try {
+    let credentials = await deps.credentials(tenantId, connection, integration);
+    response = await deps.send(authorizeRequest(integration, connection.authType, credentials, outgoing), options);
+    if (response.status === 401 && connection.authType === 'oauth2') {
+      // Refused before its expiry (revoked, rotated elsewhere): refreshed once, asked again, as the sync worker does.
+      credentials = await deps.credentials(tenantId, connection, integration, credentials.accessToken);
+      response = await deps.send(authorizeRequest(integration, connection.authType, credentials, outgoing), options);
+    }
+  } catch (error) {
+    if (error instanceof ProviderAskedToWait) {
+      await deps.slowDown(tenantId, connection, integration, now() + error.waitMs);
+      throw new ProviderRateLimited(`${integration.key} asked to wait ${Math.ceil(error.waitMs / 1000)} s before the next request`, error.waitMs);
+    }
+    if (error instanceof OutboundError) throw new BadGateway(`${integration.key} could not be reached: ${error.message}`);
+    throw error;
+  }
+  const until = pausedUntil(response, now());
+  if (until !== undefined) await deps.slowDown(tenantId, connection, integration, until);
+  return { response, pausedUntil: until };
 }
 
 /**

@@ -14,11 +14,22 @@ import { bearerToken, intParam, iso, startProvider, type Answer, type FakeProvid
  *   (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api);
  * - 401 `Bad credentials` for a token that is expired or revoked.
  *
+ * - repository webhooks (https://docs.github.com/en/rest/repos/webhooks): `POST`, `GET`
+ *   (list and one), `DELETE /repos/{owner}/{repo}/hooks[/{hook_id}]`; 201 with the hook,
+ *   its `config.secret` never shown back (`********`), 204 on delete; 422 Validation
+ *   Failed for a hook without `config.url` or with an event name of the wrong shape; 404
+ *   for a repository it does not know (GitHub's answer to a token without admin rights too).
+ *
  * Records: collection `issues:<owner>/<repo>` (pull requests among them carry
- * `pull_request: true`), `repos`. `addIssue` fills in the fields GitHub answers.
+ * `pull_request: true`), `repos`, `hooks:<owner>/<repo>` (with the secret as sent, for
+ * tests to sign deliveries with). `addIssue` fills in the fields GitHub answers;
+ * `addRepository` makes a repository known without issues.
  */
 export interface FakeGitHub extends FakeProvider {
   addIssue(owner: string, repo: string, fields?: Partial<ProviderRecord> & { title?: string; state?: 'open' | 'closed'; pull_request?: boolean }): ProviderRecord;
+  addRepository(owner: string, repo: string): void;
+  /** A repository's hooks as stored: `events`, `config` with its `url` and `secret`. */
+  hooks(owner: string, repo: string): ProviderRecord[];
   /** Requests left in the hour, as `x-ratelimit-remaining` says. */
   remaining: number;
 }
@@ -57,10 +68,16 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
         const all = github.records(`issues:${owner}/${name}`).filter((issue) => kind === 'issues' || issue.pull_request);
         return list(request, github, headers, all, kind === 'issues', (issue) => render(issue, owner!, name!, github.publicUrl, kind as 'issues' | 'pulls'));
       }
+      const hooks = /^\/repos\/([^/]+)\/([^/]+)\/hooks(?:\/(\d+))?$/.exec(request.path);
+      if (hooks) {
+        const [, owner, name, hookId] = hooks;
+        if (!github.collections.has(`issues:${owner}/${name}`)) return notFound(headers);
+        return hook(request, github, headers, owner!, name!, hookId, () => ++sequence);
+      }
       if (request.method === 'GET' && request.path === '/user/repos') {
         return list(request, github, headers, github.records('repos'), true, (record) => ({ ...record, id: Number(record.id), created_at: iso(record.created), updated_at: iso(record.updated) }));
       }
-      return { status: 404, headers, body: { message: 'Not Found', documentation_url: docs, status: '404' } };
+      return notFound(headers);
     },
   })) as FakeGitHub;
   fake.remaining = limit;
@@ -71,7 +88,69 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     fake.records(`issues:${owner}/${repo}`).push(issue);
     return issue;
   };
+  fake.addRepository = (owner, repo) => void fake.records(`issues:${owner}/${repo}`);
+  fake.hooks = (owner, repo) => fake.records(`hooks:${owner}/${repo}`);
   return fake;
+}
+
+const notFound = (headers: Record<string, string>): Answer => ({ status: 404, headers, body: { message: 'Not Found', documentation_url: docs, status: '404' } });
+
+/** A repository's webhooks: create, list, read one, delete. */
+function hook(request: ProviderRequest, fake: FakeGitHub, headers: Record<string, string>, owner: string, repo: string, hookId: string | undefined, nextId: () => number): Answer {
+  const stored = fake.hooks(owner, repo);
+  const base = `${fake.publicUrl}/repos/${owner}/${repo}/hooks`;
+  const render = (h: ProviderRecord) => {
+    const { id, created, updated, config, ...fields } = h;
+    return {
+      type: 'Repository',
+      id: Number(id),
+      name: 'web',
+      ...fields,
+      // GitHub never shows a hook's secret back.
+      config: { ...(config as Record<string, unknown>), ...((config as Record<string, unknown>).secret ? { secret: '********' } : {}) },
+      created_at: iso(created),
+      updated_at: iso(updated),
+      url: `${base}/${id}`,
+      test_url: `${base}/${id}/test`,
+      ping_url: `${base}/${id}/pings`,
+      deliveries_url: `${base}/${id}/deliveries`,
+      last_response: { code: null, status: 'unused', message: null },
+    };
+  };
+  if (hookId === undefined && request.method === 'GET') return { status: 200, headers, body: stored.map(render) };
+  if (hookId === undefined && request.method === 'POST') {
+    let body: { events?: unknown; active?: unknown; config?: { url?: unknown; content_type?: unknown; secret?: unknown; insecure_ssl?: unknown } };
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return { status: 400, headers, body: { message: 'Problems parsing JSON', documentation_url: docs, status: '400' } };
+    }
+    const events = body.events ?? ['push'];
+    const invalid = (message: string): Answer => ({ status: 422, headers, body: { message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message }], documentation_url: docs, status: '422' } });
+    if (typeof body.config?.url !== 'string' || !/^https?:\/\//.test(body.config.url)) return invalid('Config must contain url for webhook hook');
+    if (!Array.isArray(events) || events.length === 0) return invalid('Events must be a non-empty list');
+    const wrong = events.find((event) => typeof event !== 'string' || !/^(\*|[a-z_]+)$/.test(event));
+    if (wrong !== undefined) return invalid(`"${String(wrong)}" is not a valid event name`);
+    if (stored.some((h) => (h.config as { url: string }).url === body.config!.url && (h.events as string[]).some((e) => events.includes(e)))) return invalid('Hook already exists on this repository');
+    const now = Date.now();
+    const created: ProviderRecord = {
+      id: String(12_345_000 + nextId()),
+      created: now,
+      updated: now,
+      active: body.active ?? true,
+      events,
+      config: { url: body.config.url, content_type: body.config.content_type ?? 'form', insecure_ssl: body.config.insecure_ssl ?? '0', ...(typeof body.config.secret === 'string' ? { secret: body.config.secret } : {}) },
+    };
+    stored.push(created);
+    return { status: 201, headers: { ...headers, location: `${base}/${created.id}` }, body: render(created) };
+  }
+  const at = stored.findIndex((h) => h.id === hookId);
+  if (hookId !== undefined && at >= 0 && request.method === 'GET') return { status: 200, headers, body: render(stored[at]!) };
+  if (hookId !== undefined && at >= 0 && request.method === 'DELETE') {
+    stored.splice(at, 1);
+    return { status: 204, headers };
+  }
+  return notFound(headers);
 }
 
 /** One page of `all` after GitHub's filters and order, with its Link header. */

@@ -57,6 +57,26 @@ describe('the fake GitHub, through Octokit', () => {
     const stranger = new Octokit({ auth: 'ghp_000000000000000000000000000000000000', baseUrl: github.url });
     await expect(stranger.request('GET /user/repos')).rejects.toMatchObject({ status: 401, message: expect.stringContaining('Bad credentials') });
   });
+
+  it('creates, lists and deletes repository webhooks, never showing their secret back', async () => {
+    const created = await octokit.request('POST /repos/{owner}/{repo}/hooks', { owner: 'acme', repo: 'api', name: 'web', events: ['issues', 'push'], config: { url: 'https://junction.example/v1/hooks/github/conn_1', content_type: 'json', secret: 's3cret' } });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ type: 'Repository', name: 'web', active: true, events: ['issues', 'push'], config: { url: 'https://junction.example/v1/hooks/github/conn_1', content_type: 'json', secret: '********' } });
+    expect(github.hooks('acme', 'api')).toEqual([expect.objectContaining({ config: expect.objectContaining({ secret: 's3cret' }) })]);
+    const listed = await octokit.request('GET /repos/{owner}/{repo}/hooks', { owner: 'acme', repo: 'api' });
+    expect(listed.data.map((hook) => hook.id)).toEqual([created.data.id]);
+    expect((await octokit.request('DELETE /repos/{owner}/{repo}/hooks/{hook_id}', { owner: 'acme', repo: 'api', hook_id: created.data.id })).status).toBe(204);
+    await expect(octokit.request('GET /repos/{owner}/{repo}/hooks/{hook_id}', { owner: 'acme', repo: 'api', hook_id: created.data.id })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('refuses a hook with an invalid event name as 422 Validation Failed, and one on an unknown repository as 404', async () => {
+    const config = { url: 'https://junction.example/v1/hooks/github/conn_1', content_type: 'json' };
+    await expect(octokit.request('POST /repos/{owner}/{repo}/hooks', { owner: 'acme', repo: 'api', events: ['Not An Event'], config })).rejects.toMatchObject({
+      status: 422,
+      response: { data: { message: 'Validation Failed', errors: [expect.objectContaining({ resource: 'Hook', message: expect.stringContaining('is not a valid event name') })] } },
+    });
+    await expect(octokit.request('POST /repos/{owner}/{repo}/hooks', { owner: 'acme', repo: 'nowhere', events: ['push'], config })).rejects.toMatchObject({ status: 404 });
+  });
 });
 
 describe('the fake Stripe, through stripe-node', () => {
@@ -94,6 +114,23 @@ describe('the fake Stripe, through stripe-node', () => {
     await expect(stripe.customers.list()).rejects.toMatchObject({ type: 'StripeRateLimitError', statusCode: 429 });
     const stranger = new Stripe('sk_test_unknown', { host: '127.0.0.1', port: Number(new URL(fake.url).port), protocol: 'http', maxNetworkRetries: 0 });
     await expect(stranger.customers.list()).rejects.toMatchObject({ type: 'StripeAuthenticationError', statusCode: 401 });
+  });
+
+  it('creates a webhook endpoint with a secret of its own, shown only then, and deletes it', async () => {
+    const endpoint = await stripe.webhookEndpoints.create({ url: 'https://junction.example/v1/hooks/stripe/conn_1', enabled_events: ['customer.created', 'invoice.paid'] });
+    expect(endpoint).toMatchObject({ object: 'webhook_endpoint', url: 'https://junction.example/v1/hooks/stripe/conn_1', enabled_events: ['customer.created', 'invoice.paid'], status: 'enabled', secret: expect.stringMatching(/^whsec_/) });
+    expect((await stripe.webhookEndpoints.retrieve(endpoint.id)).secret).toBeUndefined();
+    expect((await stripe.webhookEndpoints.list()).data.map((e) => e.id)).toEqual([endpoint.id]);
+    expect(await stripe.webhookEndpoints.del(endpoint.id)).toEqual({ id: endpoint.id, object: 'webhook_endpoint', deleted: true });
+    await expect(stripe.webhookEndpoints.del(endpoint.id)).rejects.toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 404, code: 'resource_missing' });
+  });
+
+  it('refuses an unknown event type naming it in param', async () => {
+    await expect(stripe.webhookEndpoints.create({ url: 'https://junction.example/hook', enabled_events: ['customer.created', 'customer.nope' as 'customer.created'] })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      statusCode: 400,
+      param: 'enabled_events[1]',
+    });
   });
 });
 
@@ -176,6 +213,28 @@ describe('the fake Shopify, through @shopify/admin-api-client', () => {
     fake.faults.push('rate-limit');
     const { errors } = await shopify.request(ordersQuery, { variables: { first: 2 } });
     expect(errors?.graphQLErrors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'THROTTLED' }) })]);
+  });
+
+  it('creates and deletes webhook subscriptions, refusing an unknown topic, a taken address and an unknown id', async () => {
+    const create = `mutation Create($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+      webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) { webhookSubscription { id topic uri } userErrors { field message } }
+    }`;
+    const remove = `mutation Delete($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } } }`;
+    type Created = { webhookSubscriptionCreate: { webhookSubscription: { id: string; topic: string; uri: string } | null; userErrors: Array<{ message: string }> } };
+    type Deleted = { webhookSubscriptionDelete: { deletedWebhookSubscriptionId: string | null; userErrors: Array<{ message: string }> } };
+    const webhookSubscription = { uri: 'https://junction.example/v1/hooks/shopify/conn_1', format: 'JSON' };
+
+    const made = await shopify.request<Created>(create, { variables: { topic: 'ORDERS_CREATE', webhookSubscription } });
+    // The fake answers every field of the node, not only those selected.
+    expect(made.data?.webhookSubscriptionCreate).toMatchObject({ webhookSubscription: { id: expect.stringMatching(/^gid:\/\/shopify\/WebhookSubscription\/\d+$/), topic: 'ORDERS_CREATE', uri: webhookSubscription.uri }, userErrors: [] });
+    const again = await shopify.request<Created>(create, { variables: { topic: 'ORDERS_CREATE', webhookSubscription } });
+    expect(again.data?.webhookSubscriptionCreate.userErrors).toEqual([expect.objectContaining({ message: 'Address for this topic has already been taken' })]);
+    const unknown = await shopify.request<Created>(create, { variables: { topic: 'ORDERS_NOPE', webhookSubscription } });
+    expect(unknown.errors?.graphQLErrors).toEqual([expect.objectContaining({ message: expect.stringContaining('$topic') })]);
+
+    const id = made.data!.webhookSubscriptionCreate.webhookSubscription!.id;
+    expect((await shopify.request<Deleted>(remove, { variables: { id } })).data?.webhookSubscriptionDelete).toEqual({ deletedWebhookSubscriptionId: id, userErrors: [] });
+    expect((await shopify.request<Deleted>(remove, { variables: { id } })).data?.webhookSubscriptionDelete.userErrors).toEqual([expect.objectContaining({ message: 'Webhook subscription does not exist' })]);
   });
 });
 

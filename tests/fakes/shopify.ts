@@ -15,6 +15,12 @@ import { iso, startProvider, type Answer, type FakeProvider, type ProviderRecord
  *   "THROTTLED"` and the bucket in `extensions.cost.throttleStatus`
  *   (https://shopify.dev/docs/api/usage/limits); 401 for a bad token.
  *
+ * - webhook subscriptions (https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate):
+ *   `webhookSubscriptionCreate(topic, webhookSubscription: { uri, format })` and
+ *   `webhookSubscriptionDelete(id)`, with their variables; an unknown topic fails the enum's
+ *   validation (a top-level error naming `$topic`), the same topic and address twice is a
+ *   `userErrors` entry, and so is deleting one that does not exist.
+ *
  * It reads only what a sync's query needs from the query text; nodes carry every field the
  * record has (a real server answers only the selected ones).
  */
@@ -56,6 +62,7 @@ export async function startFakeShopify(): Promise<FakeShopify> {
         return { status: 400, body: { errors: { query: 'Required parameter missing or invalid' } } };
       }
       const query = body.query ?? '';
+      if (/\bwebhookSubscription(Create|Delete)\s*\(/.test(query)) return subscription(shopify, query, body.variables ?? {}, () => ++sequence);
       const field = /\b(orders|customers|products)\s*\(([^)]*)\)/.exec(query);
       if (!field) return graphqlError(`Field doesn't exist on type 'QueryRoot'`, 'undefinedField');
       const root = field[1] as Root;
@@ -118,6 +125,34 @@ export async function startFakeShopify(): Promise<FakeShopify> {
     return record;
   };
   return fake;
+}
+
+/** Topics the fake knows, of the enum's few hundred (https://shopify.dev/docs/api/admin-graphql/latest/enums/WebhookSubscriptionTopic). */
+const topics = new Set(['APP_UNINSTALLED', 'CUSTOMERS_CREATE', 'CUSTOMERS_DELETE', 'CUSTOMERS_UPDATE', 'ORDERS_CREATE', 'ORDERS_DELETE', 'ORDERS_UPDATED', 'PRODUCTS_CREATE', 'PRODUCTS_DELETE', 'PRODUCTS_UPDATE']);
+
+function subscription(shopify: FakeShopify, query: string, variables: Record<string, unknown>, nextId: () => number): Answer {
+  const stored = shopify.records('webhookSubscriptions');
+  const extensions = cost(10, 10, shopify.available);
+  if (/webhookSubscriptionDelete/.test(query)) {
+    const at = stored.findIndex((record) => `gid://shopify/WebhookSubscription/${record.id}` === variables.id);
+    if (at < 0) return { status: 200, body: { data: { webhookSubscriptionDelete: { deletedWebhookSubscriptionId: null, userErrors: [{ field: ['id'], message: 'Webhook subscription does not exist' }] } }, extensions } };
+    stored.splice(at, 1);
+    return { status: 200, body: { data: { webhookSubscriptionDelete: { deletedWebhookSubscriptionId: variables.id, userErrors: [] } }, extensions } };
+  }
+  const topic = variables.topic;
+  if (typeof topic !== 'string' || !topics.has(topic)) {
+    return { status: 200, body: { errors: [{ message: `Variable $topic of type WebhookSubscriptionTopic! was provided invalid value`, extensions: { code: 'INVALID_VARIABLE', value: topic, problems: [{ path: [], explanation: `Expected "${String(topic)}" to be one of: ${[...topics].join(', ')}` }] } }] } };
+  }
+  const input = (variables.webhookSubscription ?? {}) as { uri?: unknown; callbackUrl?: unknown; format?: unknown };
+  const uri = input.uri ?? input.callbackUrl;
+  const userError = (message: string) => ({ status: 200, body: { data: { webhookSubscriptionCreate: { webhookSubscription: null, userErrors: [{ field: ['webhookSubscription', 'uri'], message }] } }, extensions } });
+  if (typeof uri !== 'string' || !/^https?:\/\//.test(uri)) return userError('Address is invalid');
+  if (stored.some((record) => record.topic === topic && record.uri === uri)) return userError('Address for this topic has already been taken');
+  const now = Date.now();
+  const record: ProviderRecord = { id: String(1_000_000 + nextId()), created: now, updated: now, topic, uri, format: input.format ?? 'JSON' };
+  stored.push(record);
+  const node = { id: `gid://shopify/WebhookSubscription/${record.id}`, topic, uri, format: record.format, createdAt: iso(now), updatedAt: iso(now) };
+  return { status: 200, body: { data: { webhookSubscriptionCreate: { webhookSubscription: node, userErrors: [] } }, extensions } };
 }
 
 /** `first: $first, after: $after, query: "…", sortKey: UPDATED_AT` with the variables substituted. */

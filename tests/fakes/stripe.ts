@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { bearerToken, intParam, startProvider, type Answer, type FakeProvider, type ProviderRecord, type ProviderRequest } from './provider';
 
 /**
@@ -13,7 +14,14 @@ import { bearerToken, intParam, startProvider, type Answer, type FakeProvider, t
  * - 429 for its rate limits, with `Stripe-Rate-Limited-Reason` and no documented
  *   Retry-After (https://docs.stripe.com/rate-limits).
  *
- * Records: collections named as the endpoints; `add` fills in the object's fields.
+ * - webhook endpoints (https://docs.stripe.com/api/webhook_endpoints): `POST` form-encoded
+ *   `url` and `enabled_events[]` (`enabled_events[0]`, … as stripe-node sends them), answered
+ *   with the endpoint and its `secret` (`whsec_…`), which only the create answer carries;
+ *   `GET` (list, one) and `DELETE` (`{ id, object, deleted: true }`, 404 `resource_missing`
+ *   when gone); 400 naming `param: enabled_events[N]` for an event type it does not know.
+ *
+ * Records: collections named as the endpoints (`webhook_endpoints` with their secrets, for
+ * tests to sign deliveries with); `add` fills in the object's fields.
  */
 export interface FakeStripe extends FakeProvider {
   add(collection: Collection, fields?: Partial<ProviderRecord>): ProviderRecord;
@@ -49,6 +57,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       if (request.method === 'GET' && request.path === '/v1/balance') {
         return { status: 200, body: { object: 'balance', available: [{ amount: 0, currency: 'usd' }], livemode: false, pending: [] } };
       }
+      const endpoint = /^\/v1\/webhook_endpoints(?:\/([A-Za-z0-9_]+))?$/.exec(request.path);
+      if (endpoint) return webhookEndpoint(request, provider, endpoint[1], () => ++sequence);
       const collection = /^\/v1\/(customers|charges|invoices|subscriptions)$/.exec(request.path)?.[1] as Collection | undefined;
       if (request.method === 'GET' && collection) return list(request, provider, collection);
       return error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.path}).`);
@@ -61,6 +71,59 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     return record;
   };
   return fake;
+}
+
+/**
+ * Event types the fake knows (Stripe's list has a few hundred, growing with each API
+ * version: https://docs.stripe.com/api/events/types); `*` is every one.
+ */
+const eventTypes = new Set([
+  '*', 'charge.captured', 'charge.failed', 'charge.refunded', 'charge.succeeded', 'charge.updated',
+  'customer.created', 'customer.deleted', 'customer.updated', 'customer.subscription.created',
+  'customer.subscription.deleted', 'customer.subscription.updated', 'invoice.created', 'invoice.paid',
+  'invoice.payment_failed', 'invoice.updated', 'payment_intent.created', 'payment_intent.payment_failed',
+  'payment_intent.succeeded',
+]);
+
+/** A webhook endpoint as Stripe answers it; `secret` only in the create answer. */
+function renderEndpoint(record: ProviderRecord, withSecret: boolean) {
+  const { id, created, updated: _updated, secret, ...fields } = record;
+  return { id, object: 'webhook_endpoint', api_version: null, application: null, created: Math.floor(created / 1000), livemode: false, metadata: {}, status: 'enabled', ...fields, ...(withSecret ? { secret } : {}) };
+}
+
+function webhookEndpoint(request: ProviderRequest, fake: FakeProvider, id: string | undefined, nextId: () => number): Answer {
+  const stored = fake.records('webhook_endpoints');
+  if (id === undefined && request.method === 'GET') return { status: 200, body: { object: 'list', data: [...stored].reverse().map((r) => renderEndpoint(r, false)), has_more: false, url: request.path } };
+  if (id === undefined && request.method === 'POST') {
+    const form = new URLSearchParams(request.body);
+    const url = form.get('url');
+    if (!url) return error(400, 'invalid_request_error', 'Missing required param: url.', { param: 'url' });
+    // stripe-node writes arrays with indices (`enabled_events[0]`); `enabled_events[]` is accepted as well.
+    const events = [...form.entries()].filter(([name]) => /^enabled_events\[\d*\]$/.test(name)).map(([, value]) => value);
+    if (events.length === 0) return error(400, 'invalid_request_error', 'Missing required param: enabled_events.', { param: 'enabled_events' });
+    const unknown = events.findIndex((event) => !eventTypes.has(event));
+    if (unknown >= 0) return error(400, 'invalid_request_error', `Invalid enabled_events[${unknown}]: must be one of ${[...eventTypes].slice(0, 3).join(', ')}, …`, { param: `enabled_events[${unknown}]` });
+    const now = Date.now();
+    const record: ProviderRecord = {
+      id: `we_${String(nextId()).padStart(24, '0')}`,
+      created: now,
+      updated: now,
+      url,
+      enabled_events: events,
+      description: form.get('description'),
+      secret: `whsec_${randomBytes(24).toString('base64url')}`,
+    };
+    stored.push(record);
+    return { status: 200, body: renderEndpoint(record, true) };
+  }
+  const at = stored.findIndex((r) => r.id === id);
+  if (at < 0) return error(404, 'invalid_request_error', `No such webhook endpoint: '${id}'`, { code: 'resource_missing', param: 'id' });
+  if (request.method === 'GET') return { status: 200, body: renderEndpoint(stored[at]!, false) };
+  if (request.method === 'DELETE') {
+    stored.splice(at, 1);
+    return { status: 200, body: { id, object: 'webhook_endpoint', deleted: true } };
+  }
+  return error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.path}).`);
 }
 
 function list(request: ProviderRequest, fake: FakeProvider, collection: Collection): Answer {

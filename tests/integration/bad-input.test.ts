@@ -11,6 +11,8 @@ import { startFakeHttpbin } from '../fakes/httpbin';
 import type { FakeProvider } from '../fakes/provider';
 import { trust, type TlsFront } from '../fakes/tls';
 import { frontOf, proxiedConnection } from '../support/proxied';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
+import { registeringConnection } from '../support/registering';
 
 /**
  * The promise every route makes, new ones included: input of any shape gets a 4xx
@@ -27,12 +29,19 @@ import { frontOf, proxiedConnection } from '../support/proxied';
 let runtime: TestRuntime;
 let connectionId: string;
 let webhookEndpointId: string;
+/** A 10-byte upload, without part checksums, that stays active. */
+let uploadId: string;
 /** The event the connection's creation recorded. */
 let eventId: string;
 /** A connection to httpbin's fake behind TLS, for the proxy routes, and what it runs on. */
 let proxiedId: string;
 let httpbin: FakeProvider;
 let front: TlsFront;
+/** A connection to the fake GitHub behind TLS that makes webhook subscriptions, and one it made. */
+let registeringId: string;
+let subscriptionId: string;
+let gitHub: FakeGitHub;
+let gitHubFront: TlsFront;
 /** Each operation's documented statuses, from the OpenAPI document. */
 let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
@@ -41,8 +50,12 @@ const aimAt = (pattern: string) =>
   pattern
     // The proxy, at a provider that answers every request (odd queries are the provider's to judge).
     .replace('/v1/connections/{id}/proxy/{path+}', `/v1/connections/${proxiedId}/proxy/anything/odd`)
+    .replace('/v1/connections/{id}/webhook-subscriptions/{subscriptionId}', `/v1/connections/${registeringId}/webhook-subscriptions/${subscriptionId}`)
+    .replace('/v1/connections/{id}/webhook-subscriptions', `/v1/connections/${registeringId}/webhook-subscriptions`)
     .replace('/v1/events/{id}', `/v1/events/${eventId}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${webhookEndpointId}`)
+    .replace('/v1/uploads/{id}', `/v1/uploads/${uploadId}`)
+    .replace('{partNumber}', '1')
     // A provider's webhook to the real (Stripe) connection: whatever arrives, 4xx.
     .replace('/v1/hooks/{integration}/{connectionId}', `/v1/hooks/stripe/${connectionId}`)
     .replace('{id}', connectionId)
@@ -65,15 +78,24 @@ beforeAll(async () => {
   const endpoint = await runtime.call('/v1/webhook-endpoints', { method: 'POST', json: goodBodies['POST /v1/webhook-endpoints']!() });
   expect(endpoint.status).toBe(201);
   webhookEndpointId = ((await endpoint.json()) as { id: string }).id;
+  const upload = await runtime.call('/v1/uploads', { method: 'POST', json: { filename: 'odd.bin', size: 10, contentType: 'application/octet-stream' } });
+  expect(upload.status).toBe(201);
+  uploadId = ((await upload.json()) as { id: string }).id;
   eventId = ((await (await runtime.call('/v1/events?limit=1')).json()) as { data: Array<{ id: string }> }).data[0]!.id;
   documented = (await (await runtime.call('/openapi.json', { key: null })).json()).paths;
   httpbin = await startFakeHttpbin();
   front = await frontOf(httpbin);
-  trust([front.caPem]);
+  gitHub = await startFakeGitHub();
+  gitHubFront = await frontOf(gitHub);
+  trust([front.caPem, gitHubFront.caPem]);
   proxiedId = await proxiedConnection(runtime, front, httpbin, 'proxied-odd-input');
+  registeringId = await registeringConnection(runtime, gitHubFront, gitHub, 'registering-odd-input');
+  const subscription = await runtime.call(`/v1/connections/${registeringId}/webhook-subscriptions`, { method: 'POST', json: { events: ['star'], params: { owner: 'acme', repo: 'api' } } });
+  expect(subscription.status).toBe(201);
+  subscriptionId = ((await subscription.json()) as { id: string }).id;
 });
 afterAll(async () => {
-  await Promise.all([front.close(), httpbin.close()]);
+  await Promise.all([front.close(), httpbin.close(), gitHubFront.close(), gitHub.close()]);
   await runtime.stop();
 });
 

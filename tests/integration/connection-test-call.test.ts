@@ -38,6 +38,7 @@ beforeAll(async () => {
     schedules: schedulePort(table),
     integrations: catalogPort(integrations),
     tokens: tokenPort({ ...oauthPorts({ db, table }), integrations, vault, send: toFake }),
+    webhookSubscriptions: { removeAll: async () => null },
     send: toFake,
   };
 });

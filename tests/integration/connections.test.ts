@@ -236,7 +236,7 @@ describe('deleting a connection', () => {
     const response = await runtime.call(`/v1/connections/${made.id}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     // Not an OAuth connection: there was no grant to revoke.
-    expect(await response.json()).toEqual({ id: made.id, deleted: true, tokenRevocation: null });
+    expect(await response.json()).toEqual({ id: made.id, deleted: true, tokenRevocation: null, webhookSubscriptions: null });
     expect((await db.get({ TableName: table, Key: key })).Item).toBeUndefined();
     expect((await runtime.call(`/v1/connections/${made.id}`)).status).toBe(404);
     expect((await runtime.call(`/v1/connections/${made.id}`, { method: 'DELETE' })).status).toBe(404);
@@ -334,6 +334,7 @@ describe('testing a connection while its credentials change', () => {
       schedules: schedulePort(table),
       integrations: catalogPort(tenantIntegrations({ db, table })),
       tokens: { fresh: async () => ({}), revoke: async () => ({ status: 'unsupported', detail: 'not OAuth' }) },
+      webhookSubscriptions: { removeAll: async () => null },
       // The provider answers the old key's test only after the PATCH with a new key has landed.
       send: async () => {
         expect((await patch(made.id, { credentials: { apiKey: stripeKey() } }, 1)).status).toBe(200);

@@ -12,6 +12,8 @@ import { startFakeHttpbin } from '../fakes/httpbin';
 import type { FakeProvider } from '../fakes/provider';
 import { trust, type TlsFront } from '../fakes/tls';
 import { frontOf, proxiedConnection } from '../support/proxied';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
+import { registeringConnection } from '../support/registering';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -159,6 +161,8 @@ describe('every route that takes an Idempotency-Key', () => {
   let bodies: Record<string, () => unknown>;
   let httpbin: FakeProvider;
   let front: TlsFront;
+  let gitHub: FakeGitHub;
+  let gitHubFront: TlsFront;
 
   beforeAll(async () => {
     // A provider that cannot be reached, so that a connection's test call goes nowhere.
@@ -191,8 +195,15 @@ describe('every route that takes an Idempotency-Key', () => {
     // A provider that answers the proxied POST: httpbin's fake, behind TLS.
     httpbin = await startFakeHttpbin();
     front = await frontOf(httpbin);
-    trust([front.caPem]);
+    // A provider that makes webhook subscriptions: the fake GitHub, behind TLS.
+    gitHub = await startFakeGitHub();
+    gitHubFront = await frontOf(gitHub);
+    trust([front.caPem, gitHubFront.caPem]);
     const proxied = await proxiedConnection(runtime, front, httpbin, 'proxied-once');
+    const registering = await registeringConnection(runtime, gitHubFront, gitHub, 'registering-once');
+    // Upload sessions: a 0-byte one to complete, a 10-byte one to extend.
+    const uploadOf = async (size: number) => (await (await runtime.call('/v1/uploads', { method: 'POST', json: { ...goodBodies['POST /v1/uploads']!(), size, sha256: undefined } })).json()).id as string;
+    const [emptyUpload, openUpload] = [await uploadOf(0), await uploadOf(10)];
     bodies = { '/v1/syncs/bulk': () => ({ action: 'cancel', runIds: [bulkRun.id] }) };
     paths = {
       '/v1/connections/{id}/test': `/v1/connections/${connectionId}/test`,
@@ -203,9 +214,13 @@ describe('every route that takes an Idempotency-Key', () => {
       '/v1/webhook-endpoints/{id}/test': `/v1/webhook-endpoints/${endpointId}/test`,
       '/v1/webhook-deliveries/{id}/retry': `/v1/webhook-deliveries/${deliveryId}/retry`,
       '/v1/connections/{id}/proxy/{path+}': `/v1/connections/${proxied}/proxy/anything/once`,
+      '/v1/connections/{id}/webhook-subscriptions': `/v1/connections/${registering}/webhook-subscriptions`,
+      '/v1/uploads/{id}/complete': `/v1/uploads/${emptyUpload}/complete`,
+      '/v1/uploads/{id}/extend': `/v1/uploads/${openUpload}/extend`,
+      '/v1/uploads/{id}/parts': `/v1/uploads/${openUpload}/parts`,
     };
   });
-  afterAll(() => Promise.all([front.close(), httpbin.close()]));
+  afterAll(() => Promise.all([front.close(), httpbin.close(), gitHubFront.close(), gitHub.close()]));
 
   it.each(keyed.map(([name, route]) => [name, route.route, route.contract] as const))(
     '%s (%s) answers a retry under the same key with the first answer, and acts once',

@@ -461,7 +461,7 @@ describe('deleting an OAuth connection', () => {
     const revocations = server.revocations;
     const response = await runtime.call(`/v1/connections/${id}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id, deleted: true, tokenRevocation: { status: 'revoked', detail: 'the provider revoked the grant' } });
+    expect(await response.json()).toEqual({ id, deleted: true, tokenRevocation: { status: 'revoked', detail: 'the provider revoked the grant' }, webhookSubscriptions: null });
     expect(server.revocations).toBe(revocations + 1);
     const reused = await asClient(server, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refreshToken! });
     expect(JSON.parse(reused.body).error).toBe('invalid_grant');

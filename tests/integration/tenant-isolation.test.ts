@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { routesOf } from '../../infra/declaration';
 import { declaration } from '../../infra/functions';
 import { operatorAudit } from '../../shared/platform/audit';
+import { newId } from '../../shared/platform/ids';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { recordStore } from '../../shared/records/store';
+import { webhookSubscriptionStore } from '../../shared/inbound/subscription-store';
 import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
 import { localDynamoDb } from '../support/dynamodb';
 import { customIntegration, goodBodies, oauthOf } from '../support/good-bodies';
@@ -23,7 +25,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let rivalKey: string;
 const marker = `mark${randomBytes(6).toString('hex')}`;
-const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '' };
+const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '', upload: '', subscription: '' };
 
 /** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
 const oauthIntegration = {
@@ -45,6 +47,8 @@ const ownedPaths = () => [
   `/v1/webhook-endpoints/${owned.webhookEndpoint}`,
   `/v1/syncs/${owned.run}`,
   `/v1/connections/${owned.connection}/syncs`,
+  `/v1/uploads/${owned.upload}`,
+  `/v1/connections/${owned.connection}/webhook-subscriptions`,
 ];
 
 async function ownerView() {
@@ -67,6 +71,9 @@ function aimAt(pattern: string): string {
     .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)
     .replace('/v1/syncs/{runId}', `/v1/syncs/${owned.run}`)
+    .replace('/v1/uploads/{id}', `/v1/uploads/${owned.upload}`)
+    .replace('{partNumber}', '1')
+    .replace('{subscriptionId}', owned.subscription)
     // The delivery of the owner's event to the owner's endpoint, by its derived id.
     .replace('/v1/webhook-deliveries/{id}', `/v1/webhook-deliveries/${deliveryIdOf(owned.event, owned.webhookEndpoint)}`)
     .replace('/v1/integrations/{key}/oauth-client', `/v1/integrations/${owned.oauthIntegration}/oauth-client`)
@@ -91,6 +98,8 @@ beforeAll(async () => {
   await made(`/v1/integrations/${owned.oauthIntegration}/oauth-client`, 'PUT', { clientId: `${marker}-client`, clientSecret: `${marker}-secret` });
   owned.session = (await made('/v1/connect-sessions', 'POST', { integration: owned.oauthIntegration, returnUrl: `https://${marker}.example.com/done` })).id;
   owned.webhookEndpoint = (await made('/v1/webhook-endpoints', 'POST', { ...goodBodies['POST /v1/webhook-endpoints']!(), description: `${marker} endpoint` })).id;
+  // An active 10-byte upload (no part checksums), so the good part bodies fit it.
+  owned.upload = (await made('/v1/uploads', 'POST', { filename: `${marker}.bin`, size: 10, contentType: 'application/octet-stream' })).id;
   // The event of the owner's connection: it carries the marker (the connection's name).
   owned.event = (await made(`/v1/events?type=connection.created`, 'GET', undefined)).data.find((event: { data: { id: string } }) => event.data.id === owned.connection).id;
   // Synced records of the owner's connection, as the sync worker writes them.
@@ -101,6 +110,12 @@ beforeAll(async () => {
   await records.writePage('local', owned.connection, owned.stream, 'run_isolation', [{ key: `${marker}-record`, payload: { name: `${marker} customer` } }]);
   // A run of the owner's connection that stays queued, so the views before and after match.
   owned.run = (await queuedRun(runtime, 'local', owned.connection, ['charges'])).id;
+  // A webhook subscription of the owner's connection, as the registration stores it (its provider is not reached here).
+  owned.subscription = newId('whsub');
+  await webhookSubscriptionStore(store).create('local', {
+    id: owned.subscription, connectionId: owned.connection, integration: 'stripe', providerId: `we_${marker}`, events: ['customer.created'], params: {},
+    url: `https://junction.example/v1/hooks/stripe/${owned.connection}`, createdAt: new Date().toISOString(),
+  }, []);
 });
 afterAll(() => runtime.stop());
 
@@ -108,7 +123,7 @@ describe("another tenant's key", () => {
   it('reaches none of the owner\'s resources on any route, and changes none of them', async () => {
     const before = await ownerView();
     expect(before.map((view) => view.status)).toEqual(ownedPaths().map(() => 200));
-    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run];
+    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run, owned.upload, owned.subscription];
 
     // Deletes last, so that every other route still finds the owner's resources there.
     // Public routes with a path parameter (the docs viewer's files) name no tenant's resource.

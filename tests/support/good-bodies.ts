@@ -55,4 +55,11 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   'POST /v1/connections/{id}/proxy/{path+}': () => ({ note: 'passed on as sent' }),
   'PUT /v1/connections/{id}/proxy/{path+}': () => ({ note: 'passed on as sent' }),
   'PATCH /v1/connections/{id}/proxy/{path+}': () => ({ note: 'passed on as sent' }),
+  // A hook on the repository of the registering connection (tests/support/registering.ts).
+  'POST /v1/connections/{id}/webhook-subscriptions': () => ({ events: ['push'], params: { owner: 'acme', repo: 'api' } }),
+  // A 0-byte file (it completes with no parts), with the SHA-256 of nothing.
+  'POST /v1/uploads': () => ({ filename: 'report.pdf', size: 0, contentType: 'application/pdf', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', metadata: { team: 'finance' } }),
+  // Aimed at a 10-byte upload created without part checksums: one part of 10 bytes.
+  'POST /v1/uploads/{id}/parts': () => ({ parts: [{ number: 1 }] }),
+  'PUT /v1/uploads/{id}/parts/{partNumber}': () => ({ etag: '"9b2cf535f27731c974343645a3985328"', size: 10 }),
 };

@@ -23,6 +23,37 @@ const repository: NonNullable<StreamInput['params']> = [
   },
 ];
 
+/**
+ * The events a repository webhook can be sent, as GitHub names them in `events` (`*`: all),
+ * from https://docs.github.com/en/webhooks/webhook-events-and-payloads (those available to
+ * repositories; organisation-, app- and marketplace-only events are left out).
+ */
+const repositoryHookEvents = [
+  '*', 'branch_protection_configuration', 'branch_protection_rule', 'check_run', 'check_suite', 'code_scanning_alert',
+  'commit_comment', 'create', 'custom_property_values', 'delete', 'dependabot_alert', 'deploy_key', 'deployment',
+  'deployment_protection_rule', 'deployment_review', 'deployment_status', 'discussion', 'discussion_comment', 'fork',
+  'gollum', 'issue_comment', 'issue_dependencies', 'issues', 'label', 'member', 'merge_group', 'meta', 'milestone',
+  'package', 'page_build', 'project', 'project_card', 'project_column', 'public', 'pull_request', 'pull_request_review',
+  'pull_request_review_comment', 'pull_request_review_thread', 'push', 'registry_package', 'release', 'repository',
+  'repository_advisory', 'repository_import', 'repository_ruleset', 'repository_vulnerability_alert',
+  'secret_scanning_alert', 'secret_scanning_alert_location', 'secret_scanning_scan', 'security_and_analysis', 'star',
+  'status', 'sub_issues', 'team_add', 'watch', 'workflow_job', 'workflow_run',
+];
+
+/**
+ * Repository webhooks, made through the REST API with Junction's URL and secret
+ * (https://docs.github.com/en/rest/repos/webhooks#create-a-repository-webhook): the token
+ * needs admin rights on the repository (classic `admin:repo_hook`, or fine-grained
+ * "Webhooks: write"); GitHub answers 404, not 403, to a token that lacks them.
+ */
+export const githubHookRegistration = {
+  api: 'github-hooks',
+  create: '/repos/{owner}/{repo}/hooks',
+  delete: '/repos/{owner}/{repo}/hooks/{id}',
+  params: repository,
+  events: repositoryHookEvents,
+} as const satisfies NonNullable<NonNullable<IntegrationInput['webhooks']>['registration']>;
+
 /** Where a repository event's payload names its repository (https://docs.github.com/en/webhooks/webhook-events-and-payloads). */
 const repositoryOfEvent = { owner: ['repository', 'owner', 'login'], repo: ['repository', 'name'] };
 
@@ -105,6 +136,7 @@ export const github: IntegrationInput = {
     scheme: 'github',
     secret: 'endpoint',
     idHeader: 'X-GitHub-Delivery',
+    registration: githubHookRegistration,
     events: {
       issues: [{ stream: 'issues', params: repositoryOfEvent }],
       issue_comment: [{ stream: 'issue_comments', params: repositoryOfEvent }],

@@ -35,6 +35,21 @@ function connection(name: string, field: string, fields: string, description: st
   };
 }
 
+/**
+ * Webhook subscriptions through the GraphQL Admin API
+ * (https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate):
+ * one topic each, written as X-Shopify-Topic names it (`orders/create`, sent as the enum
+ * `ORDERS_CREATE`); Shopify checks the topic. `uri` replaced `callbackUrl` in 2025-10.
+ * Shopify signs with the app's client secret, so the connection must hold it already.
+ */
+export const shopifyWebhookRegistration = {
+  api: 'shopify-graphql',
+  create: '/graphql.json',
+  delete: '/graphql.json',
+  eventPattern: '[a-z_]+/[a-z_]+',
+  maxEvents: 1,
+} as const satisfies NonNullable<NonNullable<IntegrationInput['webhooks']>['registration']>;
+
 export const shopify: IntegrationInput = {
   key: 'shopify',
   name: 'Shopify',
@@ -100,6 +115,7 @@ export const shopify: IntegrationInput = {
     scheme: 'shopify',
     secret: 'app',
     idHeader: 'X-Shopify-Webhook-Id',
+    registration: shopifyWebhookRegistration,
     events: { orders: [{ stream: 'orders' }], customers: [{ stream: 'customers' }], products: [{ stream: 'products' }] },
   },
   streams: [

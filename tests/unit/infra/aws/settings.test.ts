@@ -115,6 +115,9 @@ describe('a malformed deploy setting', () => {
     ['deliveryMaxConcurrency', 'many'],
     ['deliveryRetryMaxConcurrency', '0'],
     ['webhookDisableAfterDays', 'never'],
+    ['uploadTenantQuotaGiB', '0'],
+    ['uploadTenantOpenSessions', 'lots'],
+    ['uploadInlineVerifyMaxMiB', -1],
   ])('fails synth when %s is %j, naming the setting', (name, value) => {
     const synth = () => synthesize(declaration, { [name]: value });
     expect(synth).toThrow(`the CDK context value "${name}"`);
@@ -125,7 +128,7 @@ describe('a malformed deploy setting', () => {
     expect(() => synthesize(declaration, { deliveryMaxConcurrency: value })).toThrow('must be between 2 and 1000');
   });
 
-  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency', 'deliveryRetryMaxConcurrency', 'webhookDisableAfterDays', 'syncStallMinutes'])(
+  it.each(['rateLimitPerMinute', 'apiThrottleRatePerSecond', 'apiThrottleBurst', 'deliveryMaxConcurrency', 'deliveryRetryMaxConcurrency', 'webhookDisableAfterDays', 'syncStallMinutes', 'uploadTenantQuotaGiB', 'uploadTenantOpenSessions', 'uploadInlineVerifyMaxMiB'])(
     'fails synth when %s is missing, saying how to set it',
     (name) => {
       const synth = () => synthesize(declaration, { [name]: undefined });
@@ -133,4 +136,15 @@ describe('a malformed deploy setting', () => {
       expect(synth).toThrow(`is not set: set it in cdk.json's "context" or with -c ${name}=<n>`);
     },
   );
+
+  it.each(['image', 'image/png;charset=x', 12, 'image/png,'])('fails synth when uploadContentTypes is %j, naming the setting', (value) => {
+    const synth = () => synthesize(declaration, { uploadContentTypes: value });
+    expect(synth).toThrow('the CDK context value "uploadContentTypes" must be a comma-separated list of type/subtype, type/* or */*');
+  });
+
+  it('fails synth when uploadContentTypes is missing, saying how to set it', () => {
+    expect(() => synthesize(declaration, { uploadContentTypes: undefined })).toThrow(
+      `the CDK context value "uploadContentTypes" (content types uploads may declare) is not set: set it in cdk.json's "context" or with -c uploadContentTypes=<types>`,
+    );
+  });
 });

@@ -110,7 +110,8 @@ describe('the Junction stack', () => {
       LoggingConfiguration: { DestinationBucketName: { Ref: expect.any(String) } },
     });
     expect(bucket.Properties.CorsConfiguration.CorsRules).toEqual([
-      expect.objectContaining({ AllowedMethods: ['PUT'], ExposedHeaders: ['ETag'] }),
+      // Browsers PUT parts and read each one's ETag (and checksum) to record it; downloads are GETs.
+      expect.objectContaining({ AllowedMethods: ['PUT', 'GET'], ExposedHeaders: ['ETag', 'x-amz-checksum-sha256', 'x-amz-request-id'] }),
     ]);
     synthesized.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: logicalId(synthesized.stack.resources.bucket!) },

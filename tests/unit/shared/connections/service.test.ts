@@ -46,6 +46,8 @@ function setUp(answer: (request: OutboundRequest) => Promise<OutboundResponse> =
   const sent: OutboundRequest[] = [];
   const fresh: Array<{ connectionId: string; integration?: Integration }> = [];
   const revoked: Array<Record<string, string>> = [];
+  /** Each removal of a connection's webhook subscriptions, with how many grants were revoked by then. */
+  const removals: string[] = [];
   const tokens: TokenPort = {
     fresh: async (_tenantId, connectionId, integration) => {
       fresh.push({ connectionId, ...(integration ? { integration } : {}) });
@@ -63,13 +65,19 @@ function setUp(answer: (request: OutboundRequest) => Promise<OutboundResponse> =
     vault,
     integrations: catalogPort(integrations.source),
     tokens,
+    webhookSubscriptions: {
+      removeAll: async (_tenantId, connection) => {
+        removals.push(`${connection.id} (revoked: ${revoked.length})`);
+        return null;
+      },
+    },
     send: (request) => {
       sent.push(request);
       return answer(request);
     },
     now: () => at,
   };
-  return { deps, connections, reads: integrations.reads, sent, fresh, revoked, vault };
+  return { deps, connections, reads: integrations.reads, sent, fresh, revoked, vault, removals };
 }
 
 async function stripeConnection(deps: ConnectionDeps) {
@@ -332,14 +340,17 @@ describe('testing a connection', () => {
 
 describe('deleting a connection', () => {
   it("revokes an OAuth connection's grant first, then deletes it with its credentials and its event", async () => {
-    const { deps, connections, revoked, reads } = setUp();
+    const { deps, connections, revoked, reads, removals } = setUp();
     const created = await oauthConnection(deps);
     reads.length = 0;
 
     const deleted = await deleteConnection(deps, audit('connection.delete'), created.id);
 
+    // Its webhook subscriptions go first, while the grant still lets Junction remove them.
+    expect(removals).toEqual([`${created.id} (revoked: 0)`]);
+
     expect(revoked).toEqual([{ accessToken: 'at_1', refreshToken: 'rt_1' }]);
-    expect(deleted).toEqual({ id: created.id, deleted: true, tokenRevocation: { status: 'revoked', detail: 'the provider revoked the grant' } });
+    expect(deleted).toEqual({ id: created.id, deleted: true, tokenRevocation: { status: 'revoked', detail: 'the provider revoked the grant' }, webhookSubscriptions: null });
     expect(connections.connection(tenantId, created.id)).toBeUndefined();
     expect(connections.credentialsOf(tenantId, created.id)).toBeUndefined();
     expect(connections.table.events()).toContainEqual({ type: 'connection.deleted', data: expect.objectContaining({ id: created.id, authType: 'oauth2' }) });
@@ -354,6 +365,17 @@ describe('deleting a connection', () => {
 
     expect(deleted.tokenRevocation).toBeNull();
     expect(revoked).toEqual([]);
+  });
+
+  it('reports what became of the webhook subscriptions and deletes the connection whatever the provider said', async () => {
+    const { deps, connections } = setUp();
+    const created = await stripeConnection(deps);
+    const report = { removed: 1, failed: [{ id: 'whsub_1', detail: 'Stripe could not be reached' }] };
+
+    const deleted = await deleteConnection({ ...deps, webhookSubscriptions: { removeAll: async () => report } }, audit('connection.delete'), created.id);
+
+    expect(deleted).toEqual({ id: created.id, deleted: true, tokenRevocation: null, webhookSubscriptions: report });
+    expect(connections.connection(tenantId, created.id)).toBeUndefined();
   });
 
   it('answers NotFound for a connection that does not exist', async () => {
