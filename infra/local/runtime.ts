@@ -277,18 +277,15 @@ function localSettings(): Record<string, string> {
 
 /** A deployment setting: its variable if set in this process, else the CDK app's default (cdk.json's context). */
 function cdkSetting(root: string, name: keyof FunctionSettings, variable: string): number {
-  const given = process.env[variable];
-  if (given !== undefined) return Number(given);
-  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, number> };
-  return cdk.context[name]!;
+  return Number(cdkTextSetting(root, name, variable));
 }
 
-/** A deployment setting that is text (the upload allow-list), found as `cdkSetting` finds numbers. */
+/** A setting as text (the upload allow-list is one): the variable, else cdk.json's value. */
 function cdkTextSetting(root: string, name: keyof FunctionSettings, variable: string): string {
   const given = process.env[variable];
   if (given !== undefined) return given;
-  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, string> };
-  return cdk.context[name]!;
+  const cdk = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, string | number> };
+  return String(cdk.context[name]);
 }
 
 /**
