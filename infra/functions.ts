@@ -503,13 +503,14 @@ export const functions: Record<string, FunctionDeclaration> = {
     access: deliveryWork,
   },
   // A provider's webhook: no API key, so no tenant budget; the connection's own (limits
-  // table), its sealed webhook secret (key), the event with its outbox item, the queue.
+  // table), its sealed webhook secret (key), the event with its outbox item, the queue, and
+  // the bucket for bodies too large for the event.
   receiveHook: {
     kind: 'route',
     route: 'POST /v1/hooks/{integration}/{connectionId}',
     entry: 'functions/inbound/receive.ts',
     contract: inbound.receiveHookContract,
-    access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { inboundEvents: 'send' } },
+    access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { inboundEvents: 'send' }, bucket: 'write' },
   },
   listInboundEvents: {
     kind: 'route',
@@ -517,6 +518,14 @@ export const functions: Record<string, FunctionDeclaration> = {
     entry: 'functions/inbound/list.ts',
     contract: inbound.listInboundEventsContract,
     access: readMain,
+  },
+  // An event's body: from its inbound.received event (main table) or the bucket.
+  readInboundPayload: {
+    kind: 'route',
+    route: 'GET /v1/connections/{id}/inbound-events/{eventId}/payload',
+    entry: 'functions/inbound/payload.ts',
+    contract: inbound.readInboundPayloadContract,
+    access: keyed({ tables: { main: 'read' }, bucket: 'read' }),
   },
   // Subscriptions made through the provider's API: the proxy's access (credentials, the
   // providers' budgets), and sealing a new webhook secret into the connection's credentials.

@@ -29,7 +29,7 @@ const deadLetterRetention = Duration.days(14);
 /** Long enough to investigate an incident or an abuse report from the uploads bucket's logs. */
 const accessLogRetention = Duration.days(365);
 
-export function createResources(scope: Construct, declared: Resources, api: ApiDeclaration): DeployedResources {
+export function createResources(scope: Construct, declared: Resources, api: ApiDeclaration, retention: { eventDays: number }): DeployedResources {
   // Rotation keeps each key's ARN, so nothing needs re-encrypting (KMS keeps the old
   // material to decrypt with). Construct id `Key` stays the vault's: a new id would be a
   // new key, and credentials sealed under the old one would no longer open.
@@ -51,7 +51,7 @@ export function createResources(scope: Construct, declared: Resources, api: ApiD
   const queues = Object.fromEntries(
     Object.entries(declared.queues).map(([name, queue]) => [name, createQueue(scope, name, queue, storageKey)]),
   );
-  const bucket = declared.bucket && createBucket(scope, declared.bucket, storageKey, api);
+  const bucket = declared.bucket && createBucket(scope, declared.bucket, storageKey, api, retention);
   return { key, storageKey, tables, queues, bucket };
 }
 
@@ -108,6 +108,7 @@ function createBucket(
   declared: NonNullable<Resources['bucket']>,
   key: kms.IKey,
   api: ApiDeclaration,
+  retention: { eventDays: number },
 ): s3.Bucket {
   const id = pascalCase(declared.name);
   const privateTlsOnly = { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, enforceSSL: true };
@@ -124,7 +125,12 @@ function createBucket(
     encryptionKey: key,
     // One data key per bucket instead of one KMS call per part: multipart uploads make many.
     bucketKeyEnabled: true,
-    lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(declared.abortIncompleteUploadsAfterDays) }],
+    lifecycleRules: [
+      { abortIncompleteMultipartUploadAfter: Duration.days(declared.abortIncompleteUploadsAfterDays) },
+      // Inbound webhook bodies (shared/inbound/store.ts) go when their events do, a day
+      // later so that none goes first; an object a failed transaction left behind, with them.
+      { prefix: 'inbound/', expiration: Duration.days(retention.eventDays + 1) },
+    ],
     serverAccessLogsBucket: accessLogs,
     // Browsers PUT parts straight to presigned URLs and must read each part's ETag (and the
     // checksum S3 echoes) to record it; a download link is a GET.

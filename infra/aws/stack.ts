@@ -41,7 +41,7 @@ export class JunctionStack extends Stack {
     const { declaration } = props;
     // Context is read here, in the parent, and its values handed down to the nested stacks.
     const settings = deploySettings(this);
-    const deployed = createResources(this, declaration.resources, declaration.api);
+    const deployed = createResources(this, declaration.resources, declaration.api, { eventDays: settings.eventRetentionDays });
     this.resources = deployed;
 
     const domains: Record<string, NestedStack> = {};

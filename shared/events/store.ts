@@ -20,7 +20,8 @@ export type EventItem = Event & {
 };
 
 export interface EventStore {
-  get(tenantId: string, id: string): Promise<EventItem | undefined>;
+  /** Eventually consistent unless `consistent` (a reader that just saw an item committed with the event). */
+  get(tenantId: string, id: string, options?: { consistent?: boolean }): Promise<EventItem | undefined>;
   /** Several events at once (one request per 100), in the order asked; eventually consistent, as `get`. */
   getMany(keys: Array<{ tenantId: string; id: string }>): Promise<Array<EventItem | undefined>>;
   list(tenantId: string, query: EventPage): Promise<{ items: EventItem[]; nextCursor: string | null }>;
@@ -74,8 +75,8 @@ const untilKey = (until: Date) => sinceKey(new Date(until.getTime() + 1));
 
 export function eventStore(store: TableStore): EventStore {
   return {
-    async get(tenantId, id) {
-      const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: `${prefix}${id}` } });
+    async get(tenantId, id, options) {
+      const { Item } = await store.db.get({ TableName: store.table, Key: { pk: pk(tenantId), sk: `${prefix}${id}` }, ConsistentRead: options?.consistent === true });
       return Item ? strip<EventItem>(Item) : undefined;
     },
     getMany: (keys) => getMany<EventItem>(store, keys.map(({ tenantId, id }) => ({ pk: pk(tenantId), sk: `${prefix}${id}` })), { consistent: false }),

@@ -7,6 +7,7 @@ import {
   InboundEvent,
   InboundEventListQuery,
   InboundEventsPath,
+  InboundPayloadPath,
   WebhookSubscription,
   WebhookSubscriptionDeleted,
   WebhookSubscriptionInput,
@@ -20,12 +21,27 @@ const tag = 'Inbound webhooks';
 /** Slack's `url_verification` handshake is answered with its challenge. */
 const Challenge = responseSchema(() => z.object({ challenge: z.string() }).meta({ id: 'HookChallenge' }));
 
+/**
+ * The largest body a provider can get to the receiver through API Gateway. Lambda takes at
+ * most 6 MB (6,291,456 bytes) per synchronous invocation
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and API
+ * Gateway sends a binary body base64-encoded inside the event, 4/3 its size
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html):
+ * 4 MiB becomes 5,592,408 bytes, leaving ~700 KB for the headers (an HTTP API takes 10 KB
+ * of them) and the rest of the event. Beyond ~4.5 MiB, Lambda would refuse the invocation
+ * and the provider would get a bare 413 from API Gateway; up to its own 10 MB
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html)
+ * the receiver answers 413 problem+json itself.
+ */
+export const maxHookBodyBytes = 4 * 1024 * 1024;
+
 export const receiveHookContract = defineContract({
   summary: "A provider's webhook for one connection: verified by the provider's signature scheme on the raw body, deduplicated on its delivery id, stored and routed",
   tag,
   // No API key: the provider's signature, with the connection's webhook secret, is the authentication.
   scope: null,
   rawBody: true,
+  maxBodyBytes: maxHookBodyBytes,
   path: HookPath,
   responses: {
     200: { description: 'A copy of a delivery already received (nothing done again), GitHub\'s ping, or Slack\'s challenge', schema: responseSchema(() => z.union([HookAnswer(), Challenge()])) },
@@ -43,6 +59,17 @@ export const listInboundEventsContract = defineContract({
   path: InboundEventsPath,
   query: InboundEventListQuery,
   responses: { 200: { description: 'A page of inbound events', schema: page(InboundEvent) } },
+});
+
+export const readInboundPayloadContract = defineContract({
+  summary: "An inbound event's body, the exact bytes the provider sent, with the provider's content type",
+  tag,
+  scope: 'read',
+  path: InboundPayloadPath,
+  responses: {
+    200: { description: "The body as it arrived (up to 4 MiB), with the provider's Content-Type (application/octet-stream when it sent none)", contentType: 'application/octet-stream' },
+    404: { description: "No such inbound event for this key's tenant, or its body is no longer kept (it expires with the event)" },
+  },
 });
 
 /** What a provider's answer to a subscription's create or delete becomes. */

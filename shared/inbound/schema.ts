@@ -16,6 +16,10 @@ export const HookPath = z.strictObject({
 });
 
 export const InboundEventsPath = z.strictObject({ id: ConnectionId });
+export const InboundPayloadPath = z.strictObject({ id: ConnectionId, eventId: z.string().regex(inboundIdPattern, 'not an inbound event id (inb_…)') });
+
+/** Where an event's body is served, exactly as the provider sent it (`GET`, scope read). */
+export const payloadUrlOf = (connectionId: string, id: string) => `/v1/connections/${connectionId}/inbound-events/${id}/payload`;
 export const InboundEventListQuery = PageQuery;
 export type InboundEventListQuery = z.infer<typeof InboundEventListQuery>;
 
@@ -48,7 +52,10 @@ export const InboundEvent = responseSchema(() =>
       receivedAt: z.iso.datetime(),
       processedAt: z.iso.datetime().nullable(),
       contentType: z.string().nullable(),
+      /** The body's size as it arrived, in bytes. */
       bodyBytes: z.number().int(),
+      /** The body's exact bytes, with `contentType`, whatever its size: this API's path (`payloadUrlOf`). */
+      payloadUrl: z.string(),
       /** The streams the catalog maps this event type to, and what the request to sync them came to. */
       sync: z
         .object({
@@ -65,7 +72,8 @@ export type InboundEvent = z.infer<ReturnType<typeof InboundEvent>>;
 
 /**
  * `inbound.received`: the event as listed, and the provider's body as it arrived (UTF-8
- * text; null when over `maxEventPayloadBytes`, to keep the event within DynamoDB's item size).
+ * text). Null when it is over `maxEventPayloadBytes` (the event stays within DynamoDB's
+ * item size) or not UTF-8: then it is kept in the uploads bucket, and `payloadUrl` serves it.
  */
 export const InboundReceivedEventData = responseSchema(() =>
   InboundEvent()

@@ -1,4 +1,5 @@
-import { eventPut } from '../events/store';
+import { isUtf8 } from 'node:buffer';
+import { eventPut, type EventStore } from '../events/store';
 import type { ConnectionItem } from '../connections/store';
 import type { Integration } from '../integrations/schema';
 import { compilePattern } from '../integrations/vocabulary';
@@ -6,8 +7,8 @@ import { operatorAudit } from '../platform/audit';
 import { Conflict, DomainError, NotFound, problemType } from '../platform/errors';
 import { newId } from '../platform/ids';
 import type { SyncRun, SyncRunInput } from '../syncs/schema';
-import type { InboundEvent, InboundReceivedEventData, SyncOutcome } from './schema';
-import type { InboundItem, InboundStore } from './store';
+import { payloadUrlOf, type InboundEvent, type InboundReceivedEventData, type SyncOutcome } from './schema';
+import { inboundBodyKey, type InboundBodies, type InboundItem, type InboundStore } from './store';
 import { fieldAt, SignatureRefused, verifyDelivery } from './verify';
 
 /**
@@ -27,7 +28,10 @@ export const dedupSeconds = 3 * 86_400;
 export const coalesceSeconds = 5;
 /** When the streams are being synced already, the request is looked at again after this long. */
 export const retrySeconds = 60;
-/** The body travels in `inbound.received` up to this size; a larger one is left out (the event stays under DynamoDB's 400 KB). */
+/**
+ * The body travels in `inbound.received` up to this size; a larger one is kept in the
+ * uploads bucket instead (the event stays under DynamoDB's 400 KB item limit).
+ */
 export const maxEventPayloadBytes = 256 * 1024;
 
 export interface InboundMessage {
@@ -48,6 +52,8 @@ export interface ReceiveDeps {
   /** One of the connection's `receivePerSecond`; false when this second's are spent. */
   admit(tenantId: string, connectionId: string): Promise<boolean>;
   enqueue(messages: InboundMessage[], delaySeconds: number): Promise<void>;
+  /** Where bodies the event cannot carry are kept. */
+  bodies: Pick<InboundBodies, 'put'>;
   retentionDays(): number;
   now?: () => Date;
 }
@@ -100,6 +106,10 @@ export async function receiveDelivery(
   const at = now.toISOString();
   const id = newId('inb', now.getTime());
   const seconds = Math.floor(now.getTime() / 1000);
+  // The event's payload is UTF-8 text: a body it cannot carry whole, or not as the same
+  // bytes, goes to the bucket, so that the payload route answers every body exactly.
+  const inEvent = input.body.length <= maxEventPayloadBytes && isUtf8(input.body);
+  const payloadKey = inEvent ? undefined : inboundBodyKey(tenantId, connectionId, id);
   const event: InboundEvent = {
     id,
     connectionId,
@@ -112,12 +122,16 @@ export async function receiveDelivery(
     processedAt: streams.length ? null : at,
     contentType: input.headers['content-type'] ?? lowerCased(input.headers)['content-type'] ?? null,
     bodyBytes: input.body.length,
+    payloadUrl: payloadUrlOf(connectionId, id),
     sync: streams.length ? { streams, outcome: null, runId: null, detail: null } : null,
   };
-  const data: InboundReceivedEventData = { ...event, payload: input.body.length <= maxEventPayloadBytes ? input.body.toString('utf8') : null };
+  const data: InboundReceivedEventData = { ...event, payload: inEvent ? input.body.toString('utf8') : null };
   const outbox = eventPut(deps.store.table, tenantId, 'inbound.received', data, now);
-  const item: InboundItem = { ...event, eventId: String(outbox.Put!.Item!.id), expiresAt: seconds + deps.retentionDays() * 86_400 };
-  const outcome = await deps.store.receive(tenantId, item, streams.map(streamKey), [outbox], seconds + dedupSeconds);
+  const { payloadUrl: _derived, ...listed } = event;
+  const item: InboundItem = { ...listed, ...(payloadKey ? { payloadKey } : {}), eventId: String(outbox.Put!.Item!.id), expiresAt: seconds + deps.retentionDays() * 86_400 };
+  // The body is in the bucket before the transaction commits the event that points at it.
+  const keepBody = payloadKey ? () => deps.bodies.put(payloadKey, input.body, event.contentType) : undefined;
+  const outcome = await deps.store.receive(tenantId, item, streams.map(streamKey), [outbox], seconds + dedupSeconds, keepBody);
   if (outcome.stored) {
     if (streams.length) await deps.enqueue([{ tenantId, connectionId, inboundId: id }], coalesceSeconds);
     return { status: 202, body: { received: true, duplicate: false, id } };
@@ -141,6 +155,40 @@ export async function listInboundEvents(
   if (!(await deps.connections.get(tenantId, connectionId))) throw new NotFound(`no connection ${connectionId}`);
   const { items, nextCursor } = await deps.store.list(tenantId, connectionId, query);
   return { data: items.map(toView), nextCursor };
+}
+
+export interface PayloadDeps {
+  store: InboundStore;
+  connections: ReceiveDeps['connections'];
+  events: Pick<EventStore, 'get'>;
+  bodies: Pick<InboundBodies, 'get'>;
+}
+
+/**
+ * An event's body, the exact bytes the provider sent, from its `inbound.received` event or
+ * from the bucket. Keyed by the caller's tenant: another tenant's event is not found.
+ */
+export async function readInboundPayload(
+  deps: PayloadDeps,
+  tenantId: string,
+  connectionId: string,
+  eventId: string,
+): Promise<{ body: Buffer; contentType: string | null }> {
+  const [connection, item] = await Promise.all([deps.connections.get(tenantId, connectionId), deps.store.get(tenantId, connectionId, eventId)]);
+  if (!connection || !item) throw new NotFound(`no inbound event ${eventId} on connection ${connectionId}`);
+  const gone = () => new NotFound(`the body of inbound event ${eventId} is no longer kept (it expired with the event)`);
+  if (item.payloadKey) {
+    const body = await deps.bodies.get(item.payloadKey);
+    if (!body) throw gone();
+    return { body, contentType: item.contentType };
+  }
+  // Consistent: the event was committed with the item just read.
+  const outbox = await deps.events.get(tenantId, item.eventId, { consistent: true });
+  if (!outbox) throw gone();
+  const payload = (outbox.data as InboundReceivedEventData).payload;
+  // Only events received before large bodies were kept have neither.
+  if (payload === null) throw new NotFound(`the body of inbound event ${eventId} was not kept (received when bodies over 256 KiB were not)`);
+  return { body: Buffer.from(payload, 'utf8'), contentType: item.contentType };
 }
 
 export interface RouteDeps {
@@ -254,6 +302,7 @@ function toView(item: InboundItem): InboundEvent {
     processedAt: item.processedAt,
     contentType: item.contentType,
     bodyBytes: item.bodyBytes,
+    payloadUrl: payloadUrlOf(item.connectionId, item.id),
     sync: item.sync,
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isConditionFailed } from '../platform/dynamodb';
 import { failedConditions, queryPage, strip, type TableStore, type TransactItem } from '../platform/items';
 import type { InboundEvent } from './schema';
@@ -9,6 +10,7 @@ import type { InboundEvent } from './schema';
  *   pk TENANT#<t>  sk INBOUND#<connection>#<inb id>          the event as listed (ids are time-ordered: newest first)
  *   pk TENANT#<t>  sk INBOUNDSEEN#<connection>#<sha256(id)>  the provider's delivery id, seen (TTL: `dedupSeconds`)
  *   pk TENANT#<t>  sk INBOUNDSYNC#<connection>               the connection's sync request (below)
+ *   uploads bucket  inbound/<t>/<connection>/<inb id>       a body the event cannot carry (`payloadKey`)
  *
  * A delivery is stored by one transaction: the seen item, put only if absent, with the event
  * and its `inbound.received` outbox item. Two copies of one delivery arriving at once both
@@ -22,9 +24,11 @@ import type { InboundEvent } from './schema';
  * `requested > started`. `wanted` is emptied only when nothing arrived meanwhile
  * (`requested` still r); otherwise it keeps its streams for the follow-up run.
  */
-export interface InboundItem extends InboundEvent {
-  /** The `inbound.received` event that carries the body. */
+export interface InboundItem extends Omit<InboundEvent, 'payloadUrl'> {
+  /** The `inbound.received` event, which carries the body unless `payloadKey` is set. */
   eventId: string;
+  /** The body's object in the uploads bucket, written before the event's transaction. */
+  payloadKey?: string;
   expiresAt: number;
 }
 
@@ -42,8 +46,12 @@ export type ReceiveOutcome = { stored: true } | { stored: false; existing: Inbou
 
 export interface InboundStore {
   readonly table: string;
-  /** Stores the event once per delivery id (with `also`: its outbox event); a copy finds the first. */
-  receive(tenantId: string, item: InboundItem, wanted: string[], also: TransactItem[], dedupUntil: number): Promise<ReceiveOutcome>;
+  /**
+   * Stores the event once per delivery id (with `also`: its outbox event); a copy finds the
+   * first. `beforeCommit` runs once the delivery id is found unseen, just before the
+   * transaction: a copy known already writes nothing anywhere.
+   */
+  receive(tenantId: string, item: InboundItem, wanted: string[], also: TransactItem[], dedupUntil: number, beforeCommit?: () => Promise<void>): Promise<ReceiveOutcome>;
   get(tenantId: string, connectionId: string, id: string): Promise<InboundItem | undefined>;
   list(tenantId: string, connectionId: string, query: { limit: number; cursor?: string }): Promise<{ items: InboundItem[]; nextCursor: string | null }>;
   syncRequest(tenantId: string, connectionId: string): Promise<SyncRequest | undefined>;
@@ -67,13 +75,14 @@ export function inboundStore(store: TableStore): InboundStore {
   const { db, table } = store;
   return {
     table,
-    async receive(tenantId, item, wanted, also, dedupUntil) {
+    async receive(tenantId, item, wanted, also, dedupUntil, beforeCommit) {
       const seen = seenKey(tenantId, item.connectionId, item.deliveryId);
       // A copy arriving after the first committed is found with one read, without taking
       // part in a transaction: under a storm of copies, transactions on one item would
       // cancel each other (TransactionConflict) far more often than they commit.
       const { Item: known } = await db.get({ TableName: table, Key: seen, ConsistentRead: true });
       if (known) return { stored: false, existing: await this.get(tenantId, item.connectionId, String(known.inboundId)) };
+      await beforeCommit?.();
       const items: TransactItem[] = [
         { Put: { TableName: table, Item: { ...seen, inboundId: item.id, expiresAt: dedupUntil }, ConditionExpression: 'attribute_not_exists(pk)' } },
         { Put: { TableName: table, Item: { ...eventKey(tenantId, item.connectionId, item.id), ...item } } },
@@ -158,6 +167,38 @@ export function inboundStore(store: TableStore): InboundStore {
         // The event expired or its connection's data was removed: nothing left to mark.
         if (!isConditionFailed(error)) throw error;
       });
+    },
+  };
+}
+
+/**
+ * Bodies too large for their event, in the uploads bucket. Each is written before the
+ * transaction that stores the event pointing at it, so no event points at nothing; a
+ * transaction that then fails (a racing copy committed first) leaves an object nothing
+ * points at, which the bucket's lifecycle rule on `inbound/` removes with the rest
+ * (infra/aws/resources.ts).
+ */
+export interface InboundBodies {
+  put(key: string, body: Buffer, contentType: string | null): Promise<void>;
+  /** Undefined when the object is gone (expired with its event). */
+  get(key: string): Promise<Buffer | undefined>;
+}
+
+export const inboundBodyKey = (tenantId: string, connectionId: string, id: string) => `inbound/${tenantId}/${connectionId}/${id}`;
+
+export function inboundBodies(s3: S3Client, bucket: string): InboundBodies {
+  return {
+    async put(key, body, contentType) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType ?? 'application/octet-stream' }));
+    },
+    async get(key) {
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await object.Body!.transformToByteArray());
+      } catch (error) {
+        if (error instanceof NoSuchKey) return undefined;
+        throw error;
+      }
     },
   };
 }

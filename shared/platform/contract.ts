@@ -28,6 +28,11 @@ export interface Contract {
    * and re-serialised body would not verify (Svix #1463). Exclusive with `body`.
    */
   rawBody?: true;
+  /**
+   * This route's largest request body, in bytes, raw or JSON; without it the API's one
+   * limit (`maxBodyBytes` in http.ts). Larger is answered 413 before the handler runs.
+   */
+  maxBodyBytes?: number;
   query?: z.ZodType;
   path?: z.ZodType;
   responses: Record<number, ResponseContract>;

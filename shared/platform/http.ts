@@ -34,7 +34,7 @@ import { logger } from './logger';
 import { countProblem } from './metrics';
 import { problemResponse, internalErrorResponse } from './problem';
 
-/** Largest request body any route accepts (API Gateway itself allows 10 MB). */
+/** Largest request body a route accepts unless its contract says otherwise (API Gateway itself allows 10 MB). */
 export const maxBodyBytes = 1024 * 1024;
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
@@ -353,15 +353,16 @@ function toResult(output: HttpOutput): HttpResult {
 
 function parseBody(event: HttpEvent, contract: Contract): unknown {
   const raw = event.body ?? '';
+  const limit = contract.maxBodyBytes ?? maxBodyBytes;
   if (contract.rawBody) {
     const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-    if (bytes.length > maxBodyBytes) throw new PayloadTooLarge(`the body is ${bytes.length} bytes; the limit is ${maxBodyBytes} bytes`);
+    if (bytes.length > limit) throw new PayloadTooLarge(`the body is ${bytes.length} bytes; the limit is ${limit} bytes`);
     return bytes;
   }
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   const size = Buffer.byteLength(text, 'utf8');
-  if (size > maxBodyBytes) {
-    throw new PayloadTooLarge(`the body is ${size} bytes; the limit is ${maxBodyBytes} bytes`);
+  if (size > limit) {
+    throw new PayloadTooLarge(`the body is ${size} bytes; the limit is ${limit} bytes`);
   }
   if (!contract.body) {
     if (size > 0) throw new Invalid('this route takes no request body');

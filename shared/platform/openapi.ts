@@ -136,6 +136,7 @@ function responsesOf(contract: Contract, idempotent: boolean) {
     ...(contract.body ? bodyProblems : {}),
     ...(idempotent ? idempotencyProblems : {}),
     ...commonProblems,
+    ...(contract.maxBodyBytes ? { 413: `The body is larger than ${contract.maxBodyBytes / (1024 * 1024)} MiB` } : {}),
   };
   for (const [status, description] of Object.entries(extra)) {
     responses[status] ??= { description, content: { [problemContentType]: { schema: Problem() } } };

@@ -62,7 +62,9 @@ const aimAt = (pattern: string) =>
     .replace('/v1/integrations/{key}/oauth-client', '/v1/integrations/hubspot/oauth-client')
     .replace('{key}', 'odd-input')
     .replace('{stream}', 'customers')
-    .replace('{runId}', 'sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1');
+    .replace('{runId}', 'sync_01JCZ8X7Q4B3N5M6P7R8S9T0V1')
+    // No such inbound event: the payload route looks it up and answers 404.
+    .replace('{eventId}', 'inb_01JCZ8X7Q4B3N5M6P7R8S9T0V1');
 
 beforeAll(async () => {
   // Thousands of requests from one tenant: the budget would answer 429 before the handlers.

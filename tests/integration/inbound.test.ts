@@ -1,11 +1,15 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { operatorAudit } from '../../shared/platform/audit';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
+import { maxHookBodyBytes } from '../../shared/inbound/contracts';
 import { InboundEvent } from '../../shared/inbound/schema';
-import { receivePerSecond } from '../../shared/inbound/service';
+import { maxEventPayloadBytes, receivePerSecond } from '../../shared/inbound/service';
+import { inboundBodyKey } from '../../shared/inbound/store';
+import { localTenantId } from '../../infra/local/runtime';
 import { localDynamoDb } from '../support/dynamodb';
 import { customIntegration, stripeKey } from '../support/good-bodies';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
@@ -271,5 +275,89 @@ describe('a custom integration with a generic HMAC', () => {
     const response = await hook(key, connectionId, body, { 'x-acme-signature': signature, 'x-acme-timestamp': now, 'x-acme-delivery': 'd-1', 'x-acme-event': 'thing.changed' });
     expect(response.status).toBe(202);
     expect(await listed(connectionId)).toMatchObject([{ deliveryId: 'd-1', eventType: 'thing.changed' }]);
+  });
+});
+
+describe('bodies of any size up to the cap', () => {
+  /** A JSON body of exactly `bytes` bytes, its padding random so that any changed byte shows. */
+  const sized = (bytes: number) => {
+    const head = '{"action":"created","padding":"';
+    const tail = '"}';
+    return head + randomBytes(bytes).toString('hex').slice(0, bytes - head.length - tail.length) + tail;
+  };
+  const deliver = async (body: string, connectionId = ids.github!) =>
+    hook('github', connectionId, body, { 'x-hub-signature-256': await githubSign(secrets.github, body), 'x-github-delivery': randomUUID(), 'x-github-event': 'star' });
+  const payloadOf = (connectionId: string, eventId: string, key?: string) =>
+    runtime.call(`/v1/connections/${connectionId}/inbound-events/${eventId}/payload`, key ? { key } : {});
+  /** Whether the uploads bucket holds this event's body. */
+  const inBucket = async (eventId: string) => {
+    const s3 = new S3Client({ endpoint: runtime.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true });
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: runtime.env.UPLOADS_BUCKET_NAME!, Key: inboundBodyKey(localTenantId, ids.github!, eventId) }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NotFound') return false;
+      throw error;
+    }
+  };
+
+  /** Delivers a body, then reads it back from the list, the event and the payload route. */
+  async function roundTrip(bytes: number) {
+    const body = sized(bytes);
+    const response = await deliver(body);
+    expect(response.status).toBe(202);
+    const { id } = await response.json();
+    const listedEvent = (await listed(ids.github!)).find((e) => e.id === id);
+    const event = (await receivedEvents()).find((e) => e.data.id === id);
+    const payload = await payloadOf(ids.github!, id);
+    return { body, id, listedEvent, event, payload, bytes: Buffer.from(await payload.arrayBuffer()) };
+  }
+
+  it.each([
+    ['of 2 MiB', 2 * 1024 * 1024],
+    ['of 300 KiB (over what an event carries)', 300 * 1024],
+  ])('keeps a delivery %s whole: listed with its size, its event without the body, its payload route answering the exact bytes', async (_what, bytes) => {
+    expect(bytes).toBeGreaterThan(maxEventPayloadBytes);
+    const trip = await roundTrip(bytes);
+    expect(trip.listedEvent).toMatchObject({ bodyBytes: bytes, payloadUrl: `/v1/connections/${ids.github}/inbound-events/${trip.id}/payload` });
+    expect(trip.event?.data).toMatchObject({ payload: null, bodyBytes: bytes, payloadUrl: trip.listedEvent!.payloadUrl });
+    expect(trip.payload.status).toBe(200);
+    expect(trip.payload.headers.get('content-type')).toBe('application/json');
+    expect(trip.bytes.equals(Buffer.from(trip.body))).toBe(true);
+    expect(await inBucket(trip.id)).toBe(true);
+  });
+
+  it('answers a small delivery from its event, with nothing in the bucket', async () => {
+    const trip = await roundTrip(2_000);
+    expect(trip.event?.data.payload).toBe(trip.body);
+    expect(trip.payload.status).toBe(200);
+    expect(trip.bytes.toString('utf8')).toBe(trip.body);
+    expect(await inBucket(trip.id)).toBe(false);
+  });
+
+  it('accepts a body of exactly the cap, and refuses one byte more with 413 problem+json, storing nothing', async () => {
+    const atCap = await deliver(sized(maxHookBodyBytes));
+    expect(atCap.status).toBe(202);
+    const before = [(await listed(ids.github!)).length, (await receivedEvents()).length];
+    const over = await deliver(sized(maxHookBodyBytes + 1));
+    await expectRefused(over, 413);
+    expect((await over.json()).detail).toBe(`the body is ${maxHookBodyBytes + 1} bytes; the limit is ${maxHookBodyBytes} bytes`);
+    expect([(await listed(ids.github!)).length, (await receivedEvents()).length]).toEqual(before);
+  });
+
+  it("lets the gateway answer a body over API Gateway's own 10 MB with its bare 413", async () => {
+    const response = await deliver(sized(10 * 1024 * 1024 + 1));
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ message: 'Request Entity Too Large' });
+  });
+
+  it("answers 404 to another tenant, whether it names the owner's connection or its own", async () => {
+    const large = (await (await deliver(sized(maxEventPayloadBytes + 1))).json()).id as string;
+    const small = (await (await deliver(sized(100))).json()).id as string;
+    for (const eventId of [large, small]) {
+      expect((await payloadOf(ids.github!, eventId)).status).toBe(200);
+      await expectRefused(await payloadOf(ids.github!, eventId, rivalKey), 404);
+      await expectRefused(await payloadOf(ids.rivalGithub!, eventId, rivalKey), 404);
+    }
   });
 });

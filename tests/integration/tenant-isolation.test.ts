@@ -6,6 +6,9 @@ import { operatorAudit } from '../../shared/platform/audit';
 import { newId } from '../../shared/platform/ids';
 import { createApiKey, createTenant } from '../../shared/tenancy/service';
 import { recordStore } from '../../shared/records/store';
+import { eventPut } from '../../shared/events/store';
+import { payloadUrlOf, type InboundEvent } from '../../shared/inbound/schema';
+import { inboundStore } from '../../shared/inbound/store';
 import { webhookSubscriptionStore } from '../../shared/inbound/subscription-store';
 import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
 import { localDynamoDb } from '../support/dynamodb';
@@ -25,7 +28,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let rivalKey: string;
 const marker = `mark${randomBytes(6).toString('hex')}`;
-const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '', upload: '', subscription: '' };
+const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '', upload: '', subscription: '', inbound: '' };
 
 /** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
 const oauthIntegration = {
@@ -49,6 +52,7 @@ const ownedPaths = () => [
   `/v1/connections/${owned.connection}/syncs`,
   `/v1/uploads/${owned.upload}`,
   `/v1/connections/${owned.connection}/webhook-subscriptions`,
+  `/v1/connections/${owned.connection}/inbound-events/${owned.inbound}/payload`,
 ];
 
 async function ownerView() {
@@ -74,6 +78,7 @@ function aimAt(pattern: string): string {
     .replace('/v1/uploads/{id}', `/v1/uploads/${owned.upload}`)
     .replace('{partNumber}', '1')
     .replace('{subscriptionId}', owned.subscription)
+    .replace('{eventId}', owned.inbound)
     // The delivery of the owner's event to the owner's endpoint, by its derived id.
     .replace('/v1/webhook-deliveries/{id}', `/v1/webhook-deliveries/${deliveryIdOf(owned.event, owned.webhookEndpoint)}`)
     .replace('/v1/integrations/{key}/oauth-client', `/v1/integrations/${owned.oauthIntegration}/oauth-client`)
@@ -116,6 +121,17 @@ beforeAll(async () => {
     id: owned.subscription, connectionId: owned.connection, integration: 'stripe', providerId: `we_${marker}`, events: ['customer.created'], params: {},
     url: `https://junction.example/v1/hooks/stripe/${owned.connection}`, createdAt: new Date().toISOString(),
   }, []);
+  // A provider's webhook to the owner's connection, as the receiver stores it: its body carries the marker.
+  owned.inbound = newId('inb');
+  const at = new Date();
+  const body = JSON.stringify({ id: `evt_${marker}`, type: 'customer.created' });
+  const inbound: Omit<InboundEvent, 'payloadUrl'> = {
+    id: owned.inbound, connectionId: owned.connection, integration: 'stripe', deliveryId: `evt_${marker}`, eventType: 'customer.created',
+    status: 'processed', receivedAt: at.toISOString(), processedAt: at.toISOString(), contentType: 'application/json', bodyBytes: body.length, sync: null,
+  };
+  const outbox = eventPut(store.table, 'local', 'inbound.received', { ...inbound, payloadUrl: payloadUrlOf(owned.connection, owned.inbound), payload: body }, at);
+  const seconds = Math.floor(at.getTime() / 1000);
+  await inboundStore(store).receive('local', { ...inbound, eventId: String(outbox.Put!.Item!.id), expiresAt: seconds + 86_400 }, [], [outbox], seconds + 86_400);
 });
 afterAll(() => runtime.stop());
 
@@ -123,7 +139,7 @@ describe("another tenant's key", () => {
   it('reaches none of the owner\'s resources on any route, and changes none of them', async () => {
     const before = await ownerView();
     expect(before.map((view) => view.status)).toEqual(ownedPaths().map(() => 200));
-    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run, owned.upload, owned.subscription];
+    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run, owned.upload, owned.subscription, owned.inbound];
 
     // Deletes last, so that every other route still finds the owner's resources there.
     // Public routes with a path parameter (the docs viewer's files) name no tenant's resource.

@@ -105,6 +105,8 @@ describe('the Junction stack', () => {
             },
             Status: 'Enabled',
           },
+          // Inbound webhook bodies outlive their events by a day, never less.
+          { Prefix: 'inbound/', ExpirationInDays: Number(synthesized.stack.node.tryGetContext('eventRetentionDays')) + 1, Status: 'Enabled' },
         ],
       },
       LoggingConfiguration: { DestinationBucketName: { Ref: expect.any(String) } },

@@ -115,6 +115,26 @@ describe('the HTTP wrapper', () => {
     expect(result.statusCode).toBe(413);
   });
 
+  it("holds a body to its contract's own cap instead, raw or JSON, past the API's", async () => {
+    const cap = maxBodyBytes * 2;
+    const raw = http(defineContract({ summary: 'raw', tag: 'test', scope: 'write', rawBody: true, maxBodyBytes: cap, responses: { 200: { description: 'size' } } }), async ({ body }) => ({ status: 200, body: { bytes: body.length } }));
+    const json = http({ ...contract, maxBodyBytes: cap }, async ({ body }) => ({ status: 200, body: { length: body.name.length } }));
+    const run = async (h: typeof raw, body: string, isBase64Encoded = false) => {
+      const result = await h(event({ body, isBase64Encoded }), { awsRequestId: 'aws-1' } as Context);
+      return { status: result.statusCode, type: result.headers?.['content-type'], json: JSON.parse(result.body!) };
+    };
+    // Bytes are counted after base64 decoding, as the signature is checked on them.
+    expect(await run(raw, Buffer.alloc(cap).toString('base64'), true)).toMatchObject({ status: 200, json: { bytes: cap } });
+    expect(await run(raw, Buffer.alloc(cap + 1).toString('base64'), true)).toMatchObject({
+      status: 413,
+      type: 'application/problem+json',
+      json: { detail: `the body is ${cap + 1} bytes; the limit is ${cap} bytes` },
+    });
+    const name = (bytes: number) => JSON.stringify({ name: 'x'.repeat(bytes - '{"name":""}'.length) });
+    expect(await run(json, name(cap))).toMatchObject({ status: 200 });
+    expect(await run(json, name(cap + 1))).toMatchObject({ status: 413, type: 'application/problem+json' });
+  });
+
   it('counts base64-encoded bodies after decoding', async () => {
     const body = Buffer.from('{"name":"b"}').toString('base64');
     const result = await invoke(event({ body, isBase64Encoded: true }));
