@@ -67,7 +67,7 @@ export async function uploadFile(client: JunctionClient, options: UploadOptions)
   const put = options.fetch ?? globalThis.fetch;
   const reader = await openSource(options);
   try {
-    let session = options.resumeId ? await getUpload(client, options.resumeId, signal) : await createUpload(client, options, reader, signal);
+    let session = options.resumeId ? await getUpload(client, options.resumeId, attempts, signal) : await createUpload(client, options, reader, signal);
     if (session.size !== reader.size) throw new UploadError(`the session is for ${session.size} bytes, the file has ${reader.size}`);
     if (session.status === 'active') {
       const recorded = new Set(session.parts.filter((part) => part.size === plannedSize(session, part.number)).map((part) => part.number));
@@ -101,7 +101,7 @@ export async function uploadFile(client: JunctionClient, options: UploadOptions)
     }
     while (session.status === 'completing') {
       await pause(500, signal);
-      session = await getUpload(client, session.id, signal);
+      session = await getUpload(client, session.id, attempts, signal);
     }
     if (session.status !== 'completed') throw new UploadError(`upload ${session.id} ended ${session.status}${session.failure ? `: ${session.failure}` : ''}`);
     return session;
@@ -133,8 +133,9 @@ async function createUpload(client: JunctionClient, options: UploadOptions, read
   );
 }
 
-async function getUpload(client: JunctionClient, id: string, signal?: AbortSignal) {
-  return answer(`reading ${id}`, await client.GET('/v1/uploads/{id}', { params: { path: { id } }, signal }));
+/** A read, retried like every request but create: a dropped keep-alive connection must not fail an upload that is nearly done. */
+async function getUpload(client: JunctionClient, id: string, attempts: number, signal?: AbortSignal) {
+  return answer(`reading ${id}`, await retrying(attempts, signal, () => client.GET('/v1/uploads/{id}', { params: { path: { id } }, signal })));
 }
 
 /** openapi-fetch answers `{ data }` or `{ error }`: the data, or an error naming the problem. */

@@ -24,6 +24,7 @@ import { measureBundles } from './bundles';
 import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startDriver, startReceiver } from './measure';
 import { costPerMillion as syncCostPerMillion, endToEndRecords, lambdaHeapFlags, measureSyncs, recordBytes, recordsPerPage, recordsPerRound, rounds as syncRounds, rssBudgetMb, type RequestFigures } from './syncs';
 import { connectionsUsed, copies, duplicateStorm, senders, sequentialDeliveries, signedDeliveries } from './inbound';
+import { fileBytes, putObjectBytes, measurePresign, measureUpload, partsPerCall, presignPerRound, presignRounds, rssBudgetMb as uploadRssBudgetMb, uploadRounds } from './uploads';
 import { batchesPerRound, batchSize, costPerMillion, fanOutEndpoints, measureWebhooks, receiverDelayMs, rounds as webhookRounds, streamPollMs } from './webhooks';
 
 /**
@@ -573,6 +574,70 @@ async function inboundSection() {
   ]);
 }
 
+// ---- Uploads: presigning 100 part URLs in a call; 1 GiB through the SDK vs one PutObject ----
+const MiB = 1024 * 1024;
+async function uploadsSection() {
+  process.stderr.write('uploads: presigning…\n');
+  durations.delete('presignUploadParts');
+  const presign = await measurePresign({ runtime, driver, origin, auth, call });
+  const handlerMs = median(durations.get('presignUploadParts') ?? [NaN]);
+  const ms = (n: number) => `${fmt(n)} ms`;
+  const apiP50 = median(presign.api);
+  const bareP50 = median(presign.bare);
+  const sdkP50 = median(presign.getSignedUrl);
+  section(`Presigning: POST /v1/uploads/{id}/parts for ${partsPerCall} parts, each with its SHA-256, sent by the load driver through the local gateway, vs ${partsPerCall} bare SigV4 query signings (SignatureV4.presign, @smithy/signature-v4) of the same UploadPart URL in-process (${presignRounds} rounds of ${presignPerRound} calls, or batches of ${partsPerCall} signings, a side, after one round to warm up)`);
+  rows.push(['per URL, p50 (a call\'s time / 100)', ms(apiP50 / partsPerCall), ms(bareP50 / partsPerCall), `${fmt(apiP50 / bareP50)}×`, '', '']);
+  rows.push([
+    `a call of ${partsPerCall} URLs vs ${partsPerCall} × bare SigV4, p50 (p99)`,
+    `${ms(apiP50)} (${ms(percentile(presign.api, 99))})`,
+    `${ms(bareP50)} (${ms(percentile(presign.bare, 99))})`,
+    `${fmt(apiP50 / bareP50)}×`,
+    '≤ 20×',
+    check(apiP50 / bareP50 <= 20),
+  ]);
+  rows.push([
+    `${partsPerCall} × getSignedUrl (@aws-sdk/s3-request-presigner, as the service calls it), p50`,
+    ms(sdkP50),
+    ms(bareP50),
+    `${fmt(sdkP50 / bareP50)}×`,
+    '',
+    'for reference',
+  ]);
+  rows.push(['the call\'s handler alone (presignUploadParts, in-process), p50', ms(handlerMs), ms(sdkP50), `${fmt(handlerMs / sdkP50)}×`, '', 'for reference']);
+
+  process.stderr.write('uploads: 1 GiB…\n');
+  const upload = await measureUpload({ runtime, driver, origin, auth, call });
+  const s = (n: number) => `${fmt(n, 1)} s`;
+  const sdkSeconds = median(upload.sdk.map((r) => r.seconds));
+  const putSeconds = median(upload.put.map((r) => r.seconds));
+  const mbps = (seconds: number) => `${fmt(fileBytes / MiB / seconds, 0)} MiB/s`;
+  const first = upload.sdk[0]!;
+  section(`A ${fmt(fileBytes / 1024 ** 3, 0)} GiB file of random bytes on disk: uploadFile (sdk/src/upload.ts, its defaults: 4 parts in flight, whole-file SHA-256 first, part checksums; ${first.partCount} parts of ${fmt(first.partSize / MiB, 0)} MiB; complete answers 202 and the finishUploads worker reads the object back, as the product does above 64 MiB) vs the same bytes by PutObject to the same local S3 front, streamed from the file: fauxqs refuses a body over 11 MiB (413), so not one PutObject of 1 GiB but ${upload.put[0]!.objects} of ${fmt(putObjectBytes / MiB, 0)} MiB, one at a time, a single PutObject stream's rate; each in a process of its own on the load driver's core (${uploadRounds} rounds in alternating order; medians)`);
+  rows.push(['time (ratio: PutObject time / SDK time)', `${s(sdkSeconds)} (${mbps(sdkSeconds)})`, `${s(putSeconds)} (${mbps(putSeconds)})`, `${fmt(putSeconds / sdkSeconds)}×`, '≥ 1×', check(putSeconds / sdkSeconds >= 1)]);
+  const phase = (pick: (r: (typeof upload.sdk)[number]) => number) => median(upload.sdk.map(pick));
+  const hashing = phase((r) => r.createdSeconds);
+  const sending = phase((r) => r.partsSeconds - r.createdSeconds);
+  const completing = phase((r) => r.seconds - r.partsSeconds);
+  rows.push([
+    'the SDK\'s time by phase: whole-file SHA-256 and create · parts hashed, presigned, PUT and recorded · complete and the worker\'s read-back (polled every 0.5 s)',
+    `${s(hashing)} · ${s(sending)} · ${s(completing)}`,
+    `parts alone: ${mbps(sending)}`,
+    `${fmt(putSeconds / sending)}× (PutObject / parts alone)`,
+    '',
+    'for reference',
+  ]);
+  const maxRss = Math.max(...upload.sdk.map((r) => r.maxRssMb));
+  rows.push([
+    'peak RSS of the uploader\'s process (the higher of the rounds)',
+    `${fmt(maxRss, 0)} MB`,
+    `${fmt(median(upload.sdk.map((r) => r.loadedRssMb)), 0)} MB once loaded; PutObject's process ${fmt(Math.max(...upload.put.map((r) => r.maxRssMb)), 0)} MB`,
+    '',
+    `≤ ${uploadRssBudgetMb} MB`,
+    check(maxRss <= uploadRssBudgetMb),
+  ]);
+  rows.push(['each round: SDK / PutObject', upload.sdk.map((r) => s(r.seconds)).join(', '), upload.put.map((r) => s(r.seconds)).join(', '), '', '', 'for reference']);
+}
+
 // `npm run bench -- throughput vault` runs only those sections (gateway and cost always run together).
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -588,6 +653,7 @@ if (want('oauth')) await oauthSection();
 if (want('webhooks')) await webhooksSection();
 if (want('syncs')) await syncsSection();
 if (want('inbound')) await inboundSection();
+if (want('uploads')) await uploadsSection();
 
 driver.stop();
 await runtime.stop();
