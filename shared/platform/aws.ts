@@ -44,7 +44,10 @@ export const region = () => config().AWS_REGION;
 /** The low-level client, for the table calls the document client has no method for (DescribeTable). */
 export const dynamoClient = /* @__PURE__ */ once(() => new DynamoDBClient({ region: region() }));
 export const dynamo = /* @__PURE__ */ once(() => documentClient(dynamoClient()));
-export const sqs = /* @__PURE__ */ once(() => new SQSClient({ region: region() }));
+// The endpoint, not the queue URL's host, says where SQS is: the SDK would otherwise parse
+// each queue URL to compare hosts, and warn on every send where a URL's host is not a URL's
+// (the local queues', `sqs.us-east-1.127.0.0.1`). In AWS the two are the same endpoint.
+export const sqs = /* @__PURE__ */ once(() => new SQSClient({ region: region(), useQueueUrlAsEndpoint: false }));
 /**
  * Checksums only where S3 requires them: since SDK 3.729 the default adds a CRC32 to every
  * request, and a presigned PUT would carry the CRC32 of an empty body, so S3 refuses the

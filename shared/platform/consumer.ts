@@ -33,10 +33,10 @@ export function queueConsumer<M extends z.ZodType>(options: {
     }
     try {
       const outcome = await options.handle(parsed.data, context);
-      logger.info(`${options.what} handled`, { message: parsed.data, outcome });
+      logger.info(`${options.what} handled`, { received: parsed.data, outcome });
       return true;
     } catch (error) {
-      logger.error(`${options.what} failed; SQS will redeliver it`, { messageId, message: parsed.data, error: error as Error });
+      logger.error(`${options.what} failed; SQS will redeliver it`, { messageId, received: parsed.data, error: error as Error });
       return false;
     }
   };
