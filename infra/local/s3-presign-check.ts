@@ -1,5 +1,5 @@
 import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
  * of a tampered, expired or corrupted upload would pass locally and fail in AWS.
  *
  * - A presigned request (`X-Amz-Signature` in the query) is signed again here with the
- *   SDK's own signer and the local credentials, from its method, path, query and the
+ *   SDK's own S3 presigner and the local credentials, from its method, path, query and the
  *   headers it names as signed: another signature is 403 SignatureDoesNotMatch, a URL past
  *   `X-Amz-Date + X-Amz-Expires` is 403 AccessDenied "Request has expired".
  * - When `x-amz-checksum-sha256` is a signed header, the body is hashed and a mismatch is
@@ -167,13 +167,11 @@ export async function checkSignature(
     const values = q.getAll(name);
     query[name] = values.length === 1 ? values[0]! : values;
   }
-  // The presigner signs S3 URLs with an unsigned payload, carried in the query; handing it
-  // back as a header lets the signer hoist it there again, as it did when signing.
-  const payload = q.get('X-Amz-Content-Sha256');
-  if (payload !== null) headers['X-Amz-Content-Sha256'] = payload;
-  const signer = new SignatureV4({ credentials, region: scope[2]!, service: scope[3]!, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+  // Signed again by the presigner the product signs with (S3's: it carries the unsigned
+  // payload in the query and leaves content-type unsigned, as it did when signing).
+  const presigner = new S3RequestPresigner({ credentials, region: scope[2]!, service: scope[3]!, sha256: Hash.bind(null, 'sha256') });
   const signed = new Set(signedNames);
-  const presigned = await signer.presign(
+  const presigned = await presigner.presign(
     { method: req.method ?? 'GET', protocol: 'http:', hostname: 'front', path: url.pathname, query, headers },
     { signingDate, expiresIn: expires, signableHeaders: signed, unhoistableHeaders: signed },
   );
