@@ -13,6 +13,7 @@ import { consumedQueue, settingsEnv, streamedTable, type ConsumerDeclaration, ty
 import { createHttpApi } from './api';
 import { createFunction } from './functions';
 import { bindAccess } from './grants';
+import { createOperations } from './operations';
 import { pascalCase } from './names';
 import { createResources, type DeployedResources } from './resources';
 import { deploySettings, maxConcurrency } from './settings';
@@ -70,6 +71,8 @@ export class JunctionStack extends Stack {
     }
 
     const stage = createHttpApi(this, declaration, this.functions, settings.stageThrottle);
+    // Last, so that every alarm made above (and in the nested stacks) notifies its topic.
+    const operations = createOperations(this, { declaration, functions: this.functions, resources: deployed, stage, nested: Object.values(domains) });
 
     // The admin CLI and scripts find the deployed resources by these names.
     new CfnOutput(this, 'ApiUrl', { value: stage.url });
@@ -81,6 +84,8 @@ export class JunctionStack extends Stack {
         value: deployed.bucket.bucketName,
       });
     }
+    new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: operations.dashboard.dashboardName });
     // The vault's key, as KEY_ARN: rotate-credentials-key re-seals onto it.
     new CfnOutput(this, 'KeyArn', { value: deployed.key.keyArn });
   }

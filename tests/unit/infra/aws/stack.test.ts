@@ -359,11 +359,13 @@ describe('the HTTP API', () => {
     });
   });
 
-  it('outputs the API URL, each table name, the bucket name and the vault key\'s ARN', () => {
+  it('outputs the API URL, each table name, the bucket name, the vault key\'s ARN, the alarm topic and the dashboard', () => {
     const outputs = Object.keys(synthesized.template.toJSON().Outputs);
     expect(outputs.sort()).toEqual(
       [
         'ApiUrl',
+        'AlarmTopicArn',
+        'DashboardName',
         'KeyArn',
         'UploadsBucketName',
         ...Object.keys(declaration.resources.tables).map((t) => `${t[0]!.toUpperCase()}${t.slice(1)}TableName`),
