@@ -10,6 +10,23 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const median = (values: number[]) => percentile(values, 50);
 
+/**
+ * This process's peak resident set in MB: Linux's VmHWM, the high-water mark of this
+ * process's own memory. Not `process.resourceUsage().maxRSS` (getrusage): Linux carries
+ * that across exec, so a child spawned by the bench (whose runtime has taken 1 GiB of
+ * uploads through the local S3) reports the bench's RSS at the fork, 1.8 to 3 GB where the
+ * child itself never passed 200 MB. Where /proc is missing, getrusage is all there is.
+ */
+export function peakRssMb(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
