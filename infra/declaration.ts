@@ -44,6 +44,8 @@ export interface Access {
   queues?: Record<string, 'send' | 'describe'>;
   bucket?: 'read' | 'write' | 'readwrite' | 'describe';
   key?: 'encrypt' | 'decrypt' | 'encrypt-decrypt' | 'describe';
+  /** Sending email through SES (ses:SendEmail); locally the stand-in's endpoint (infra/local/ses.ts). */
+  email?: 'send';
 }
 
 /** What a function gets when its declaration does not say (both deployers read these). */
@@ -71,6 +73,8 @@ export interface FunctionSettings {
   uploadTenantQuotaGiB: number;
   uploadTenantOpenSessions: number;
   uploadInlineVerifyMaxMiB: number;
+  /** The address alert emails come from: a verified SES identity (docs/alerts.md). */
+  alertEmailFrom: string;
 }
 
 /** The settings only the functions that name them (`settings` in their declaration) are handed, and their variables. */
@@ -81,6 +85,7 @@ export const namedSettings = {
   uploadTenantQuotaGiB: 'UPLOAD_TENANT_QUOTA_GIB',
   uploadTenantOpenSessions: 'UPLOAD_TENANT_OPEN_SESSIONS',
   uploadInlineVerifyMaxMiB: 'UPLOAD_INLINE_VERIFY_MAX_MIB',
+  alertEmailFrom: 'ALERT_EMAIL_FROM',
 } as const satisfies Partial<Record<keyof FunctionSettings, string>>;
 export type NamedSetting = keyof typeof namedSettings;
 

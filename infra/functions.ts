@@ -14,21 +14,32 @@ import * as syncs from '../shared/syncs/contracts';
 import * as proxy from '../shared/proxy/contracts';
 import * as inbound from '../shared/inbound/contracts';
 import * as uploads from '../shared/uploads/contracts';
+import * as alerts from '../shared/alerts/contracts';
+import * as metrics from '../shared/metrics/contracts';
+import * as overview from '../shared/overview/contracts';
 
 /**
  * Every Lambda function: its entry point, what triggers it, and what it may touch.
  * Adding an endpoint is one handler file plus one entry here.
  */
-/** Routes that take an API key also spend the tenant's request budget (the limits table). */
-const keyed = (access: Access): Access => ({ ...access, tables: { ...access.tables, limits: 'write' } });
+/**
+ * Routes that take an API key also spend the tenant's request budget (the limits table)
+ * and count the request into the tenant's metrics (shared/metrics/tally.ts).
+ */
+const keyed = (access: Access): Access => ({
+  ...access,
+  tables: { ...access.tables, limits: 'write', metrics: ['read', 'readwrite'].includes(access.tables?.metrics ?? '') ? 'readwrite' : 'write' },
+});
 const readMain = keyed({ tables: { main: 'read' } });
 const writeMain = keyed({ tables: { main: 'readwrite' } });
+/** Routes that also read the tenant's metrics series (which every keyed route writes into). */
+const readMetrics = (access: Access): Access => ({ ...access, tables: { ...access.tables, metrics: 'readwrite' } });
 /** Connections and OAuth also seal and open secrets with the key. */
 const readCredentials = keyed({ tables: { main: 'readwrite' }, key: 'decrypt' });
 const writeCredentials = keyed({ tables: { main: 'readwrite' }, key: 'encrypt-decrypt' });
 /** The delivery worker, on either lane. */
 const deliveryWork: Access = {
-  tables: { main: 'readwrite', limits: 'write' },
+  tables: { main: 'readwrite', limits: 'write', metrics: 'write' },
   key: 'decrypt',
   queues: { deliveries: 'send', deliveryRetries: 'send' },
 };
@@ -44,7 +55,7 @@ const sealWebhookSecrets = keyed({ tables: { main: 'readwrite' }, key: 'encrypt'
 const syncWork: Access = {
   // limits: the providers' budgets, shared by every worker (read too: an integration
   // without documented limits has only a pause to read, see shared/syncs/budget.ts).
-  tables: { main: 'readwrite', records: 'readwrite', limits: 'readwrite' },
+  tables: { main: 'readwrite', records: 'readwrite', limits: 'readwrite', metrics: 'write' },
   bucket: 'readwrite',
   key: 'encrypt-decrypt',
   queues: { syncJobs: 'send' },
@@ -193,7 +204,16 @@ export const functions: Record<string, FunctionDeclaration> = {
     route: 'GET /v1/connections/{id}/health',
     entry: 'functions/connections/health.ts',
     contract: connections.connectionHealthContract,
-    access: readMain,
+    // The score reads the connection's 24 h rate-limit and webhook figures.
+    access: readMetrics(readMain),
+  },
+  overview: {
+    kind: 'route',
+    route: 'GET /v1/overview',
+    entry: 'functions/overview/get.ts',
+    contract: overview.overviewContract,
+    // main: write too, for the one recount of a tenant's connection counts (shared/connections/store.ts).
+    access: readMetrics(writeMain),
   },
   createWebhookEndpoint: {
     kind: 'route',
@@ -387,7 +407,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     kind: 'schedule',
     entry: 'functions/syncs/stalled.ts',
     expression: 'rate(5 minutes)',
-    access: { tables: { main: 'readwrite' } },
+    access: { tables: { main: 'readwrite', metrics: 'write' } },
     timeoutSeconds: 120,
     settings: ['syncStallMinutes'],
     alarmMetrics: [{ name: 'SyncRunsStalled', description: 'A sync run made no progress for syncStallMinutes and was failed: a lost message, or a worker failing into the DLQ.' }],
@@ -510,7 +530,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     route: 'POST /v1/hooks/{integration}/{connectionId}',
     entry: 'functions/inbound/receive.ts',
     contract: inbound.receiveHookContract,
-    access: { tables: { main: 'readwrite', limits: 'write' }, key: 'decrypt', queues: { inboundEvents: 'send' }, bucket: 'write' },
+    access: { tables: { main: 'readwrite', limits: 'write', metrics: 'write' }, key: 'decrypt', queues: { inboundEvents: 'send' }, bucket: 'write' },
   },
   listInboundEvents: {
     kind: 'route',
@@ -560,7 +580,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     timeoutSeconds: 30,
-    access: { tables: { main: 'readwrite' }, queues: { syncJobs: 'send', inboundEvents: 'send' } },
+    access: { tables: { main: 'readwrite', metrics: 'write' }, queues: { syncJobs: 'send', inboundEvents: 'send' } },
   },
   refreshExpiringTokens: {
     kind: 'schedule',
@@ -658,7 +678,7 @@ export const functions: Record<string, FunctionDeclaration> = {
     maxBatchingWindowSeconds: 0,
     timeoutSeconds: 900,
     memoryMb: 1024,
-    access: { tables: { main: 'readwrite' }, bucket: 'readwrite' },
+    access: { tables: { main: 'readwrite', metrics: 'write' }, bucket: 'readwrite' },
   },
   expireUploads: {
     kind: 'schedule',
@@ -666,6 +686,92 @@ export const functions: Record<string, FunctionDeclaration> = {
     expression: 'rate(15 minutes)',
     access: { tables: { main: 'readwrite' }, bucket: 'write' },
     timeoutSeconds: 240,
+  },
+  // Per-tenant metrics (docs/monitoring.md): series and error groups in the metrics table.
+  getMetrics: {
+    kind: 'route',
+    route: 'GET /v1/metrics',
+    entry: 'functions/metrics/get.ts',
+    contract: metrics.getMetricsContract,
+    access: keyed({ tables: { metrics: 'read' } }),
+  },
+  listErrorGroups: {
+    kind: 'route',
+    route: 'GET /v1/errors',
+    entry: 'functions/metrics/errors.ts',
+    contract: metrics.listErrorGroupsContract,
+    access: keyed({ tables: { metrics: 'read' } }),
+  },
+  // Folds the raw per-minute counters into the minute/hour/day series (shared/metrics/rollup.ts).
+  rollupMetrics: {
+    kind: 'schedule',
+    entry: 'functions/metrics/rollup.ts',
+    expression: 'rate(1 minute)',
+    access: { tables: { metrics: 'readwrite' } },
+    timeoutSeconds: 50,
+  },
+  // Alert rules and alerts (docs/alerts.md). Creating and changing a rule seals its Slack URL.
+  createAlertRule: {
+    kind: 'route',
+    route: 'POST /v1/alert-rules',
+    entry: 'functions/alerts/create-rule.ts',
+    contract: alerts.createAlertRuleContract,
+    access: keyed({ tables: { main: 'readwrite' }, key: 'encrypt' }),
+  },
+  listAlertRules: {
+    kind: 'route',
+    route: 'GET /v1/alert-rules',
+    entry: 'functions/alerts/list-rules.ts',
+    contract: alerts.listAlertRulesContract,
+    access: readMain,
+  },
+  getAlertRule: {
+    kind: 'route',
+    route: 'GET /v1/alert-rules/{id}',
+    entry: 'functions/alerts/get-rule.ts',
+    contract: alerts.getAlertRuleContract,
+    access: readMain,
+  },
+  updateAlertRule: {
+    kind: 'route',
+    route: 'PATCH /v1/alert-rules/{id}',
+    entry: 'functions/alerts/update-rule.ts',
+    contract: alerts.updateAlertRuleContract,
+    access: keyed({ tables: { main: 'readwrite' }, key: 'encrypt' }),
+  },
+  deleteAlertRule: {
+    kind: 'route',
+    route: 'DELETE /v1/alert-rules/{id}',
+    entry: 'functions/alerts/delete-rule.ts',
+    contract: alerts.deleteAlertRuleContract,
+    access: writeMain,
+  },
+  listAlerts: {
+    kind: 'route',
+    route: 'GET /v1/alerts',
+    entry: 'functions/alerts/list.ts',
+    contract: alerts.listAlertsContract,
+    access: readMain,
+  },
+  acknowledgeAlert: {
+    kind: 'route',
+    route: 'POST /v1/alerts/{id}/acknowledge',
+    entry: 'functions/alerts/acknowledge.ts',
+    contract: alerts.acknowledgeAlertContract,
+    access: writeMain,
+  },
+  // Opens, repeats and resolves alerts, and notifies their channels (shared/alerts/evaluator.ts).
+  evaluateAlerts: {
+    kind: 'schedule',
+    entry: 'functions/alerts/evaluate.ts',
+    expression: 'rate(1 minute)',
+    access: { tables: { main: 'readwrite', metrics: 'read' }, key: 'decrypt', email: 'send' },
+    timeoutSeconds: 50,
+    settings: ['alertEmailFrom'],
+    alarmMetrics: [
+      { name: 'AlertRulesFailed', description: 'Alert rules could not be evaluated (retried every minute): the main or metrics table failing.' },
+      { name: 'AlertNotificationsFailed', description: 'An alert notification to Slack or email failed; the alert shows which channel and why.' },
+    ],
   },
 };
 

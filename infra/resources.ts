@@ -23,6 +23,15 @@ export const resources: Resources = {
       indexes: {},
       ttlAttribute: 'expiresAt',
     },
+    // Per-tenant metrics (shared/metrics/): small raw counter items per (tenant, family,
+    // dimensions, minute) that the rollup folds into minute/hour/day series, and error
+    // groups (gsi1: a tenant's groups by lastSeen, newest first). Everything expires.
+    metrics: {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } },
+      ttlAttribute: 'expiresAt',
+    },
     // Synced records, a partition per (tenant, connection, stream); see shared/records/store.ts.
     // Only the seen-keys items of a full refresh that never finished expire.
     records: {

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { once, readConfig } from '../../shared/platform/config';
 import { logger } from '../../shared/platform/logger';
 import { metrics } from '../../shared/platform/metrics';
+import { flushTally } from '../../shared/metrics/tally';
 import { syncReadDeps } from '../../shared/syncs/deps';
 import { failStalledRuns } from '../../shared/syncs/service';
 
@@ -16,6 +17,7 @@ const stallMs = once(() => readConfig('stalled syncs', z.object({ SYNC_STALL_MIN
  */
 export async function handler(): Promise<{ failed: number }> {
   const failed = await failStalledRuns(syncReadDeps(), stallMs());
+  await flushTally();
   if (failed.length > 0) {
     logger.warn('failed stalled sync runs', { runIds: failed });
     metrics.addMetric('SyncRunsStalled', MetricUnit.Count, failed.length);

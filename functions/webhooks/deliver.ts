@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { flushTally } from '../../shared/metrics/tally';
 import { logger } from '../../shared/platform/logger';
 import { handleBatch } from '../../shared/webhooks/delivery';
 import { deliveryDeps } from '../../shared/webhooks/delivery-deps';
@@ -17,6 +18,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const parsed = event.Records.map((record) => ({ record, message: parse(record) }));
   const valid = parsed.flatMap(({ record, message }) => (message ? [{ record, message }] : []));
   const outcomes = await handleBatch(deliveryDeps(), valid.map(({ message }) => message));
+  await flushTally();
   const failures = valid.flatMap(({ record, message }, i) => {
     const outcome = outcomes[i]!;
     if (!(outcome instanceof Error)) {

@@ -35,6 +35,21 @@ export function bindAccess(fn: lambda.Function, access: Access, deployed: Deploy
   for (const [name, mode] of Object.entries(access.queues ?? {})) queueGrants[mode](deployed.queues[name]!, fn);
   if (access.bucket) bucketGrants[access.bucket](deployed.bucket!, fn);
   if (access.key) keyGrants[access.key](deployed.key, fn);
+  if (access.email === 'send') grantSendEmail(fn);
+}
+
+/**
+ * ses:SendEmail on the account's SES identities in this region: which identity sends is
+ * the `alertEmailFrom` setting, verified by the team outside the stack (docs/alerts.md).
+ */
+function grantSendEmail(fn: lambda.Function): void {
+  const stack = Stack.of(fn);
+  allow(fn, ['ses:SendEmail'], [stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })]);
+  acknowledge(
+    fn,
+    `Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*`,
+    'Alert email is sent from the identity the alertEmailFrom setting names, verified in SES outside the stack; the grant is ses:SendEmail on this account\'s identities in this region only.',
+  );
 }
 
 const tableGrants: Grants<TableMode, dynamodb.Table> = {

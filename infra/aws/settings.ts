@@ -30,6 +30,8 @@ export interface DeploySettings {
   uploadTenantOpenSessions: number;
   /** Uploads up to this many MiB are verified while `complete` answers; larger by the worker (`UPLOAD_INLINE_VERIFY_MAX_MIB`). */
   uploadInlineVerifyMaxMiB: number;
+  /** The address alert emails come from, a verified SES identity (`ALERT_EMAIL_FROM`). */
+  alertEmailFrom: string;
 }
 
 /** The context names, as written in cdk.json and after `-c`. */
@@ -44,6 +46,7 @@ export const settingNames = {
   uploadTenantQuotaGiB: 'uploadTenantQuotaGiB',
   uploadTenantOpenSessions: 'uploadTenantOpenSessions',
   uploadInlineVerifyMaxMiB: 'uploadInlineVerifyMaxMiB',
+  alertEmailFrom: 'alertEmailFrom',
 } as const;
 
 export function deploySettings(scope: Construct): DeploySettings {
@@ -60,6 +63,7 @@ export function deploySettings(scope: Construct): DeploySettings {
     uploadTenantQuotaGiB: positiveInteger(scope, settingNames.uploadTenantQuotaGiB, 'GiB of uploads per tenant'),
     uploadTenantOpenSessions: positiveInteger(scope, settingNames.uploadTenantOpenSessions, 'open upload sessions per tenant'),
     uploadInlineVerifyMaxMiB: positiveInteger(scope, settingNames.uploadInlineVerifyMaxMiB, 'MiB of an upload verified inline'),
+    alertEmailFrom: emailAddress(scope, settingNames.alertEmailFrom, 'the address alert emails come from'),
   };
 }
 
@@ -88,6 +92,19 @@ function contentTypeList(scope: Construct, name: string): string {
   if (value === undefined) throw new Error(`the CDK context value "${name}" (content types uploads may declare) is not set: ${how}`);
   if (typeof value !== 'string' || !contentTypeListPattern.test(value)) {
     throw new Error(`the CDK context value "${name}" must be a comma-separated list of type/subtype, type/* or */*, not ${JSON.stringify(value)}: ${how}`);
+  }
+  return value;
+}
+
+/** One plain address (`alerts@example.com`), as SES takes for FromEmailAddress; no display name. */
+export const emailAddressPattern = /^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/;
+
+function emailAddress(scope: Construct, name: string, meaning: string): string {
+  const value: unknown = scope.node.tryGetContext(name);
+  const how = `set it in cdk.json's "context" or with -c ${name}=<address>`;
+  if (value === undefined) throw new Error(`the CDK context value "${name}" (${meaning}) is not set: ${how}`);
+  if (typeof value !== 'string' || !emailAddressPattern.test(value)) {
+    throw new Error(`the CDK context value "${name}" (${meaning}) must be an email address, not ${JSON.stringify(value)}: ${how}`);
   }
   return value;
 }

@@ -25,6 +25,7 @@ import { startScheduler, type RunningScheduler } from './scheduler';
 import { startStreamPollers } from './streams';
 import { keyringEnv } from './keyring-files';
 import { startS3PresignCheck } from './s3-presign-check';
+import { startSes, type RunningSes } from './ses';
 
 export interface LocalOptions {
   declaration: Declaration;
@@ -67,6 +68,8 @@ export interface LocalRuntime {
   /** What the functions and the runtime logged, when no `log` sink was given. */
   logs: LogLine[];
   scheduler: RunningScheduler;
+  /** The SES stand-in: every email the functions sent (also written under `<dataDir>/ses/`). */
+  ses: Pick<RunningSes, 'messages' | 'url'>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +119,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     // S3 is reached through a front that checks presigned requests as S3 does (fauxqs does not).
     const s3Front = await startS3PresignCheck({ target: awsEndpoint, credentials: localCredentials, now: options.now });
     cleanups.push(() => s3Front.stop());
+    const ses = await startSes({ dir: join(dataDir, 'ses') });
+    cleanups.push(() => ses.stop());
 
     // Every function gets these locally: the emulators' endpoints and credentials.
     const localEnv: Record<string, string> = {
@@ -146,7 +151,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     for (const [name, queue] of Object.entries(queues)) locations.queues[name] = queue.url;
     const everything = { tables: resources.tables, queues: resources.queues, bucket: resources.bucket ?? undefined, key: true };
     // This process's own environment (tests, the admin command) reaches every resource.
-    const env = { ...localEnv, POWERTOOLS_SERVICE_NAME: commonFunctionEnv.POWERTOOLS_SERVICE_NAME, ...accessEnv(everything, locations) };
+    const env = { ...localEnv, AWS_ENDPOINT_URL_SESV2: ses.url, POWERTOOLS_SERVICE_NAME: commonFunctionEnv.POWERTOOLS_SERVICE_NAME, ...accessEnv(everything, locations) };
     Object.assign(process.env, env);
 
     /**
@@ -171,8 +176,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
           uploadTenantQuotaGiB: cdkSetting(options.root, 'uploadTenantQuotaGiB', 'UPLOAD_TENANT_QUOTA_GIB'),
           uploadTenantOpenSessions: cdkSetting(options.root, 'uploadTenantOpenSessions', 'UPLOAD_TENANT_OPEN_SESSIONS'),
           uploadInlineVerifyMaxMiB: cdkSetting(options.root, 'uploadInlineVerifyMaxMiB', 'UPLOAD_INLINE_VERIFY_MAX_MIB'),
+          alertEmailFrom: cdkTextSetting(options.root, 'alertEmailFrom', 'ALERT_EMAIL_FROM'),
         }),
         ...accessEnv(declared.access, locations),
+        // Only functions that may send email find SES, and locally that is the stand-in.
+        ...(declared.access.email ? { AWS_ENDPOINT_URL_SESV2: ses.url } : {}),
         ...options.functionEnv,
         ...options.envByFunction?.[name],
       };
@@ -237,7 +245,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     writeFileSync(manifest, JSON.stringify({ url: gateway.url, pid: process.pid, env }, null, 2), { mode: 0o600 });
     cleanups.push(() => rmSync(manifest, { force: true }));
 
-    return { url: gateway.url, dataDir, apiKey, env, dynamodbEndpoint, functions, logs, scheduler, stop };
+    return { url: gateway.url, dataDir, apiKey, env, dynamodbEndpoint, functions, logs, scheduler, ses: { url: ses.url, messages: ses.messages }, stop };
   } catch (error) {
     await stop();
     throw error;

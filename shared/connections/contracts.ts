@@ -62,7 +62,7 @@ export const deleteConnectionContract = defineContract({
 });
 
 export const connectionHealthContract = defineContract({
-  summary: 'How a connection is doing: status, last success and failure, consecutive failures, token expiry',
+  summary: 'How a connection is doing: status, last success and failure, token expiry, last sync, and a 0–100 score with its reasons',
   tag,
   scope: 'read',
   path: ConnectionPath,

@@ -4,6 +4,7 @@ import { idPattern } from '../platform/ids';
 import { DisplayName } from '../platform/text';
 import { responseSchema } from '../platform/contract';
 import { ScheduleEntryView, SyncSchedule } from '../syncs/schedule';
+import { healthReasonCodes } from './health';
 
 export const connectionIdPattern = idPattern('conn');
 const integrationKey = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an integration key (kebab-case)').max(64);
@@ -88,7 +89,18 @@ export const ConnectionHealthView = responseSchema(() =>
       consecutiveFailures: z.number().int(),
       tokenExpiresAt: z.iso.datetime().nullable(),
       lastTest: TestOutcome().nullable(),
+      /** When the newest sync run that finished (succeeded or failed) did; null before any. */
       lastSyncAt: z.iso.datetime().nullable(),
+      /** 0–100: 100 less the impact of each reason (docs/monitoring.md, "Connection health"). */
+      score: z.number().int().min(0).max(100),
+      reasons: z.array(
+        z.object({
+          code: z.enum(healthReasonCodes),
+          detail: z.string(),
+          /** Points taken off the score; the impacts add up to 100 − score. */
+          impact: z.number().int().min(1),
+        }),
+      ),
     })
     .meta({ id: 'ConnectionHealth' }),
 );

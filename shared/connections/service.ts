@@ -8,6 +8,7 @@ import { OutboundError, type OutboundRequest, type OutboundResponse } from '../p
 import type { ScheduleEntry } from '../syncs/schedule';
 import type { Vault } from '../vault/vault';
 import { eventPut } from '../events/store';
+import { healthFigures, lastSyncAt, recentRunCount, scoreHealth, type HealthSources } from './health';
 import type { Connection, ConnectionHealthView, ConnectionInput, ConnectionPatch } from './schema';
 import {
   tokenCredentials,
@@ -239,7 +240,7 @@ export async function deleteConnection(
   audit: Audit,
   id: string,
 ): Promise<{ id: string; deleted: true; tokenRevocation: TokenRevocation | null; webhookSubscriptions: WebhookSubscriptionRemoval | null }> {
-  const connection = await connectionItem(deps, audit.tenantId, id);
+  let connection = await connectionItem(deps, audit.tenantId, id);
   const webhookSubscriptions = await deps.webhookSubscriptions.removeAll(audit.tenantId, connection);
   let tokenRevocation: TokenRevocation | null = null;
   if (connection.authType === 'oauth2') {
@@ -251,11 +252,16 @@ export async function deleteConnection(
   }
   const at = nowIso(deps);
   const table = deps.store.table;
-  // The deletion is conditional on nothing but existence: the event shows the connection as read, its last state.
-  const deleted = eventPut(table, audit.tenantId, 'connection.deleted', toView(connection), new Date(at));
-  const unscheduled = deps.schedules.clear(audit.tenantId, id);
-  if (!(await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), deleted, unscheduled]))) {
-    throw new NotFound(`no connection ${id}`);
+  // The deletion is conditional on the status read (it counts the connection out of it):
+  // a test or a failed refresh changing it meanwhile means reading it again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    const deleted = eventPut(table, audit.tenantId, 'connection.deleted', toView(connection), new Date(at));
+    const unscheduled = deps.schedules.clear(audit.tenantId, id);
+    if (await deps.store.delete(audit.tenantId, connection, [...changeRecords(table, audit, id, at, 200), deleted, unscheduled])) break;
+    const now = await deps.store.get(audit.tenantId, id);
+    if (!now) throw new NotFound(`no connection ${id}`);
+    if (attempt === 3) throw new Conflict(`connection ${id} kept changing while it was being deleted; retry`);
+    connection = now;
   }
   return { id, deleted: true, tokenRevocation, webhookSubscriptions };
 }
@@ -290,17 +296,26 @@ export async function setWebhookSecret(
   return deps.store.update(tenantId, id, expectedVersion, changes, credentialsItem(tenantId, id, sealed, at), [...also, event]);
 }
 
-/** How the connection is doing: status, last success and failure, token expiry. */
-export async function connectionHealth(deps: StoreDeps, tenantId: string, id: string): Promise<ConnectionHealthView> {
-  const connection = await connectionItem(deps, tenantId, id);
+/**
+ * How the connection is doing: status, last success and failure, token expiry, its last
+ * finished sync, and a score with the reasons behind it (./health.ts). The connection, its
+ * recent runs and its 24 h figures are read at once: a request, a handful of reads.
+ */
+export async function connectionHealth(deps: StoreDeps & HealthSources, tenantId: string, id: string): Promise<ConnectionHealthView> {
+  const now = deps.now?.() ?? new Date();
+  const [connection, runs, figures] = await Promise.all([
+    connectionItem(deps, tenantId, id),
+    deps.recentRuns(tenantId, id, recentRunCount),
+    healthFigures(deps.metrics, tenantId, id, now),
+  ]);
   return {
     id,
     status: connection.status,
     ...(connection.health ?? noHealth()),
     tokenExpiresAt: connection.oauth?.tokenExpiresAt ?? null,
     lastTest: connection.lastTest,
-    // Issue 21 (monitoring) fills this in from the connection's run history (syncs/run-store.ts).
-    lastSyncAt: null,
+    lastSyncAt: lastSyncAt(runs),
+    ...scoreHealth(connection, runs, figures, now),
   };
 }
 
@@ -342,7 +357,7 @@ export async function testConnection(deps: ConnectionDeps, audit: Audit, id: str
   const health: ConnectionHealth = outcome.ok
     ? { ...before, lastSuccessAt: at, consecutiveFailures: 0, lastError: null }
     : { ...before, lastFailureAt: at, consecutiveFailures: before.consecutiveFailures + 1, lastError: outcome.detail };
-  await deps.store.recordTest(audit.tenantId, id, connection.version, outcome, status, health, changeRecords(deps.store.table, audit, id, at));
+  await deps.store.recordTest(audit.tenantId, id, connection.version, outcome, status, health, changeRecords(deps.store.table, audit, id, at), connection.status);
   return outcome;
 }
 
@@ -458,7 +473,7 @@ export async function reauthorizeConnection(
     const view = toView({ ...current, ...changes, version: current.version + 1 });
     const event = eventPut(table, audit.tenantId, 'connection.updated', view, at);
     const credentials = grantCredentials(audit.tenantId, input.id, grant, 1, iso);
-    if (await deps.store.reauthorize(audit.tenantId, input.id, changes, credentials, [...also, ...changeRecords(table, audit, input.id, iso, 200), event], current.version)) return true;
+    if (await deps.store.reauthorize(audit.tenantId, input.id, changes, credentials, [...also, ...changeRecords(table, audit, input.id, iso, 200), event], current.version, current.status)) return true;
   }
   return false;
 }
@@ -480,9 +495,17 @@ export function storeRefreshedTokens(deps: StoreDeps, current: CredentialsItem, 
 /**
  * A failed refresh, on the credentials (backoff, lease given back) and on the connection's
  * health. A permanent one (the grant is gone) marks the connection `auth_failed` and
- * records `connection.auth_failed`, once.
+ * records `connection.auth_failed`, once. The status change is conditional on the status
+ * read; when a test changed it meanwhile, the connection is read again once.
  */
-export async function recordRefreshFailure(deps: StoreDeps, credentials: CredentialsItem, connection: ConnectionItem | undefined, owner: string, failure: RefreshFailure) {
+export async function recordRefreshFailure(
+  deps: StoreDeps,
+  credentials: CredentialsItem,
+  connection: ConnectionItem | undefined,
+  owner: string,
+  failure: RefreshFailure,
+  retried = false,
+): Promise<void> {
   const { tenantId, connectionId } = credentials;
   const health: ConnectionHealth = {
     lastSuccessAt: connection?.health?.lastSuccessAt ?? null,
@@ -492,16 +515,20 @@ export async function recordRefreshFailure(deps: StoreDeps, credentials: Credent
   };
   // Reported once, and only for a connection that still exists (the event carries it).
   const reported = failure.permanent && connection !== undefined && connection.status !== 'auth_failed';
-  await deps.store.recordRefreshFailure(
+  const recorded = await deps.store.recordRefreshFailure(
     tenantId,
     connectionId,
     owner,
     failure,
-    connection ? { health, ...(failure.permanent ? { status: 'auth_failed' as const } : {}) } : undefined,
+    connection ? { health, ...(failure.permanent ? { status: 'auth_failed' as const, from: connection.status } : {}) } : undefined,
     reported
       ? [eventPut(deps.store.table, tenantId, 'connection.auth_failed', { ...toView({ ...connection, status: 'auth_failed' }), reason: failure.error.code }, new Date(failure.error.at))]
       : [],
   );
+  // Nothing written: the lease is gone (nothing of ours to record), or the status moved.
+  if (!recorded && failure.permanent && connection && !retried) {
+    await recordRefreshFailure(deps, credentials, await deps.store.get(tenantId, connectionId), owner, failure, true);
+  }
 }
 
 /** The API's view of a connection: named fields only (never store attributes or secrets). */

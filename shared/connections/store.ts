@@ -28,6 +28,16 @@ export type { TransactItem };
  * and counted out in the one that deletes it, so the integration cannot be deleted from
  * under it: whichever of the two transactions commits second fails its condition.
  *
+ * The tenant's connections are counted by status and by integration in one item,
+ *
+ *   pk TENANT#<tenant>  sk COUNTS#CONNECTIONS   `status:<status>` and `integration:<key>` counts
+ *
+ * moved (ADD ±1) in the very transaction that creates a connection, deletes it or changes
+ * its status, so the overview reads one item instead of every connection. A write that
+ * moves the counts is conditional on what it moves them from (existence, the status read),
+ * so a retried or duplicated write commits, and counts, at most once. Items written before
+ * the counts existed are recounted once (`connectionCounts`).
+ *
  * OAuth credentials also carry the refresh index (gsi1: `TOKENS#<shard>`, expiry) while a
  * refresh token exists, and the refresh lease (`leaseOwner`, `leaseUntil`).
  */
@@ -42,15 +52,16 @@ export interface ConnectionStore {
   /** `credentials`: new ones replacing the stored ones, in the same transaction. */
   update(tenantId: string, id: string, expectedVersion: number, changes: ConnectionChanges, credentials: CredentialsItem | undefined, also: TransactItem[]): Promise<UpdateOutcome>;
   /** New params and grant (the user authorized again), bumping the version; false if the connection is gone or no longer at `expectedVersion`. */
-  reauthorize(tenantId: string, id: string, changes: Reauthorization, credentials: CredentialsItem, also: TransactItem[], expectedVersion?: number): Promise<boolean>;
+  reauthorize(tenantId: string, id: string, changes: Reauthorization, credentials: CredentialsItem, also: TransactItem[], expectedVersion?: number, from?: ConnectionStatus): Promise<boolean>;
   delete(tenantId: string, connection: ConnectionItem, also: TransactItem[]): Promise<boolean>;
-  recordTest(tenantId: string, id: string, testedVersion: number, outcome: TestOutcome, status: ConnectionStatus, health: ConnectionHealth, also: TransactItem[]): Promise<boolean>;
+  /** `from`: the status the caller read (read here when not given): a status change is conditional on it. */
+  recordTest(tenantId: string, id: string, testedVersion: number, outcome: TestOutcome, status: ConnectionStatus, health: ConnectionHealth, also: TransactItem[], from?: ConnectionStatus): Promise<boolean>;
   /** Takes the refresh lease of these credentials' generation, if no one holds it; false otherwise. */
   acquireRefreshLease(credentials: CredentialsItem, owner: string, at: Date, until: Date): Promise<boolean>;
   /** New tokens, with the lease dropped, if `owner` still holds it; false otherwise (nothing written). */
   storeRefreshedTokens(credentials: CredentialsItem, owner: string, connection: { tokenExpiresAt: string | null; health: ConnectionHealth }): Promise<boolean>;
   /** A failed refresh, with the lease given back, if `owner` still holds it; false otherwise. */
-  recordRefreshFailure(tenantId: string, id: string, owner: string, failure: RefreshFailure, connection: { health: ConnectionHealth; status?: ConnectionStatus } | undefined, also: TransactItem[]): Promise<boolean>;
+  recordRefreshFailure(tenantId: string, id: string, owner: string, failure: RefreshFailure, connection: ConnectionRefreshChange | undefined, also: TransactItem[]): Promise<boolean>;
   /** Every OAuth credentials item whose token expires by `until`, from the refresh index (eventually consistent). */
   expiringCredentials(until: string): Promise<CredentialsItem[]>;
 }
@@ -128,7 +139,14 @@ export interface ListQuery {
   status?: string;
 }
 
-export type ConnectionChanges = Partial<Pick<ConnectionItem, 'name' | 'params' | 'credentialFields' | 'status' | 'syncSchedule'>> & { updatedAt: string };
+/** A user's edit: never the status (it moves only with the counts, in the writes below). */
+export type ConnectionChanges = Partial<Pick<ConnectionItem, 'name' | 'params' | 'credentialFields' | 'syncSchedule'>> & { updatedAt: string };
+/** What a failed refresh changes on the connection; `from`: the status read, when `status` is set. */
+export interface ConnectionRefreshChange {
+  health: ConnectionHealth;
+  status?: ConnectionStatus;
+  from?: ConnectionStatus;
+}
 export type Reauthorization = Pick<ConnectionItem, 'params' | 'credentialFields' | 'status' | 'health'> & { oauth: GrantView; updatedAt: string };
 
 export interface RefreshFailure {
@@ -187,10 +205,9 @@ export function connectionStore(store: TableStore): ConnectionStore {
     list: (tenantId, query) => listConnections(store, tenantId, query),
     update: (tenantId, id, expectedVersion, changes, credentials, also) =>
       updateConnection(store, tenantId, id, expectedVersion, changes, [...(credentials ? [credentialsPut(store.table, credentials)] : []), ...also]),
-    reauthorize: (tenantId, id, changes, credentials, also, expectedVersion) =>
-      transact(store, [connectionUpdate(store.table, tenantId, id, changes, { bump: true, version: expectedVersion }), credentialsPut(store.table, credentials), ...also]),
+    reauthorize: (tenantId, id, changes, credentials, also, expectedVersion, from) => reauthorize(store, tenantId, id, changes, credentials, also, expectedVersion, from),
     delete: (tenantId, connection, also) => deleteConnection(store, tenantId, connection, also),
-    recordTest: (tenantId, id, testedVersion, outcome, status, health, also) => recordTest(store, tenantId, id, testedVersion, outcome, status, health, also),
+    recordTest: (tenantId, id, testedVersion, outcome, status, health, also, from) => recordTest(store, tenantId, id, testedVersion, outcome, status, health, also, from),
     acquireRefreshLease: (credentials, owner, at, until) => acquireRefreshLease(store, credentials, owner, at, until),
     storeRefreshedTokens: (credentials, owner, connection) =>
       transact(store, [
@@ -209,9 +226,16 @@ function credentialsPut(table: string, item: CredentialsItem, condition: { Condi
 /**
  * The one way a connection item changes: `SET` each field (a dotted name sets a nested
  * one), on a connection that exists; `version` makes it conditional on the stored version
- * and `bump` moves the version on (a user's change, not a record of what happened).
+ * and `bump` moves the version on (a user's change, not a record of what happened); `from`
+ * makes it conditional on the stored status (a write that moves the counts).
  */
-function connectionUpdate(table: string, tenantId: string, id: string, changes: Record<string, unknown>, options: { version?: number; bump?: boolean } = {}): TransactItem {
+function connectionUpdate(
+  table: string,
+  tenantId: string,
+  id: string,
+  changes: Record<string, unknown>,
+  options: { version?: number; bump?: boolean; from?: ConnectionStatus } = {},
+): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   // An absent field is left as it is (the document client would drop its value, not its name).
@@ -229,6 +253,11 @@ function connectionUpdate(table: string, tenantId: string, id: string, changes: 
   if (options.version !== undefined) {
     values[':expected'] = options.version;
     conditions.push('#version = :expected');
+  }
+  if (options.from !== undefined) {
+    names['#status'] = 'status';
+    values[':from'] = options.from;
+    conditions.push('#status = :from');
   }
   if (options.bump) values[':one'] = 1;
   return {
@@ -264,6 +293,7 @@ async function createConnection(
     credentialsPut(store.table, credentials),
     ...counted,
     ...also,
+    countsUpdate(store.table, tenantId, { [statusCount(connection.status)]: 1, [integrationCount(connection.integration)]: 1 }),
     // Last, so the positions above (the count's condition is read by index) stay as they are.
     { Put: { TableName: store.table, Item: { ...tenantRefKey(connection.id), tenantId } } },
   ];
@@ -329,7 +359,8 @@ async function updateConnection(
 
 /**
  * Deletes the connection (as the caller read it) and its sealed credentials together,
- * counting it out of its custom integration; false if it no longer exists.
+ * counting it out of its custom integration and the tenant's counts; false if it no longer
+ * exists or its status is no longer the one read (the counts would move the wrong one).
  */
 function deleteConnection(store: TableStore, tenantId: string, connection: ConnectionItem, also: TransactItem[]) {
   const id = connection.id;
@@ -338,9 +369,12 @@ function deleteConnection(store: TableStore, tenantId: string, connection: Conne
       Delete: {
         TableName: store.table,
         Key: connectionKey(tenantId, id),
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: 'attribute_exists(pk) AND #status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':from': connection.status },
       },
     },
+    countsUpdate(store.table, tenantId, { [statusCount(connection.status)]: -1, [integrationCount(connection.integration)]: -1 }),
     { Delete: { TableName: store.table, Key: credentialsKey(tenantId, id) } },
     { Delete: { TableName: store.table, Key: tenantRefKey(id) } },
     ...(connection.countedByIntegration ? connectionCount(store.table, tenantId, connection.integration, -1) : []),
@@ -358,6 +392,9 @@ function deleteConnection(store: TableStore, tenantId: string, connection: Conne
  *
  * Recording then would mark v2 `auth_failed` for v1's key, so the outcome is dropped
  * (the caller still gets it) and only the call's audit entry is written. False then.
+ * A status change is also conditional on the status it changes from (a failed token
+ * refresh may change it without a new version), and moves the counts with it; an outcome
+ * that leaves the status as it is does not write it.
  */
 export async function recordTest(
   store: TableStore,
@@ -368,8 +405,15 @@ export async function recordTest(
   status: ConnectionStatus,
   health: ConnectionHealth,
   also: TransactItem[],
+  from?: ConnectionStatus,
 ): Promise<boolean> {
-  const recorded = await transact(store, [connectionUpdate(store.table, tenantId, id, { lastTest: outcome, status, health }, { version: testedVersion }), ...also]);
+  const prior = from ?? (await getConnection(store, tenantId, id))?.status ?? status;
+  const moves = prior !== status;
+  const recorded = await transact(store, [
+    connectionUpdate(store.table, tenantId, id, { lastTest: outcome, health, ...(moves ? { status } : {}) }, { version: testedVersion, ...(moves ? { from: prior } : {}) }),
+    ...statusCountMove(store.table, tenantId, prior, status),
+    ...also,
+  ]);
   if (recorded) return true;
   if (also.length > 0) await transact(store, also);
   return false;
@@ -392,15 +436,18 @@ async function acquireRefreshLease(store: TableStore, credentials: CredentialsIt
   }
 }
 
-function recordRefreshFailure(
+async function recordRefreshFailure(
   store: TableStore,
   tenantId: string,
   id: string,
   owner: string,
   failure: RefreshFailure,
-  connection: { health: ConnectionHealth; status?: ConnectionStatus } | undefined,
+  connection: ConnectionRefreshChange | undefined,
   also: TransactItem[],
 ) {
+  const { from: given, status, health } = connection ?? {};
+  const prior = status === undefined ? undefined : (given ?? (await getConnection(store, tenantId, id))?.status ?? status);
+  const moves = status !== undefined && prior !== status;
   return transact(store, [
     {
       Update: {
@@ -411,7 +458,8 @@ function recordRefreshFailure(
         ExpressionAttributeValues: { ':error': failure.error, ':failures': failure.failures, ':retryAt': failure.retryAt, ':owner': owner },
       },
     },
-    ...(connection ? [connectionUpdate(store.table, tenantId, id, connection)] : []),
+    ...(connection ? [connectionUpdate(store.table, tenantId, id, { health, ...(moves ? { status } : {}) }, moves ? { from: prior } : {})] : []),
+    ...(moves ? statusCountMove(store.table, tenantId, prior!, status!) : []),
     ...also,
   ]);
 }
@@ -432,4 +480,121 @@ async function expiringCredentials(store: TableStore, until: string): Promise<Cr
     for await (const page of pages) due.push(...(page.Items ?? []).map((raw) => strip<CredentialsItem>(raw)));
   }
   return due;
+}
+
+/**
+ * A new grant and params on a connection read at `expectedVersion` and `from` (read here
+ * when not given): active again, counted out of the status it leaves. A failed refresh or
+ * a test may change the status without a new version, so the status is a condition too.
+ */
+async function reauthorize(
+  store: TableStore,
+  tenantId: string,
+  id: string,
+  changes: Reauthorization,
+  credentials: CredentialsItem,
+  also: TransactItem[],
+  expectedVersion: number | undefined,
+  from: ConnectionStatus | undefined,
+) {
+  const prior = from ?? (await getConnection(store, tenantId, id))?.status;
+  if (prior === undefined) return false;
+  return transact(store, [
+    connectionUpdate(store.table, tenantId, id, changes, { bump: true, version: expectedVersion, from: prior }),
+    credentialsPut(store.table, credentials),
+    ...statusCountMove(store.table, tenantId, prior, changes.status),
+    ...also,
+  ]);
+}
+
+// ---- the tenant's connection counts ----
+
+const countsKey = (tenantId: string) => ({ pk: pk(tenantId), sk: 'COUNTS#CONNECTIONS' });
+// Flat attributes, not maps: ADD cannot create a nested counter whose map does not exist yet.
+const statusCount = (status: ConnectionStatus) => `status:${status}`;
+const integrationCount = (integration: string) => `integration:${integration}`;
+
+/**
+ * Moves the counts by `deltas`, and `writes` by one: a recount (below) commits only if no
+ * write moved the counts while it read the connections.
+ */
+function countsUpdate(table: string, tenantId: string, deltas: Record<string, number>): TransactItem {
+  const entries = [...Object.entries(deltas), ['writes', 1] as const];
+  return {
+    Update: {
+      TableName: table,
+      Key: countsKey(tenantId),
+      UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :d${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#c${i}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([, delta], i) => [`:d${i}`, delta])),
+    },
+  };
+}
+
+function statusCountMove(table: string, tenantId: string, from: ConnectionStatus, to: ConnectionStatus): TransactItem[] {
+  return from === to ? [] : [countsUpdate(table, tenantId, { [statusCount(from)]: -1, [statusCount(to)]: 1 })];
+}
+
+export interface ConnectionCounts {
+  byStatus: Record<ConnectionStatus, number>;
+  /** Integrations with at least one connection. */
+  byIntegration: Record<string, number>;
+}
+
+const statuses: ConnectionStatus[] = ['active', 'auth_failed', 'error'];
+
+function countsOf(item: Record<string, unknown>): ConnectionCounts {
+  const byStatus = Object.fromEntries(statuses.map((status) => [status, Number(item[statusCount(status)] ?? 0)])) as Record<ConnectionStatus, number>;
+  const byIntegration: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith('integration:') && Number(value) > 0) byIntegration[name.slice('integration:'.length)] = Number(value);
+  }
+  return { byStatus, byIntegration };
+}
+
+/**
+ * The tenant's connection counts: one GetItem once they are `counted`. Connections made
+ * before the counts existed moved nothing, so until a recount has committed the item is
+ * not trusted: the connections are read once (their status and integration only) and the
+ * counts written, conditional on no write having moved them meanwhile (`writes`); a
+ * recount that loses that race reads again. Done here rather than by an operator's
+ * command so that no deployment step can be forgotten and no tenant shows wrong numbers.
+ */
+export async function connectionCounts(store: TableStore, tenantId: string): Promise<ConnectionCounts> {
+  for (let attempt = 1; ; attempt++) {
+    const { Item } = await store.db.get({ TableName: store.table, Key: countsKey(tenantId), ConsistentRead: true });
+    if (Item?.counted === true) return countsOf(Item);
+    const counts: Record<string, number> = {};
+    const pages = paginateQuery(
+      { client: store.db },
+      {
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ProjectionExpression: '#status, integration',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': pk(tenantId), ':prefix': 'CONN#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        for (const name of [statusCount(item.status as ConnectionStatus), integrationCount(String(item.integration))]) counts[name] = (counts[name] ?? 0) + 1;
+      }
+    }
+    const writes = Item?.writes;
+    try {
+      await store.db.put({
+        TableName: store.table,
+        Item: { ...countsKey(tenantId), ...counts, writes: writes ?? 0, counted: true },
+        ...(writes === undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#writes = :writes', ExpressionAttributeNames: { '#writes': 'writes' }, ExpressionAttributeValues: { ':writes': writes } }),
+      });
+      return countsOf(counts);
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      // Connections keep changing: answer this recount; a later call writes one.
+      if (attempt === 3) return countsOf(counts);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { SyncRun } from '../syncs/schema';
 import { WebhookEndpoint } from '../webhooks/schema';
 import { InboundReceivedEventData } from '../inbound/schema';
 import { UploadEventData } from '../uploads/schema';
+import { Alert } from '../alerts/schema';
 import { eventTypes, type EventType } from './types';
 
 export { eventTypes, type EventType };
@@ -81,6 +82,8 @@ const connectionTypes = ['connection.created', 'connection.updated', 'connection
 const syncTypes = ['sync.started', 'sync.succeeded', 'sync.failed'] as const;
 /** `upload.*`: the session as the API lists it, when it completed (verified or not) or failed (with the reason). */
 const uploadTypes = ['upload.completed', 'upload.failed'] as const;
+/** `alert.*`: the alert as the API shows it, when it fires (or fires again past its cooldown) and when it resolves. */
+const alertTypes = ['alert.triggered', 'alert.resolved'] as const;
 
 /** What each type's `data` holds. */
 export type EventData<T extends EventType> = T extends 'webhook_endpoint.disabled'
@@ -93,7 +96,9 @@ export type EventData<T extends EventType> = T extends 'webhook_endpoint.disable
         ? InboundReceivedEventData
         : T extends (typeof uploadTypes)[number]
           ? UploadEventData
-          : ConnectionEventData;
+          : T extends (typeof alertTypes)[number]
+            ? Alert
+            : ConnectionEventData;
 
 /**
  * An event as the log shows it and as webhooks send it: `type`, `timestamp` and `data` are
@@ -111,6 +116,7 @@ export const Event = responseSchema(() =>
       // A provider's webhook, verified and deduplicated (shared/inbound): the event as listed, with the body.
       z.object({ id: z.string(), type: z.literal('inbound.received'), timestamp: z.iso.datetime(), data: InboundReceivedEventData() }),
       z.object({ id: z.string(), type: z.enum(uploadTypes), timestamp: z.iso.datetime(), data: UploadEventData() }),
+      z.object({ id: z.string(), type: z.enum(alertTypes), timestamp: z.iso.datetime(), data: Alert() }),
     ])
     .meta({ id: 'Event' }),
 );

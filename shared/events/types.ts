@@ -16,5 +16,7 @@ export const eventTypes = [
   'inbound.received',
   'upload.completed',
   'upload.failed',
+  'alert.triggered',
+  'alert.resolved',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

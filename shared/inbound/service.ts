@@ -1,3 +1,4 @@
+import { tally } from '../metrics/tally';
 import { isUtf8 } from 'node:buffer';
 import { eventPut, type EventStore } from '../events/store';
 import type { ConnectionItem } from '../connections/store';
@@ -94,11 +95,22 @@ export async function receiveDelivery(
   if (!integration || !scheme) throw noReceiver();
   if (!admitted) throw new TooManyDeliveries();
 
+  const dims = { integration: integration.key, connection: connectionId };
+  const refused = (error: SignatureRefused) => {
+    tally.count(tenantId, 'inbound', dims, { refused: 1 });
+    tally.fail(tenantId, { kind: 'inbound.signature_refused', ...dims }, error.message);
+    return error;
+  };
   const secret = await deps.secretOf(tenantId, connectionId);
   // Said as a refused signature: the sender learns nothing about the connection's set-up.
-  if (!secret) throw new SignatureRefused('the signature cannot be verified for this connection');
+  if (!secret) throw refused(new SignatureRefused('the signature cannot be verified for this connection'));
   const now = nowOf(deps);
-  const verified = verifyDelivery(scheme, secret, { headers: lowerCased(input.headers), body: input.body, now: now.getTime() });
+  let verified: ReturnType<typeof verifyDelivery>;
+  try {
+    verified = verifyDelivery(scheme, secret, { headers: lowerCased(input.headers), body: input.body, now: now.getTime() });
+  } catch (error) {
+    throw error instanceof SignatureRefused ? refused(error) : error;
+  }
   if (verified.handshake?.kind === 'challenge') return { status: 200, body: { challenge: verified.handshake.challenge } };
   if (verified.handshake?.kind === 'ping') return { status: 200, body: { received: false, duplicate: false, id: null } };
 
@@ -133,6 +145,7 @@ export async function receiveDelivery(
   const keepBody = payloadKey ? () => deps.bodies.put(payloadKey, input.body, event.contentType) : undefined;
   const outcome = await deps.store.receive(tenantId, item, streams.map(streamKey), [outbox], seconds + dedupSeconds, keepBody);
   if (outcome.stored) {
+    tally.count(tenantId, 'inbound', dims, { accepted: 1 });
     if (streams.length) await deps.enqueue([{ tenantId, connectionId, inboundId: id }], coalesceSeconds);
     return { status: 202, body: { received: true, duplicate: false, id } };
   }

@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type * as z from 'zod';
 import { logger } from './logger';
+import { tally as containerTally, type Tally } from '../metrics/tally';
 
 /**
  * A queue consumer's handler around one message's work: the body parsed and checked
@@ -11,6 +12,9 @@ import { logger } from './logger';
  *
  * `inOrder`: one message after another (a burst for one connection then finds what the
  * first did instead of racing it); otherwise the batch's messages run at once.
+ *
+ * What the messages' work counted into the tally (shared/metrics/tally.ts) is written once,
+ * after the batch: a batch of deliveries to one endpoint is one metrics write, not ten.
  */
 export function queueConsumer<M extends z.ZodType>(options: {
   /** What a message is, for log lines: `sync job`, `inbound event`. */
@@ -18,7 +22,10 @@ export function queueConsumer<M extends z.ZodType>(options: {
   message: M;
   inOrder?: boolean;
   handle(message: z.infer<M>, context: Context): Promise<unknown>;
+  /** Tests pass their own; the container's by default. */
+  tally?: Tally;
 }) {
+  const tally = options.tally ?? containerTally;
   const one = async (body: string, messageId: string, context: Context): Promise<boolean> => {
     let json: unknown;
     try {
@@ -48,6 +55,7 @@ export function queueConsumer<M extends z.ZodType>(options: {
       const outcomes = await Promise.all(event.Records.map((record) => one(record.body, record.messageId, context)));
       outcomes.forEach((ok, i) => ok || failed.push(event.Records[i]!.messageId));
     }
+    await tally.flush();
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

@@ -4,7 +4,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod';
+import { once as perContainer, readConfig } from './config';
 import type { Principal, AuthorizerContext } from './principal';
 import { authenticatedAs, principalFrom } from './principal';
 import { recordRefusal, type Audit } from './audit';
@@ -32,10 +33,26 @@ import {
 } from './errors';
 import { logger } from './logger';
 import { countProblem } from './metrics';
+import { tally as containerTally, type Tally } from '../metrics/tally';
 import { problemResponse, internalErrorResponse } from './problem';
 
 /** Largest request body a route accepts unless its contract says otherwise (API Gateway itself allows 10 MB). */
 export const maxBodyBytes = 1024 * 1024;
+
+/**
+ * How long counts may wait in a busy container. DynamoDB Local and AWS alike take a write's
+ * round trip (a few ms) to flush; awaited on every request it would cost a short read route
+ * about as much again (tests/bench/metrics.ts). So in a container that is serving a burst,
+ * a request's counts wait for a later request, whose start flushes them while its own
+ * handler works; a request that comes after the container was idle (one that may well be
+ * its last) flushes before it answers. The cost: a container Lambda reclaims right after a
+ * burst loses the counts of at most its last second of that burst.
+ */
+export const flushHoldMs = 1000;
+/** `METRICS_FLUSH_HOLD_MS` overrides it: 0 flushes before every response (the integration tests, which count exactly). */
+const configuredHoldMs = perContainer(
+  () => readConfig('metrics flush', z.object({ METRICS_FLUSH_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(flushHoldMs) })).METRICS_FLUSH_HOLD_MS,
+);
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -77,6 +94,10 @@ export interface HttpOutput {
 interface Internal extends Record<string, unknown> {
   requestId: string;
   correlationId: string;
+  /** When the request reached the wrapper (performance.now()), for its latency. */
+  startedAt?: number;
+  /** The tally's flush this request's start began (see flushPolicy). */
+  flushing?: Promise<void>;
   /** Headers a layer adds to whatever the response turns out to be. */
   headers?: Record<string, string>;
 }
@@ -105,6 +126,11 @@ export interface HttpDependencies {
     complete(claim: IdempotencyClaim, response: StoredResponse | null): Promise<void>;
     release(claim: IdempotencyClaim): Promise<void>;
   };
+  /**
+   * Where each request is counted (`api` family) and flushed before the response. Without
+   * one, nothing is counted: the wrapper's unit tests, and the bench's "counters off".
+   */
+  tally?: Tally;
 }
 
 const platformDependencies: HttpDependencies = {
@@ -115,19 +141,22 @@ const platformDependencies: HttpDependencies = {
     complete: (claim, response) => completeIdempotencyKey(mainTable(), claim, response),
     release: (claim) => releaseIdempotencyKey(mainTable(), claim),
   },
+  tally: containerTally,
 };
 
 export const http = createHttp(platformDependencies);
 
 export function createHttp(dependencies: HttpDependencies) {
+  const policy = dependencies.tally ? flushPolicy(dependencies.tally) : undefined;
   return <C extends Contract>(contract: C, handle: (input: HttpInput<C>) => Promise<HttpOutput>) =>
-    route(contract, handle, dependencies);
+    route(contract, handle, dependencies, policy);
 }
 
 function route<C extends Contract>(
   contract: C,
   handle: (input: HttpInput<C>) => Promise<HttpOutput>,
   dependencies: HttpDependencies,
+  policy: FlushPolicy | undefined,
 ) {
   return wrap(
     async (event, context) => {
@@ -154,6 +183,8 @@ function route<C extends Contract>(
       });
     },
     [
+      // First, so its clock starts before the rate limit and it sees every refusal.
+      ...(policy ? [countRequests(policy, contract.scope !== null)] : []),
       ...(contract.scope === null ? [] : [rateLimit(dependencies)]),
       ...(contract.audit ? [auditRefusals(contract.audit, dependencies)] : []),
     ],
@@ -239,6 +270,93 @@ function rateLimit(dependencies: HttpDependencies): Middleware {
       request.internal.headers = rateLimitHeaders(await dependencies.admit(principal.tenantId));
     },
   };
+}
+
+/** When the wrapper flushes its tally; one per container and tally, shared by its routes. */
+function flushPolicy(tally: Tally, holdMs: () => number = configuredHoldMs) {
+  /** When the oldest count not yet flushed was made (undefined: nothing held). */
+  let heldSince: number | undefined;
+  let lastEnd = -Infinity;
+  const flushNow = () => {
+    heldSince = undefined;
+    return tally.flush();
+  };
+  return {
+    tally,
+    /** At a request's start: what waited long enough goes out alongside the handler's work. */
+    start(now: number): Promise<void> | undefined {
+      return heldSince !== undefined && now - heldSince >= holdMs() ? flushNow() : undefined;
+    },
+    /** At its end: after the start's flush, and now too if the container was idle before this request. */
+    async end(startedAt: number, now: number, started: Promise<void> | undefined) {
+      heldSince ??= now;
+      await started;
+      const lone = startedAt - lastEnd >= holdMs();
+      lastEnd = now;
+      if (lone) await flushNow();
+    },
+  };
+}
+type FlushPolicy = ReturnType<typeof flushPolicy>;
+
+/**
+ * Counts the request into its tenant's `api` metrics (by route key, never the raw path,
+ * which holds ids) and its failures into error groups, and flushes the tally as
+ * `flushPolicy` says, so whatever the route's own code counted is written too. A flush
+ * never throws. Requests without a valid key have no tenant and are not counted.
+ */
+function countRequests(policy: FlushPolicy, keyed: boolean): Middleware {
+  const { tally } = policy;
+  const count = (request: Parameters<NonNullable<Middleware['after']>>[0], status: number, title: string | undefined) => {
+    const startedAt = (request.internal.startedAt as number | undefined) ?? performance.now();
+    const now = performance.now();
+    const flushing = request.internal.flushing as Promise<void> | undefined;
+    // A route without an API key (a provider's webhook) counts its own work only.
+    let principal: Principal | undefined;
+    try {
+      principal = keyed ? authenticatedAs(request.event) : undefined;
+    } catch {
+      principal = undefined;
+    }
+    if (principal) {
+      const route = request.event.routeKey;
+      tally.count(
+        principal.tenantId,
+        'api',
+        { route },
+        { requests: 1, client_errors: status >= 400 && status < 500 ? 1 : 0, server_errors: status >= 500 ? 1 : 0 },
+        now - startedAt,
+      );
+      const kind = errorKindOf(status, request.error);
+      // The problem's title, never its detail or the body: a title is a fixed phrase per kind.
+      if (kind) tally.fail(principal.tenantId, { kind, route }, title ?? 'Internal error');
+    }
+    return policy.end(startedAt, now, flushing);
+  };
+  return {
+    before: (request) => {
+      const now = performance.now();
+      request.internal.startedAt = now;
+      request.internal.flushing = policy.start(now);
+    },
+    after: (request) => count(request, request.response?.statusCode ?? 200, undefined),
+    onError: (request) => {
+      const error = request.error;
+      const status = error instanceof DomainError ? error.status : 500;
+      return count(request, status, error instanceof DomainError ? error.title : undefined);
+    },
+  };
+}
+
+/**
+ * 5xx are `api.server_error`; 4xx by their problem type (`api.invalid-request`), except the
+ * ones that are a caller's routine (no key, no scope, no such thing, over budget).
+ */
+function errorKindOf(status: number, error: unknown): string | undefined {
+  if (status >= 500) return 'api.server_error';
+  if (status < 400 || [401, 403, 404, 429].includes(status)) return undefined;
+  const type = error instanceof DomainError ? error.type : '';
+  return `api.${type.slice(type.lastIndexOf(':') + 1) || status}`;
 }
 
 /** The plumbing without parsing, for a route that reads the raw event (`$default`). */

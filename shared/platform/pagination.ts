@@ -22,10 +22,16 @@ export function encodeCursor(lastKey: Record<string, unknown> | undefined): stri
   return lastKey ? Buffer.from(JSON.stringify(lastKey)).toString('base64url') : null;
 }
 
+/**
+ * The key a list's cursor names, if it is one this list could have returned: in the
+ * expected partition, under the expected prefix, and for a list read through `gsi1`, the
+ * index's key in the expected index partition too (a cursor naming another tenant's
+ * partition is refused).
+ */
 export function decodeCursor(
   cursor: string | undefined,
-  expected: { pk: string; prefix: string },
-): { pk: string; sk: string } | undefined {
+  expected: { pk: string; prefix: string; index?: { pk: string } },
+): { pk: string; sk: string; gsi1pk?: string; gsi1sk?: string } | undefined {
   if (cursor === undefined) return undefined;
   let key: unknown;
   try {
@@ -38,14 +44,16 @@ export function decodeCursor(
       { field: 'query.cursor', message: 'unknown cursor' },
     ]);
   }
-  return { pk: key.pk, sk: key.sk };
+  return key;
 }
 
-function isKeyIn(key: unknown, expected: { pk: string; prefix: string }): key is { pk: string; sk: string } {
+function isKeyIn(key: unknown, expected: { pk: string; prefix: string; index?: { pk: string } }): key is { pk: string; sk: string; gsi1pk?: string; gsi1sk?: string } {
   if (key === null || typeof key !== 'object' || Array.isArray(key)) return false;
-  const { pk, sk, ...rest } = key as Record<string, unknown>;
+  const { pk, sk, gsi1pk, gsi1sk, ...rest } = key as Record<string, unknown>;
+  const index = expected.index ? gsi1pk === expected.index.pk && typeof gsi1sk === 'string' : gsi1pk === undefined && gsi1sk === undefined;
   return (
     Object.keys(rest).length === 0 &&
+    index &&
     pk === expected.pk &&
     typeof sk === 'string' &&
     sk.startsWith(expected.prefix)

@@ -1,3 +1,4 @@
+import { tally } from '../metrics/tally';
 import { eventPut } from '../events/store';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, DomainError, Invalid, NotFound } from '../platform/errors';
@@ -127,7 +128,11 @@ export async function failStalledRuns(deps: Pick<SyncApiDeps, 'runs' | 'now'>, s
     if (!run || (run.status !== 'queued' && run.status !== 'running') || run.updatedAt >= before) continue;
     const reason = `stalled: no progress for ${Math.round(stallMs / 60_000)} minutes (since ${run.updatedAt})`;
     const { next, ended } = endOpenStreams(run, 'failed', reason, now);
-    if (await deps.runs.update(tenantId, next, ended, [eventPut(deps.runs.table, tenantId, 'sync.failed', toRunView(next), now)])) failed.push(runId);
+    if (await deps.runs.update(tenantId, next, ended, [eventPut(deps.runs.table, tenantId, 'sync.failed', toRunView(next), now)])) {
+      failed.push(runId);
+      tally.count(tenantId, 'sync', { integration: run.integration, connection: run.connectionId }, { runs: 1, runs_failed: 1 });
+      tally.fail(tenantId, { kind: 'sync.stalled', integration: run.integration, connection: run.connectionId }, reason);
+    }
   }
   return failed;
 }

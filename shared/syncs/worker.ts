@@ -1,3 +1,4 @@
+import { tally, type CountersOf } from '../metrics/tally';
 import type { ConnectionItem } from '../connections/store';
 import { eventPut } from '../events/store';
 import type { Integration } from '../integrations/schema';
@@ -132,6 +133,7 @@ async function processPage(deps: SyncWorkerDeps, run: SyncRunItem | undefined, j
   const budgetWait = await deps.admit?.(job.tenantId, connection, integration);
   if (budgetWait !== undefined) {
     // The provider's budget is spent for now: the page waits for the next window.
+    countSync(job.tenantId, run, { rate_limited: 1 });
     await deps.enqueue([job], Math.min(900, Math.ceil(budgetWait / 1000)));
     return done('throttled');
   }
@@ -163,6 +165,7 @@ async function processPage(deps: SyncWorkerDeps, run: SyncRunItem | undefined, j
   if (until !== undefined) await deps.slowDown?.(job.tenantId, connection, integration, until);
   const wait = slowDownMs(response, nowOf(deps).getTime());
   if (wait !== undefined) {
+    countSync(job.tenantId, run, { rate_limited: 1 });
     await deps.enqueue([job], Math.ceil(wait / 1000));
     return done('throttled');
   }
@@ -192,8 +195,11 @@ async function processPage(deps: SyncWorkerDeps, run: SyncRunItem | undefined, j
     next: page.next ?? null,
     maxCursorValue: later(stream.maxCursorValue, page.maxCursorValue ?? null),
   };
+  // Counted once the page's progress is recorded: a duplicate copy of the page counts nothing.
+  const written = { records: records.length, pages: 1 };
   if (page.next) {
     const saved = await saveProgress(deps, run, job, progressed);
+    if (saved) countSync(job.tenantId, run, written);
     return saved ? { outcome: 'next-page', run: saved } : done('duplicate');
   }
   let ended = progressed;
@@ -201,7 +207,14 @@ async function processPage(deps: SyncWorkerDeps, run: SyncRunItem | undefined, j
     const { deleted } = await deps.records.tombstoneUnseen(job.tenantId, run.connectionId, stream.name, run.id);
     ended = { ...ended, deleted: ended.deleted + deleted };
   }
-  return done(await endStream(deps, run, job, ended));
+  const outcome = await endStream(deps, run, job, ended);
+  if (outcome === 'stream-succeeded') countSync(job.tenantId, run, written);
+  return done(outcome);
+}
+
+/** Counts into the tenant's sync metrics, by integration and connection (shared/metrics/catalog.ts). */
+function countSync(tenantId: string, run: SyncRunItem, counters: CountersOf<'sync'>) {
+  tally.count(tenantId, 'sync', { integration: run.integration, connection: run.connectionId }, counters);
 }
 
 /** A page's request as the outbound client sends it: the definition's headers, the credentials as its auth says, a JSON body. */
@@ -270,7 +283,11 @@ async function endStream(deps: SyncWorkerDeps, read: SyncRunItem, job: SyncJob, 
     }
     if (!open) events.push(eventPut(deps.runs.table, job.tenantId, next.status === 'succeeded' ? 'sync.succeeded' : 'sync.failed', toRunView(next), now));
     const checkpoint = stream.status === 'succeeded' ? (stream.maxCursorValue ?? stream.since) : null;
-    if (await deps.runs.update(job.tenantId, next, [{ index: job.stream, checkpoint }], events)) return failed ? 'stream-failed' : 'stream-succeeded';
+    if (await deps.runs.update(job.tenantId, next, [{ index: job.stream, checkpoint }], events)) {
+      if (failed) tally.fail(job.tenantId, { kind: 'sync.stream_failed', integration: run.integration, connection: run.connectionId }, `${stream.name}: ${ended.reason}`);
+      if (!open) countSync(job.tenantId, run, { runs: 1, runs_failed: next.status === 'failed' ? 1 : 0 });
+      return failed ? 'stream-failed' : 'stream-succeeded';
+    }
     const fresh = await deps.runs.get(job.tenantId, job.runId);
     if (!fresh) return 'ended';
     run = fresh;

@@ -1,3 +1,4 @@
+import { tally } from '../metrics/tally';
 import { eventPut } from '../events/store';
 import { changeRecords, type Audit } from '../platform/audit';
 import { Conflict, DomainError, Invalid, NotFound, problemType } from '../platform/errors';
@@ -242,21 +243,27 @@ export async function finishUpload(deps: Omit<UploadDeps, 'enqueueCompletion'>, 
   if (failure) {
     await deps.objects.remove(session.key);
     const failed: UploadItem = { ...session, status: 'failed', failure, updatedAt: at };
-    await deps.store.transition(
+    const moved = await deps.store.transition(
       tenantId,
       id,
       { from: ['completing'], set: { status: 'failed', failure, updatedAt: at }, quota: { sessions: -1, bytes: -session.size }, keepFor: ttlOf(at, keepEndedSeconds) },
       [eventPut(deps.store.table, tenantId, 'upload.failed', toSummary(failed, now), now)],
     );
+    if (moved) {
+      tally.count(tenantId, 'upload', {}, { failed: 1 });
+      tally.fail(tenantId, { kind: 'upload.failed' }, `upload ${id}: ${failure}`);
+    }
     return 'failed';
   }
   const completed: UploadItem = { ...session, status: 'completed', verified: session.sha256 !== null, completedAt: at, updatedAt: at };
-  await deps.store.transition(
+  const moved = await deps.store.transition(
     tenantId,
     id,
     { from: ['completing'], set: { status: 'completed', verified: completed.verified, completedAt: at, updatedAt: at }, quota: { sessions: -1, bytes: 0 }, keepFor: null },
     [eventPut(deps.store.table, tenantId, 'upload.completed', toSummary(completed, now), now)],
   );
+  // Counted by whoever moved it: a second worker finishing the same session counts nothing.
+  if (moved) tally.count(tenantId, 'upload', {}, { completed: 1, bytes: session.size });
   return 'completed';
 }
 

@@ -1,3 +1,4 @@
+import { tally } from '../metrics/tally';
 import type { Event } from '../events/schema';
 import type { EventItem, EventStore } from '../events/store';
 import type { Audit } from '../platform/audit';
@@ -225,6 +226,13 @@ async function deliverMessage(deps: DeliveryDeps, message: DeliveryMessage, read
   }
   if (recorded.errorKind !== null && failingSince === undefined) await deps.endpoints.setFailingSince(tenantId, endpointId, recorded.at);
   await deps.deliveries.record(tenantId, delivery({ ...next, attempts: attempt }), recorded, earlier);
+  // Counted once recorded: a redelivered copy finds the attempt made (`done`) and counts nothing.
+  const failed = recorded.errorKind !== null;
+  tally.count(tenantId, 'webhook', { endpoint: endpointId }, { attempts: 1, deliveries: failed ? 0 : 1, failures: failed ? 1 : 0 }, recorded.latencyMs ?? undefined);
+  if (failed) {
+    const answer = recorded.statusCode === null ? (recorded.error ?? recorded.errorKind) : `HTTP ${recorded.statusCode}`;
+    tally.fail(tenantId, { kind: `webhook.${recorded.errorKind}` }, `endpoint ${endpointId}, attempt ${attempt}: ${answer}`);
+  }
   return outcome;
 }
 

@@ -13,6 +13,8 @@ import { trust, type TlsFront } from '../fakes/tls';
 import { frontOf, proxiedConnection } from '../support/proxied';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
 import { registeringConnection } from '../support/registering';
+import { localDynamoDb } from '../support/dynamodb';
+import { plantFiringAlert } from '../support/alerts';
 
 /**
  * The promise every route makes, new ones included: input of any shape gets a 4xx
@@ -29,6 +31,9 @@ import { registeringConnection } from '../support/registering';
 let runtime: TestRuntime;
 let connectionId: string;
 let webhookEndpointId: string;
+/** An alert rule, and a firing alert of it. */
+let alertRuleId: string;
+let alertId: string;
 /** A 10-byte upload, without part checksums, that stays active. */
 let uploadId: string;
 /** The event the connection's creation recorded. */
@@ -54,6 +59,8 @@ const aimAt = (pattern: string) =>
     .replace('/v1/connections/{id}/webhook-subscriptions', `/v1/connections/${registeringId}/webhook-subscriptions`)
     .replace('/v1/events/{id}', `/v1/events/${eventId}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${webhookEndpointId}`)
+    .replace('/v1/alert-rules/{id}', `/v1/alert-rules/${alertRuleId}`)
+    .replace('/v1/alerts/{id}', `/v1/alerts/${alertId}`)
     .replace('/v1/uploads/{id}', `/v1/uploads/${uploadId}`)
     .replace('{partNumber}', '1')
     // A provider's webhook to the real (Stripe) connection: whatever arrives, 4xx.
@@ -80,6 +87,10 @@ beforeAll(async () => {
   const endpoint = await runtime.call('/v1/webhook-endpoints', { method: 'POST', json: goodBodies['POST /v1/webhook-endpoints']!() });
   expect(endpoint.status).toBe(201);
   webhookEndpointId = ((await endpoint.json()) as { id: string }).id;
+  const rule = await runtime.call('/v1/alert-rules', { method: 'POST', json: goodBodies['POST /v1/alert-rules']!() });
+  expect(rule.status).toBe(201);
+  alertRuleId = ((await rule.json()) as { id: string }).id;
+  alertId = await plantFiringAlert({ db: localDynamoDb(runtime.dynamodbEndpoint), table: runtime.env.MAIN_TABLE_NAME! }, 'local', alertRuleId);
   const upload = await runtime.call('/v1/uploads', { method: 'POST', json: { filename: 'odd.bin', size: 10, contentType: 'application/octet-stream' } });
   expect(upload.status).toBe(201);
   uploadId = ((await upload.json()) as { id: string }).id;
@@ -183,7 +194,7 @@ function breachOf(contract: Contract, status: number, type: string, text: string
 
 /** The version to send in If-Match: what a GET of the same resource answers now. */
 async function currentVersion(path: string): Promise<string> {
-  if (!path.startsWith('/v1/connections/') && !path.startsWith('/v1/integrations/') && !path.startsWith('/v1/webhook-endpoints/')) return '"1"';
+  if (!path.startsWith('/v1/connections/') && !path.startsWith('/v1/integrations/') && !path.startsWith('/v1/webhook-endpoints/') && !path.startsWith('/v1/alert-rules/')) return '"1"';
   return (await runtime.call(path.replace(/\/oauth-client$/, ''))).headers.get('etag') ?? '"1"';
 }
 

@@ -59,7 +59,7 @@ describe('a function\'s container', () => {
     const route = declaration.functions.keyedRoute!;
     const answer = await invoke('keyedRoute');
     expect(declaredPart(answer.env)).toEqual({
-      ...settingsEnv(route, { rateLimitPerMinute: 1200, eventRetentionDays: 30, webhookDisableAfterDays: 5, syncStallMinutes: 30, uploadContentTypes: 'application/*', uploadTenantQuotaGiB: 1024, uploadTenantOpenSessions: 100, uploadInlineVerifyMaxMiB: 64 }),
+      ...settingsEnv(route, { rateLimitPerMinute: 1200, eventRetentionDays: 30, webhookDisableAfterDays: 5, syncStallMinutes: 30, uploadContentTypes: 'application/*', uploadTenantQuotaGiB: 1024, uploadTenantOpenSessions: 100, uploadInlineVerifyMaxMiB: 64, alertEmailFrom: 'alerts@example.com' }),
       ...accessEnv(route.access, { tables: { main: runtime.env.MAIN_TABLE_NAME! }, queues: {}, bucket: null, key: {} }),
     });
     expect(answer.env.RATE_LIMIT_PER_MINUTE).toBe('1200');

@@ -14,6 +14,7 @@ import { trust, type TlsFront } from '../fakes/tls';
 import { frontOf, proxiedConnection } from '../support/proxied';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
 import { registeringConnection } from '../support/registering';
+import { plantFiringAlert } from '../support/alerts';
 
 let runtime: TestRuntime;
 let db: DynamoDb;
@@ -204,6 +205,10 @@ describe('every route that takes an Idempotency-Key', () => {
     // Upload sessions: a 0-byte one to complete, a 10-byte one to extend.
     const uploadOf = async (size: number) => (await (await runtime.call('/v1/uploads', { method: 'POST', json: { ...goodBodies['POST /v1/uploads']!(), size, sha256: undefined } })).json()).id as string;
     const [emptyUpload, openUpload] = [await uploadOf(0), await uploadOf(10)];
+    // A firing alert, to acknowledge.
+    const rule = await runtime.call('/v1/alert-rules', { method: 'POST', json: goodBodies['POST /v1/alert-rules']!() });
+    expect(rule.status).toBe(201);
+    const alertId = await plantFiringAlert({ db, table }, 'local', (await rule.json()).id as string);
     bodies = { '/v1/syncs/bulk': () => ({ action: 'cancel', runIds: [bulkRun.id] }) };
     paths = {
       '/v1/connections/{id}/test': `/v1/connections/${connectionId}/test`,
@@ -218,6 +223,7 @@ describe('every route that takes an Idempotency-Key', () => {
       '/v1/uploads/{id}/complete': `/v1/uploads/${emptyUpload}/complete`,
       '/v1/uploads/{id}/extend': `/v1/uploads/${openUpload}/extend`,
       '/v1/uploads/{id}/parts': `/v1/uploads/${openUpload}/parts`,
+      '/v1/alerts/{id}/acknowledge': `/v1/alerts/${alertId}/acknowledge`,
     };
   });
   afterAll(() => Promise.all([front.close(), httpbin.close(), gitHubFront.close(), gitHub.close()]));

@@ -11,6 +11,7 @@ import { payloadUrlOf, type InboundEvent } from '../../shared/inbound/schema';
 import { inboundStore } from '../../shared/inbound/store';
 import { webhookSubscriptionStore } from '../../shared/inbound/subscription-store';
 import { deliveryIdOf } from '../../shared/webhooks/delivery-message';
+import { plantFiringAlert } from '../support/alerts';
 import { localDynamoDb } from '../support/dynamodb';
 import { customIntegration, goodBodies, oauthOf } from '../support/good-bodies';
 import { queuedRun } from '../support/syncs';
@@ -28,7 +29,7 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 let runtime: TestRuntime;
 let rivalKey: string;
 const marker = `mark${randomBytes(6).toString('hex')}`;
-const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '', upload: '', subscription: '', inbound: '' };
+const owned = { stream: 'customers', apiKey: '', connection: '', integration: `own-${randomBytes(3).toString('hex')}`, oauthIntegration: `own-oauth-${randomBytes(3).toString('hex')}`, session: '', event: '', webhookEndpoint: '', run: '', upload: '', subscription: '', inbound: '', alertRule: '', alert: '' };
 
 /** A custom OAuth2 integration: its client and connect sessions are the owner's too. */
 const oauthIntegration = {
@@ -53,6 +54,8 @@ const ownedPaths = () => [
   `/v1/uploads/${owned.upload}`,
   `/v1/connections/${owned.connection}/webhook-subscriptions`,
   `/v1/connections/${owned.connection}/inbound-events/${owned.inbound}/payload`,
+  `/v1/alert-rules/${owned.alertRule}`,
+  `/v1/alerts?ruleId=${owned.alertRule}`,
 ];
 
 async function ownerView() {
@@ -74,6 +77,8 @@ function aimAt(pattern: string): string {
     .replace('/v1/connect-sessions/{id}', `/v1/connect-sessions/${owned.session}`)
     .replace('/v1/events/{id}', `/v1/events/${owned.event}`)
     .replace('/v1/webhook-endpoints/{id}', `/v1/webhook-endpoints/${owned.webhookEndpoint}`)
+    .replace('/v1/alert-rules/{id}', `/v1/alert-rules/${owned.alertRule}`)
+    .replace('/v1/alerts/{id}', `/v1/alerts/${owned.alert}`)
     .replace('/v1/syncs/{runId}', `/v1/syncs/${owned.run}`)
     .replace('/v1/uploads/{id}', `/v1/uploads/${owned.upload}`)
     .replace('{partNumber}', '1')
@@ -103,6 +108,9 @@ beforeAll(async () => {
   await made(`/v1/integrations/${owned.oauthIntegration}/oauth-client`, 'PUT', { clientId: `${marker}-client`, clientSecret: `${marker}-secret` });
   owned.session = (await made('/v1/connect-sessions', 'POST', { integration: owned.oauthIntegration, returnUrl: `https://${marker}.example.com/done` })).id;
   owned.webhookEndpoint = (await made('/v1/webhook-endpoints', 'POST', { ...goodBodies['POST /v1/webhook-endpoints']!(), description: `${marker} endpoint` })).id;
+  // An alert rule, and a firing alert of it as the evaluator opens one: both carry the marker.
+  owned.alertRule = (await made('/v1/alert-rules', 'POST', { ...goodBodies['POST /v1/alert-rules']!(), name: `${marker} rule` })).id;
+  owned.alert = await plantFiringAlert(store, 'local', owned.alertRule, `${marker} rule`);
   // An active 10-byte upload (no part checksums), so the good part bodies fit it.
   owned.upload = (await made('/v1/uploads', 'POST', { filename: `${marker}.bin`, size: 10, contentType: 'application/octet-stream' })).id;
   // The event of the owner's connection: it carries the marker (the connection's name).
@@ -139,7 +147,7 @@ describe("another tenant's key", () => {
   it('reaches none of the owner\'s resources on any route, and changes none of them', async () => {
     const before = await ownerView();
     expect(before.map((view) => view.status)).toEqual(ownedPaths().map(() => 200));
-    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run, owned.upload, owned.subscription, owned.inbound];
+    const ownerIds = [owned.apiKey, owned.connection, owned.integration, owned.oauthIntegration, owned.session, owned.event, owned.webhookEndpoint, owned.run, owned.upload, owned.subscription, owned.inbound, owned.alertRule, owned.alert];
 
     // Deletes last, so that every other route still finds the owner's resources there.
     // Public routes with a path parameter (the docs viewer's files) name no tenant's resource.
@@ -177,5 +185,6 @@ describe("another tenant's key", () => {
     // The owner's resources are unchanged, versions included.
     const after = await ownerView();
     expect(after).toEqual(before);
-  });
+    // Every route once, each function's first call a cold start of its container: longer than one request's test.
+  }, 240_000);
 });

@@ -62,4 +62,9 @@ export const goodBodies: Record<string, () => Record<string, unknown>> = {
   // Aimed at a 10-byte upload created without part checksums: one part of 10 bytes.
   'POST /v1/uploads/{id}/parts': () => ({ parts: [{ number: 1 }] }),
   'PUT /v1/uploads/{id}/parts/{partNumber}': () => ({ etag: '"9b2cf535f27731c974343645a3985328"', size: 10 }),
+  'POST /v1/alert-rules': () => ({
+    name: 'Sync failures', metric: 'sync.runs_failed', aggregation: 'sum', comparison: 'gt', threshold: 3, windowMinutes: 5,
+    scope: { type: 'integration', id: 'stripe' }, severity: 'critical', cooldownMinutes: 30, channels: [{ type: 'webhook' }, { type: 'email', to: ['oncall@example.com'] }],
+  }),
+  'PATCH /v1/alert-rules/{id}': () => ({ name: 'Renamed', threshold: 5, windowMinutes: 10 }),
 };

@@ -24,6 +24,7 @@ const probes = {
   keyDecrypt: probe({ key: 'decrypt' }),
   keyEncryptDecrypt: probe({ key: 'encrypt-decrypt' }),
   keyDescribe: probe({ key: 'describe' }),
+  emailSend: probe({ email: 'send' }),
 };
 const declaration: Declaration = {
   ...product,
@@ -112,6 +113,25 @@ describe('implied key grants', () => {
     for (const name of ['keyEncrypt', 'keyDecrypt', 'keyEncryptDecrypt', 'keyDescribe']) {
       expect([name, actionsOn(synthesized, name, storageKey())]).toEqual([name, []]);
     }
+  });
+});
+
+describe('email access', () => {
+  const sesStatements = (name: string) => statementsOf(synthesized, name).filter((s) => `${s.Action}`.startsWith('ses:'));
+
+  it('lets a function that declares it send email through SES, and do nothing else with SES', () => {
+    expect(sesStatements('emailSend')).toEqual([
+      expect.objectContaining({
+        Action: 'ses:SendEmail',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/*']] },
+      }),
+    ]);
+  });
+
+  it('is granted to no function that does not declare it', () => {
+    const undeclared = Object.entries(declaration.functions).filter(([, declared]) => !declared.access.email);
+    expect(undeclared.filter(([name]) => sesStatements(name).length > 0).map(([name]) => name)).toEqual([]);
   });
 });
 

@@ -142,6 +142,17 @@ describe('a malformed deploy setting', () => {
     expect(synth).toThrow('the CDK context value "uploadContentTypes" must be a comma-separated list of type/subtype, type/* or */*');
   });
 
+  it.each(['alerts', 'Alerts <alerts@example.com>', 12, 'a@b'])('fails synth when alertEmailFrom is %j, naming the setting', (value) => {
+    const synth = () => synthesize(declaration, { alertEmailFrom: value });
+    expect(synth).toThrow('the CDK context value "alertEmailFrom" (the address alert emails come from) must be an email address');
+  });
+
+  it('fails synth when alertEmailFrom is missing, saying how to set it', () => {
+    expect(() => synthesize(declaration, { alertEmailFrom: undefined })).toThrow(
+      `the CDK context value "alertEmailFrom" (the address alert emails come from) is not set: set it in cdk.json's "context" or with -c alertEmailFrom=<address>`,
+    );
+  });
+
   it('fails synth when uploadContentTypes is missing, saying how to set it', () => {
     expect(() => synthesize(declaration, { uploadContentTypes: undefined })).toThrow(
       `the CDK context value "uploadContentTypes" (content types uploads may declare) is not set: set it in cdk.json's "context" or with -c uploadContentTypes=<types>`,

@@ -194,7 +194,11 @@ describe('reading connections', () => {
 
     const shown = await getConnection(deps, tenantId, created.id);
     const listed = await listConnections(deps, tenantId, { limit: 10 });
-    const health = await connectionHealth(deps, tenantId, created.id);
+    const health = await connectionHealth(
+      { ...deps, recentRuns: async () => [], metrics: { window: async () => ({ kind: 'counter', sum: 0 }) } },
+      tenantId,
+      created.id,
+    );
 
     expect(shown).toEqual(created);
     expect(listed.data).toEqual([created]);
