@@ -25,6 +25,9 @@ import { canPin, cpuTicks, median, percentile, pinSelf, root, sideBySide, startD
 import { costPerMillion as syncCostPerMillion, endToEndRecords, lambdaHeapFlags, measureSyncs, recordBytes, recordsPerPage, recordsPerRound, rounds as syncRounds, rssBudgetMb, type RequestFigures } from './syncs';
 import { connectionsUsed, copies, duplicateStorm, senders, sequentialDeliveries, signedDeliveries } from './inbound';
 import { fileBytes, putObjectBytes, measurePresign, measureUpload, partsPerCall, presignPerRound, presignRounds, rssBudgetMb as uploadRssBudgetMb, uploadRounds } from './uploads';
+import { alertTenants, measureAlerts, rulesPerTenant, type AlertRunFigures } from './alerts';
+import { measureMetrics, metricsRounds, requestsPerRound as metricsRequestsPerRound } from './metrics';
+import { measureOverview, overviewPerRound, overviewRounds } from './overview';
 import { batchesPerRound, batchSize, costPerMillion, fanOutEndpoints, measureWebhooks, receiverDelayMs, rounds as webhookRounds, streamPollMs } from './webhooks';
 
 /**
@@ -486,6 +489,17 @@ async function syncsSection() {
       .sort(([, a], [, b]) => b - a)
       .map(([operation, n]) => `${operation} ${fmt(n / figures.pages, 2)}`)
       .join(' · ')}`;
+  // The counters' flush after each invocation (shared/platform/consumer.ts), as a share of that invocation's pages.
+  const flushRatios = rate.invocationMs.map((took, i) => (took + rate.flushMs[i]!) / took);
+  const flushRatio = median(flushRatios);
+  rows.push([
+    'a synced page with the tenant\'s metrics counted vs without: an invocation\'s pages plus the flush of what they counted, over the pages alone (median of invocations)',
+    `flush p50 ${ms(median(rate.flushMs))}, once an invocation`,
+    `invocation p50 ${ms(median(rate.invocationMs))} (${fmt(median(rate.pagesPerInvocation), 0)} pages)`,
+    `${fmt(flushRatio, 3)}×`,
+    '≤ 1.1×',
+    check(flushRatio <= 1.1),
+  ]);
   const perThousand = (figures: RequestFigures) => (figures.total / figures.records) * 1000;
   rows.push(['DynamoDB requests per 1,000 records, a first sync', fmt(perThousand(fresh), 1), perPage(fresh), '', '≤ 44', check(perThousand(fresh) <= 44)]);
   rows.push([
@@ -638,6 +652,41 @@ async function uploadsSection() {
   rows.push(['each round: SDK / PutObject', upload.sdk.map((r) => s(r.seconds)).join(', '), upload.put.map((r) => s(r.seconds)).join(', '), '', '', 'for reference']);
 }
 
+// ---- Monitoring: what counters add to a request; the overview vs one GetItem; evaluating 1,000 alert rules ----
+async function monitoringSection() {
+  process.stderr.write('monitoring…\n');
+  const ms = (n: number) => `${fmt(n, 2)} ms`;
+  const counters = await measureMetrics(runtime);
+  section(`Counters (shared/metrics/tally.ts) on a read route: one GET route through the one HTTP wrapper (createHttp), in-process, its handler one GetItem on DynamoDB Local, with the real tally (counts the request, flushes to the metrics table as the wrapper's policy says: before answering after an idle second, else held ≤ 1 s and written alongside a later request) vs no tally (${metricsRounds} rounds of ${metricsRequestsPerRound} requests a side, alternating, after one to warm up)`);
+  rows.push([
+    'a request, counters on vs off, p50 (p99)',
+    `${ms(median(counters.on))} (${ms(percentile(counters.on, 99))})`,
+    `${ms(median(counters.off))} (${ms(percentile(counters.off, 99))})`,
+    `${fmt(counters.ratioP50)}×`,
+    '≤ 1.1×',
+    check(counters.ratioP50 <= 1.1),
+  ]);
+  rows.push(['DynamoDB requests per request, counters on vs off', fmt(counters.dynamoRequestsPerRequest.on, 3), fmt(counters.dynamoRequestsPerRequest.off, 3), '', '', 'for reference']);
+
+  const overview = await measureOverview({ runtime, driver, origin, auth, call });
+  section(`GET /v1/overview through the local gateway (sent by the load driver) vs one raw consistent GetItem of the item it starts from, on the same DynamoDB Local (${overviewRounds} rounds of ${overviewPerRound} a side)`);
+  rows.push(['p50 (p99)', `${ms(overview.gateway.p50)} (${ms(overview.gateway.p99)})`, `${ms(overview.getItem.p50)} (${ms(overview.getItem.p99)})`, `${fmt(overview.gateway.p50 / overview.getItem.p50)}×`, '', 'for reference']);
+
+  const alerts = await measureAlerts(runtime);
+  section(`The alert evaluator (shared/alerts/evaluator.ts), in-process: ${alerts.rules.toLocaleString('en-US')} rules of ${alertTenants} tenants (${rulesPerTenant} each) on DynamoDB Local, notifications to stand-ins`);
+  const run = (label: string, figures: AlertRunFigures) =>
+    rows.push([
+      label,
+      `${fmt(figures.wallMs / 1000, 2)} s`,
+      `${figures.requests.toLocaleString('en-US')} DynamoDB requests (${Object.entries(figures.byCommand).map(([command, n]) => `${command.replace(/Command$/, '')} ${n}`).join(' · ')}); ${figures.outcome.reads} metric reads`,
+      '',
+      '',
+      'for reference',
+    ]);
+  run(`a run that opens ${alerts.opening.outcome.opened} alerts`, alerts.opening);
+  run('the next run, nothing changed', alerts.steady);
+}
+
 // `npm run bench -- throughput vault` runs only those sections (gateway and cost always run together).
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -654,6 +703,7 @@ if (want('webhooks')) await webhooksSection();
 if (want('syncs')) await syncsSection();
 if (want('inbound')) await inboundSection();
 if (want('uploads')) await uploadsSection();
+if (want('monitoring')) await monitoringSection();
 
 driver.stop();
 await runtime.stop();

@@ -17,13 +17,14 @@ import { syncRunStore, type StreamRunItem, type SyncRunStore } from '../../share
 import type { SyncMode } from '../../shared/syncs/schema';
 import { startSyncRun, type SyncApiDeps, type SyncJob } from '../../shared/syncs/service';
 import { maxPageBytes, processSyncJob, type SyncWorkerDeps } from '../../shared/syncs/worker';
+import { flushTally } from '../../shared/metrics/tally';
 import type { OutboundRequest } from '../../shared/platform/outbound';
 import { keyringFromEnv } from '../../shared/vault/keyring';
 import { createVault } from '../../shared/vault/vault';
 import type { ProviderRecord } from '../fakes/provider';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { localDynamoDb } from '../support/dynamodb';
-import { median, root } from './measure';
+import { median, peakRssMb, root } from './measure';
 import { itemBytes } from './webhooks';
 
 /**
@@ -39,7 +40,7 @@ import { itemBytes } from './webhooks';
  *   SDK's retries, so a retried request counts twice), for the first sync of each round
  *   and for a full re-sync where nothing changed;
  * - end to end: 100,000 records in a process of its own (this file, run as a script),
- *   whose peak RSS the process reports (`process.resourceUsage().maxRSS`);
+ *   whose peak RSS the process reports (`peakRssMb`: Linux's VmHWM, see measure.ts);
  * - the sizes of the items a page reads and writes, for the cost estimate.
  */
 export interface SyncBench {
@@ -73,6 +74,13 @@ export interface RateFigures {
   /** Within those pages: the provider's answer (`send`), and the records store's `writePage`. */
   providerMs: number[];
   writeMs: number[];
+  /**
+   * Each invocation's time (its pages), and the flush of what it counted into the tenant's
+   * metrics that the queue consumer makes after it (shared/platform/consumer.ts): the
+   * counters' cost, side by side with the work they count.
+   */
+  invocationMs: number[];
+  flushMs: number[];
 }
 
 export interface RequestFigures {
@@ -145,10 +153,10 @@ export async function measureSyncs(bench: SyncBench) {
       }
       return n / ((performance.now() - start) / 1000);
     };
-    const workerSync = async (connectionId: string, mode: SyncMode, pageMs?: number[], invocations?: number[]) => {
+    const workerSync = async (connectionId: string, mode: SyncMode, pageMs?: number[], invocations?: number[], invocationMs?: number[], flushMs?: number[]) => {
       const before = snapshot(counts);
       const start = performance.now();
-      const { runId, stream } = await sync(deps, connectionId, mode, { pageMs, invocations, runs: uncounted });
+      const { runId, stream } = await sync(deps, connectionId, mode, { pageMs, invocations, invocationMs, flushMs, runs: uncounted });
       const seconds = (performance.now() - start) / 1000;
       const byOperation = difference(counts, before);
       const records = stream.added + stream.updated + stream.unchanged;
@@ -162,14 +170,14 @@ export async function measureSyncs(bench: SyncBench) {
     providerMs.length = 0;
     writeMs.length = 0;
 
-    const rate: RateFigures = { pairs: [], pageMs: [], pagesPerInvocation: [], providerMs: [], writeMs: [] };
+    const rate: RateFigures = { pairs: [], pageMs: [], pagesPerInvocation: [], providerMs: [], writeMs: [], invocationMs: [], flushMs: [] };
     const fresh: RequestFigures = { records: 0, pages: 0, byOperation: {}, total: 0, recordsPerSecond: 0 };
     let last = { connectionId: '', runId: '' };
     // Pairs in alternating order (ABBA), as the other sections do: a slow spell of the host lands on both of a pair.
     for (let round = 0; round < rounds; round++) {
       const connectionId = await connect();
       const workerRound = async () => {
-        const figures = await workerSync(connectionId, 'incremental', rate.pageMs, rate.pagesPerInvocation);
+        const figures = await workerSync(connectionId, 'incremental', rate.pageMs, rate.pagesPerInvocation, rate.invocationMs, rate.flushMs);
         last = { connectionId, runId: figures.runId };
         if (figures.stream.added !== recordsPerRound) throw new Error(`a first sync added ${figures.stream.added} of ${recordsPerRound} records`);
         fresh.records += figures.records;
@@ -304,7 +312,12 @@ function syncDeps(env: NodeJS.ProcessEnv, db: DynamoDb, definition: Integration)
  * One run of the customers stream, its messages played until the queue is empty (the fake
  * never asks to wait), then the run read back from `runs` (the bench's own reads are not the worker's).
  */
-async function sync(deps: SyncDeps, connectionId: string, mode: SyncMode, options: { pageMs?: number[]; invocations?: number[]; runs?: Pick<SyncRunStore, 'get'> } = {}): Promise<{ runId: string; stream: StreamRunItem }> {
+async function sync(
+  deps: SyncDeps,
+  connectionId: string,
+  mode: SyncMode,
+  options: { pageMs?: number[]; invocations?: number[]; invocationMs?: number[]; flushMs?: number[]; runs?: Pick<SyncRunStore, 'get'> } = {},
+): Promise<{ runId: string; stream: StreamRunItem }> {
   deps.queue.length = 0;
   const run = await startSyncRun(deps.api, operatorAudit(localTenantId, 'bench', 'sync.start'), connectionId, { streams: ['customers'], mode });
   let sent = 0;
@@ -314,9 +327,14 @@ async function sync(deps: SyncDeps, connectionId: string, mode: SyncMode, option
     const before = sent;
     // An invocation's time, as the handler gives it: the worker's timeout less 15 s.
     const outcome = await processSyncJob(counting, deps.queue.shift()!, { until: Date.now() + (worker.timeoutSeconds ?? 60) * 1000 - 15_000 });
+    const took = performance.now() - start;
     const pages = Math.max(1, sent - before);
-    options.pageMs?.push((performance.now() - start) / pages);
+    options.pageMs?.push(took / pages);
     options.invocations?.push(pages);
+    options.invocationMs?.push(took);
+    const flushing = performance.now();
+    await flushTally();
+    options.flushMs?.push(performance.now() - flushing);
     if (outcome !== 'next-page' && outcome !== 'stream-succeeded') throw new Error(`a page of run ${run.id} ended ${outcome}`);
   }
   const ended = await (options.runs ?? deps.api.runs).get(localTenantId, run.id);
@@ -419,7 +437,7 @@ if (process.argv[1] === script) {
     pages: stream.pages,
     seconds: (performance.now() - start) / 1000,
     // In kilobytes (KiB, from getrusage).
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: peakRssMb(),
     loadedRssMb,
   };
   process.stdout.write(`${JSON.stringify(figures)}\n`);

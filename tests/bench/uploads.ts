@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { LocalRuntime } from '../../infra/local/runtime';
 import { createJunction, uploadFile } from '../../sdk/src/index';
-import { canPin, root, type Driver } from './measure';
+import { canPin, peakRssMb, root, type Driver } from './measure';
 
 /**
  * The `uploads` section's measurements (run.ts turns them into rows):
@@ -28,7 +28,7 @@ import { canPin, root, type Driver } from './measure';
  *   checksums, the worker verifies on complete as the product does above 64 MiB) beside
  *   the same file as PutObjects (`putObjectBytes`), streamed one at a time, to the same local S3 front, each in a
  *   process of its own (this file run as a script) on the load driver's core, which reports
- *   its time and peak RSS (`process.resourceUsage().maxRSS`); rounds in alternating order.
+ *   its time and peak RSS (`peakRssMb`: Linux's VmHWM, see measure.ts); rounds in alternating order.
  */
 export interface UploadBench {
   runtime: LocalRuntime;
@@ -260,7 +260,7 @@ if (process.argv[1] === script) {
       partCount: session.partCount,
       partSize: session.partSize,
       // In kilobytes (KiB, from getrusage).
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      maxRssMb: peakRssMb(),
       loadedRssMb,
       id: session.id,
     };
@@ -273,7 +273,7 @@ if (process.argv[1] === script) {
       const Body = createReadStream(job.path, { start: offset, end: offset + length - 1, highWaterMark: MiB });
       await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: `${job.key}/${objects}`, Body, ContentLength: length }));
     }
-    result = { seconds: (performance.now() - start) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, objects };
+    result = { seconds: (performance.now() - start) / 1000, maxRssMb: peakRssMb(), objects };
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
