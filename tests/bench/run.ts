@@ -511,7 +511,7 @@ async function syncsSection() {
     'for reference',
   ]);
 
-  section(`Sync end to end: ${endToEndRecords.toLocaleString('en-US')} records, fake Stripe → worker → records store, one run in a process of its own with the heap limits Lambda's Node.js runtime sets at the worker's memory (${lambdaHeapFlags().join(' ')}; node with tsx, not the bundle); its peak RSS from getrusage`);
+  section(`Sync end to end: ${endToEndRecords.toLocaleString('en-US')} records, fake Stripe → worker → records store, one run in a process of its own with the heap limits Lambda's Node.js runtime sets at the worker's memory (${lambdaHeapFlags().join(' ')}; node with tsx, not the bundle); its peak RSS from /proc/self/status VmHWM`);
   rows.push([
     'peak RSS of the worker\'s process',
     `${fmt(endToEnd.maxRssMb, 0)} MB`,

@@ -436,7 +436,6 @@ if (process.argv[1] === script) {
     records: stream.added,
     pages: stream.pages,
     seconds: (performance.now() - start) / 1000,
-    // In kilobytes (KiB, from getrusage).
     maxRssMb: peakRssMb(),
     loadedRssMb,
   };

@@ -259,7 +259,6 @@ if (process.argv[1] === script) {
       partsSeconds: (lastPartAt - start) / 1000,
       partCount: session.partCount,
       partSize: session.partSize,
-      // In kilobytes (KiB, from getrusage).
       maxRssMb: peakRssMb(),
       loadedRssMb,
       id: session.id,
