@@ -119,7 +119,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     // S3 is reached through a front that checks presigned requests as S3 does (fauxqs does not).
     const s3Front = await startS3PresignCheck({ target: awsEndpoint, credentials: localCredentials, now: options.now });
     cleanups.push(() => s3Front.stop());
-    const ses = await startSes({ dir: join(dataDir, 'ses') });
+    const ses = await startSes({ credentials: localCredentials, dir: join(dataDir, 'ses') });
     cleanups.push(() => ses.stop());
 
     // Every function gets these locally: the emulators' endpoints and credentials.

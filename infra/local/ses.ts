@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +15,8 @@ import { join } from 'node:path';
  *
  * It refuses what SES refuses, with SES's error shape (400, `x-amzn-ErrorType:
  * BadRequestException`), and some more, never less: it requires FromEmailAddress and
- * Destination even where SES would take them from a raw message, a signed request, at
- * most 50 recipients (SES's limit per message), and a simple message's subject and body.
+ * Destination even where SES would take them from a raw message, a request signed with
+ * the local credentials (signed again here with the SDK's own SignatureV4), at most 50 recipients (SES's limit per message), and a simple message's subject and body.
  */
 export interface LocalEmail {
   messageId: string;
@@ -41,7 +43,7 @@ const address = /^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/;
 
 class BadRequest extends Error {}
 
-export async function startSes(options: { dir?: string } = {}): Promise<RunningSes> {
+export async function startSes(options: { credentials: { accessKeyId: string; secretAccessKey: string }; dir?: string }): Promise<RunningSes> {
   const messages: LocalEmail[] = [];
   if (options.dir) mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const server = createServer((request, response) => {
@@ -53,8 +55,9 @@ export async function startSes(options: { dir?: string } = {}): Promise<RunningS
     if (request.method !== 'POST' || (request.url ?? '').split('?')[0] !== '/v2/email/outbound-emails') {
       return answer(response, 404, { message: `the local SES serves SendEmail only, not ${request.method} ${request.url}` }, 'NotFoundException');
     }
-    if (!/^AWS4-HMAC-SHA256 /.test(request.headers.authorization ?? '')) {
-      return answer(response, 403, { message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
+    if (!request.headers.authorization) return answer(response, 403, { message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
+    if (!(await signedBy(request, body, options.credentials))) {
+      return answer(response, 403, { message: 'The request signature we calculated does not match the signature you provided.' }, 'SignatureDoesNotMatchException');
     }
     let message: LocalEmail;
     try {
@@ -75,6 +78,38 @@ export async function startSes(options: { dir?: string } = {}): Promise<RunningS
     messages,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Signs the request again with the SDK's SignatureV4, over the headers its Authorization
+ * names, at its own X-Amz-Date, and compares: another key, body or signed header gives
+ * another signature.
+ */
+async function signedBy(request: IncomingMessage, body: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<boolean> {
+  const fields = Object.fromEntries(
+    (request.headers.authorization ?? '')
+      .replace(/^\S+ /, '')
+      .split(/,\s*/)
+      .map((field) => field.split('=', 2) as [string, string]),
+  );
+  const scope = String(fields.Credential ?? '').split('/');
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(String(request.headers['x-amz-date'] ?? ''));
+  if (scope.length !== 5 || scope[0] !== credentials.accessKeyId || !date || !fields.SignedHeaders || !fields.Signature) return false;
+  const headers: Record<string, string> = {};
+  for (const name of String(fields.SignedHeaders).split(';')) {
+    const value = request.headers[name];
+    if (value === undefined) return false;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const [path = '/', search = ''] = (request.url ?? '/').split('?');
+  const signer = new SignatureV4({ credentials, region: scope[2]!, service: scope[3]!, sha256: Hash.bind(null, 'sha256') });
+  const signed = await signer.sign(
+    { method: request.method ?? 'POST', protocol: 'http:', hostname: 'ses', path, query: Object.fromEntries(new URLSearchParams(search)), headers, body },
+    { signingDate: new Date(Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!)), signableHeaders: new Set(Object.keys(headers)) },
+  );
+  const expected = Buffer.from(/Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1] ?? '');
+  const given = Buffer.from(String(fields.Signature));
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 function parse(body: string): LocalEmail {

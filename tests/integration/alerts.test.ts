@@ -1,4 +1,4 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { channelSenders } from '../../shared/alerts/channels';
@@ -243,16 +243,36 @@ describe('the local SES', () => {
     ['no Content', { FromEmailAddress: 'f@example.com', Destination: { ToAddresses: ['a@example.com'] } }, 'Content is required'],
     ['51 recipients', { FromEmailAddress: 'f@example.com', Destination: { ToAddresses: Array.from({ length: 51 }, (_, i) => `a${i}@example.com`) }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } } }, 'Recipient count exceeds 50'],
   ])('refuses a message with %s as SES does (400 BadRequestException)', async (_what, body, message) => {
-    const response = await fetch(`${runtime.ses.url}/v2/email/outbound-emails`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'AWS4-HMAC-SHA256 Credential=local/20261207/us-east-1/ses/aws4_request' },
-      body: JSON.stringify(body),
+    // Sent by the SDK's own client, signed as a function's would be; it checks nothing itself.
+    const error = await sesClient('local').send(new SendEmailCommand(body as SendEmailCommandInput)).then(
+      () => undefined,
+      (thrown: { name: string; message: string; $metadata: { httpStatusCode?: number } }) => thrown,
+    );
+    expect(error?.$metadata.httpStatusCode).toBe(400);
+    expect(error?.name).toBe('BadRequestException');
+    expect(error?.message).toContain(message);
+  });
+
+  const simple = { FromEmailAddress: 'f@example.com', Destination: { ToAddresses: ['a@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } } };
+
+  it('takes a message signed with the local credentials, and refuses one signed with another secret (403 SignatureDoesNotMatch)', async () => {
+    await expect(sesClient('local').send(new SendEmailCommand(simple))).resolves.toMatchObject({ MessageId: expect.stringMatching(/^local-/) });
+    await expect(sesClient('not-the-local-secret').send(new SendEmailCommand(simple))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatchException',
+      $metadata: { httpStatusCode: 403 },
     });
-    expect(response.status).toBe(400);
-    expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
-    expect(((await response.json()) as { message: string }).message).toContain(message);
+  });
+
+  it('refuses an unsigned request (403 MissingAuthenticationToken)', async () => {
+    const response = await fetch(`${runtime.ses.url}/v2/email/outbound-emails`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(simple) });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
   });
 });
+
+function sesClient(secretAccessKey: string) {
+  return new SESv2Client({ region: 'us-east-1', endpoint: runtime.ses.url, credentials: { accessKeyId: 'local', secretAccessKey }, maxAttempts: 1 });
+}
 
 async function expectEventually<T>(read: () => Promise<T>, expected: T) {
   // The open-alert index is eventually consistent: poll with a deadline, never sleep a fixed time.
